@@ -1,0 +1,96 @@
+"""The ``memory-mesh`` command: serve | migrate | replay-failed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from memory_mesh.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("memory_mesh")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        print(f"memory-mesh: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from memory_mesh.http.app import create_app
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+
+    async def announce() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.05)
+        host, port = server.servers[0].sockets[0].getsockname()[:2]
+        url = f"http://{host}:{port}"
+        print(f"Memory Mesh listening on {url}", flush=True)
+        print(f"API docs: {url}/docs", flush=True)
+
+    announcer = asyncio.create_task(announce())
+    await server.serve()
+    announcer.cancel()
+    if not server.started:
+        raise SystemExit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="memory-mesh", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API, worker and embedded database")
+    serve.add_argument("--host", help="address to bind (MEMORY_HOST)")
+    serve.add_argument("--port", type=int, help="port to bind, 0 for any free one (MEMORY_PORT)")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    replay = commands.add_parser("replay-failed", help="re-queue failed embeddings")
+    replay.add_argument("--tenant-id", help="only this tenant's messages")
+    args = parser.parse_args(argv)
+
+    overrides = {k: v for k, v in {"host": getattr(args, "host", None),
+                                   "port": getattr(args, "port", None)}.items() if v is not None}
+    settings = _settings(**overrides)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "serve":
+        asyncio.run(_serve(settings))
+    elif args.command == "migrate":
+        from memory_mesh.runtime import database_url
+        from memory_mesh.store.migrations import migrate
+
+        applied = migrate(database_url(settings), dimensions=settings.embedding_dimensions)
+        print(f"applied migrations: {applied or 'none (up to date)'}")
+    elif args.command == "replay-failed":
+        asyncio.run(_replay(settings, args.tenant_id))
+
+
+async def _replay(settings: Settings, tenant_id: str | None) -> None:
+    from memory_mesh.runtime import Runtime
+
+    runtime = await Runtime.start(settings, run_worker=False)
+    try:
+        count = await runtime.pipeline.replay_failed(tenant_id)
+        print(f"re-queued {count} failed embeddings; the server's worker will embed them")
+    finally:
+        await runtime.stop()
+
+
+if __name__ == "__main__":
+    main()

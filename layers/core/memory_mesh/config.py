@@ -1,0 +1,222 @@
+"""The one settings object: environment variables with the ``MEMORY_`` prefix.
+
+Built once at start (``Settings()`` or :func:`load_settings`) and passed down; nothing
+else in the package reads ``os.environ``. A bad value raises :class:`ConfigError`
+naming the variable, so the process stops with a message an operator can act on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MEMORY_"
+
+EmbeddingProviderName = Literal["local", "gemini", "bedrock", "deterministic"]
+EmbeddingMode = Literal["inline", "async"]
+Environment = Literal["development", "test", "production"]
+
+
+class ConfigError(RuntimeError):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("memory-mesh"))
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Field ``foo_bar`` is variable ``MEMORY_FOO_BAR``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, validate_default=True
+    )
+
+    # --- process -----------------------------------------------------------------
+    environment: Environment = Field(
+        "development", description="development, test or production."
+    )
+    host: str = Field("127.0.0.1", description="Address `memory-mesh serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `memory-mesh serve` binds.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log level."
+    )
+
+    # --- storage -----------------------------------------------------------------
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL (with pgvector) URL. Unset: start the embedded PostgreSQL.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the embedded PostgreSQL keeps its data (kept across restarts).",
+    )
+    auto_migrate: bool = Field(
+        True, description="Apply pending migrations at start (the cloud migrates at deploy)."
+    )
+    db_pool_min_size: int = Field(1, ge=0, le=100, description="Connections kept open.")
+    db_pool_max_size: int = Field(10, ge=1, le=500, description="Most connections open.")
+    db_statement_timeout_ms: int = Field(
+        30_000, ge=100, description="Longest a single SQL statement may run."
+    )
+
+    # --- embeddings --------------------------------------------------------------
+    embedding_provider: EmbeddingProviderName = Field(
+        "local", description="local (ONNX MiniLM), gemini, bedrock, or deterministic (tests)."
+    )
+    embedding_dimensions: int = Field(
+        384, ge=8, le=4096, description="Vector size; must match the provider's model."
+    )
+    embedding_mode: EmbeddingMode = Field(
+        "inline",
+        description="inline: embed before answering a write; async: answer at once, "
+        "a background worker embeds in batches.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=256, description="Texts per embed call.")
+    embedding_timeout_seconds: float = Field(
+        30.0, gt=0, description="Timeout of one call to a remote embedding provider."
+    )
+    embedding_max_retries: int = Field(
+        3, ge=0, le=10, description="Retries (with backoff) of one remote embed call."
+    )
+    embedding_max_attempts: int = Field(
+        5, ge=1, le=100, description="Attempts per message before it is marked failed."
+    )
+    embedding_retry_base_seconds: float = Field(
+        2.0, ge=0, description="First retry delay of a failed embedding; doubles per attempt."
+    )
+    embedding_circuit_failure_threshold: int = Field(
+        5, ge=1, description="Consecutive provider failures that open the circuit."
+    )
+    embedding_circuit_reset_seconds: float = Field(
+        30.0, gt=0, description="How long an open circuit rejects calls before a trial."
+    )
+    embedding_worker_poll_seconds: float = Field(
+        2.0, gt=0, description="How often the worker looks for pending embeddings."
+    )
+    embedding_query_cache_size: int = Field(
+        1024, ge=0, description="Query embeddings kept in memory (LRU)."
+    )
+    local_model_path: Path | None = Field(
+        None, description="Another ONNX sentence model for the local provider."
+    )
+    local_tokenizer_path: Path | None = Field(
+        None, description="tokenizer.json for MEMORY_LOCAL_MODEL_PATH."
+    )
+    gemini_api_key: SecretStr | None = Field(None, description="API key for gemini.")
+    gemini_model: str = Field("gemini-embedding-001", description="Gemini embedding model.")
+    bedrock_model_id: str = Field(
+        "amazon.titan-embed-text-v2:0", description="Bedrock embedding model id."
+    )
+    aws_region: str | None = Field(None, description="AWS region for Bedrock / SQS.")
+
+    # --- importance (see domain/importance.py) -----------------------------------
+    importance_weight_user: float = Field(0.6, ge=0, le=1, description="Base of user turns.")
+    importance_weight_assistant: float = Field(
+        0.4, ge=0, le=1, description="Base of assistant turns."
+    )
+    importance_weight_system: float = Field(
+        0.8, ge=0, le=1, description="Base of system turns."
+    )
+    importance_weight_tool: float = Field(0.3, ge=0, le=1, description="Base of tool turns.")
+    importance_content_weight: float = Field(
+        0.3, ge=0, le=1, description="Share of content signals (facts, length) in importance."
+    )
+
+    # --- ranking (see domain/ranking.py) -----------------------------------------
+    ranking_relevance_weight: float = Field(
+        0.75, ge=0, description="Weight of semantic/keyword relevance in the final score."
+    )
+    ranking_importance_weight: float = Field(
+        0.15, ge=0, description="Weight of importance in the final score."
+    )
+    ranking_recency_weight: float = Field(
+        0.10, ge=0, description="Weight of recency in the final score."
+    )
+    ranking_recency_half_life_days: float = Field(
+        30.0, gt=0, description="Age at which the recency part halves."
+    )
+    ranking_hybrid_keyword_share: float = Field(
+        0.3, ge=0, le=1, description="Share of keyword score in hybrid relevance."
+    )
+
+    # --- search plan -------------------------------------------------------------
+    search_exact_max_rows: int = Field(
+        20_000,
+        ge=0,
+        description="Scopes up to this many rows are searched exactly; larger ones via HNSW.",
+    )
+    search_hnsw_ef_search: int = Field(
+        100, ge=1, le=1000, description="hnsw.ef_search for large scopes."
+    )
+    search_candidate_multiplier: int = Field(
+        4, ge=1, le=50, description="Candidates fetched per requested result before re-ranking."
+    )
+
+    # --- input limits ------------------------------------------------------------
+    max_content_chars: int = Field(32_000, ge=1, description="Longest message content.")
+    max_batch_size: int = Field(1_000, ge=1, description="Most items in one batch request.")
+    max_top_k: int = Field(100, ge=1, description="Largest top_k a search may ask.")
+    max_metadata_bytes: int = Field(16_384, ge=2, description="Largest metadata JSON.")
+    max_page_size: int = Field(200, ge=1, description="Largest page of a listing.")
+    max_request_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="Largest HTTP request body, in bytes."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// or postgres://")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("MEMORY_DB_POOL_MIN_SIZE must not exceed MEMORY_DB_POOL_MAX_SIZE")
+        if self.embedding_provider == "gemini" and self.gemini_api_key is None:
+            raise ValueError("MEMORY_GEMINI_API_KEY is required when the provider is gemini")
+        if self.embedding_provider == "local" and self.local_model_path is None:
+            if self.embedding_dimensions != 384:
+                raise ValueError(
+                    "MEMORY_EMBEDDING_DIMENSIONS must be 384 for the built-in local model"
+                )
+        if self.embedding_provider == "bedrock" and self.embedding_dimensions not in (
+            256,
+            512,
+            1024,
+        ):
+            raise ValueError("MEMORY_EMBEDDING_DIMENSIONS must be 256, 512 or 1024 for bedrock")
+        weights = (
+            self.ranking_relevance_weight
+            + self.ranking_importance_weight
+            + self.ranking_recency_weight
+        )
+        if weights <= 0:
+            raise ValueError("the MEMORY_RANKING_*_WEIGHT values must not all be zero")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (plus ``overrides``) into :class:`Settings`.
+
+    Raises :class:`ConfigError` whose message names each offending ``MEMORY_*`` variable.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            message = error["msg"].removeprefix("Value error, ")
+            if loc:
+                problems.append(f"{ENV_PREFIX}{loc[0].upper()}: {message}")
+            else:
+                problems.append(message)
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

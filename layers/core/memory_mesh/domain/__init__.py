@@ -1,0 +1,1 @@
+"""Pure logic, no I/O: models, limits, importance scoring, ranking weights."""

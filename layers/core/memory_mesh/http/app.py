@@ -1,0 +1,67 @@
+"""The FastAPI application factory. The local server mounts every area; each Lambda
+function mounts only its own (``areas``), over the same routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from memory_mesh import __version__
+from memory_mesh.config import Settings
+from memory_mesh.embeddings import Embedder
+from memory_mesh.http.errors import install_error_handlers
+from memory_mesh.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from memory_mesh.http.routers import admin, conversations, memory, messages
+from memory_mesh.runtime import Runtime
+
+AREAS = {
+    "messages": messages.router,
+    "memory": memory.router,
+    "conversations": conversations.router,
+    "admin": admin.router,
+}
+
+DESCRIPTION = """
+Memory Mesh stores the messages of an AI application's conversations and finds the ones
+that matter for a new question: messages are embedded, scored for importance, searched by
+meaning (ranked by similarity, importance and recency) and aged out by retention rules.
+
+Errors are JSON `{code, message, request_id, details}` with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    areas: Iterable[str] | None = None,
+    embedder: Embedder | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    """Build the app; its lifespan starts the :class:`Runtime` and stops it on exit."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings, embedder=embedder, run_worker=run_worker)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Memory Mesh",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url="/redoc",
+        openapi_url="/openapi.json",
+    )
+    for name in areas or AREAS:
+        app.include_router(AREAS[name])
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

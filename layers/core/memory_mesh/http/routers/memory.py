@@ -1,0 +1,95 @@
+"""/v1/memory/search: find the messages that matter for a query."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from memory_mesh.domain.models import Role, SearchMode, SearchQuery
+from memory_mesh.errors import InvalidInput
+from memory_mesh.http.deps import SearchDep
+from memory_mesh.http.routers.common import ERRORS
+from memory_mesh.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantId
+
+router = APIRouter(prefix="/v1/memory", tags=["memory"], responses=ERRORS)
+
+_DESCRIPTION = (
+    "Candidates are found inside PostgreSQL (exact distance over a small tenant or "
+    "conversation, the HNSW index over a large one) and ranked by "
+    "`score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; "
+    "recency = 0.5^(age/half-life)). Each result carries its score parts. Archived messages "
+    "are left out unless `include_archived` is true."
+)
+
+
+@router.get("/search", summary="Search memories", description=_DESCRIPTION)
+async def search_get(
+    service: SearchDep,
+    tenant_id: Annotated[TenantId, Query()],
+    query: Annotated[str, Query(description="What to look for, in natural language.")],
+    top_k: int = 10,
+    mode: SearchMode = SearchMode.hybrid,
+    conversation_id: UUID | None = None,
+    role: Role | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    metadata: Annotated[
+        str | None, Query(description='JSON object the results\' metadata contains, e.g. {"a":1}')
+    ] = None,
+    min_score: float = 0.0,
+    include_archived: bool = False,
+) -> SearchOut:
+    request = SearchRequest(
+        tenant_id=tenant_id,
+        query=query,
+        top_k=top_k,
+        mode=mode,
+        conversation_id=conversation_id,
+        role=role,
+        created_after=created_after,
+        created_before=created_before,
+        metadata=_metadata_param(metadata),
+        min_score=min_score,
+        include_archived=include_archived,
+    )
+    return await _search(service, request)
+
+
+@router.post(
+    "/search",
+    summary="Search memories (JSON body)",
+    description=_DESCRIPTION + " Same as GET, with the parameters in a JSON body.",
+)
+async def search_post(body: SearchRequest, service: SearchDep) -> SearchOut:
+    return await _search(service, body)
+
+
+async def _search(service: SearchDep, request: SearchRequest) -> SearchOut:
+    outcome = await service.search(SearchQuery(**request.model_dump()))
+    return SearchOut(
+        query=request.query,
+        mode=outcome.mode,
+        degraded=outcome.degraded,
+        plan=outcome.plan,  # type: ignore[arg-type]
+        results=[SearchHitOut.of(hit) for hit in outcome.hits],
+    )
+
+
+def _metadata_param(raw: str | None) -> dict[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            "metadata: must be a JSON object, for example {\"topic\": \"travel\"}",
+            code="invalid_metadata_filter",
+            details=[{"field": "metadata", "problem": "not a JSON object"}],
+        )
+    return value

@@ -1,0 +1,101 @@
+"""/v1/messages: store, read, change and delete messages, singly or in batches."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from memory_mesh.http.deps import MessagesDep
+from memory_mesh.http.routers.common import ERRORS, batch_out
+from memory_mesh.http.schemas import (
+    BatchOut,
+    MessageBatchCreate,
+    MessageBatchDelete,
+    MessageBatchUpdate,
+    MessageCreate,
+    MessageOut,
+    MessageUpdate,
+    TenantId,
+)
+from memory_mesh.services.messages import MessageInput
+from memory_mesh.store.messages import MessagePatch
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"], responses=ERRORS)
+
+TenantQuery = Annotated[TenantId, Query(description="Tenant the message belongs to.")]
+
+
+@router.post(
+    "/batch",
+    summary="Store many messages",
+    description="Each item is validated on its own; valid items are stored in one statement. "
+    "The answer reports every item: `created`, `existing` (same client id) or `error`.",
+)
+async def create_batch(body: MessageBatchCreate, service: MessagesDep) -> BatchOut:
+    items = [MessageInput(**item.model_dump()) for item in body.items]
+    return batch_out(await service.create_batch(body.tenant_id, items))
+
+
+@router.put("/batch/update", summary="Change many messages")
+async def update_batch(body: MessageBatchUpdate, service: MessagesDep) -> BatchOut:
+    patches = [_patch(item.id, item.model_dump(exclude={"id"})) for item in body.items]
+    return batch_out(await service.update_batch(body.tenant_id, patches))
+
+
+@router.delete("/batch", summary="Delete many messages")
+async def delete_batch(body: MessageBatchDelete, service: MessagesDep) -> BatchOut:
+    return batch_out(await service.delete_batch(body.tenant_id, body.ids))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Store a message",
+    description="Stored, then embedded (before answering in inline mode, in the background "
+    "in async mode). A retry with the same `id` answers 200 with the stored message.",
+    responses={200: {"model": MessageOut, "description": "Already stored (retried create)."}},
+)
+async def create_message(
+    body: MessageCreate, service: MessagesDep, response: Response
+) -> MessageOut:
+    item = MessageInput(**body.model_dump(exclude={"tenant_id"}))
+    message, created = await service.create(body.tenant_id, item)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return MessageOut.of(message)
+
+
+@router.get("/{message_id}", summary="Read a message")
+async def get_message(message_id: UUID, tenant_id: TenantQuery, service: MessagesDep) -> MessageOut:
+    return MessageOut.of(await service.get(tenant_id, message_id))
+
+
+@router.put(
+    "/{message_id}",
+    summary="Change a message",
+    description="Only the fields sent change. New content is re-embedded.",
+)
+async def update_message(
+    message_id: UUID, body: MessageUpdate, service: MessagesDep
+) -> MessageOut:
+    patch = _patch(message_id, body.model_dump(exclude={"tenant_id"}))
+    return MessageOut.of(await service.update(body.tenant_id, patch))
+
+
+@router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a message")
+async def delete_message(message_id: UUID, tenant_id: TenantQuery, service: MessagesDep) -> None:
+    await service.delete(tenant_id, message_id)
+
+
+def _patch(message_id: UUID, fields: dict[str, object]) -> MessagePatch:
+    role = fields.get("role")
+    return MessagePatch(
+        id=message_id,
+        content=fields.get("content"),  # type: ignore[arg-type]
+        role=getattr(role, "value", None),
+        metadata=fields.get("metadata"),  # type: ignore[arg-type]
+        importance=fields.get("importance"),  # type: ignore[arg-type]
+        archived=fields.get("archived"),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,325 @@
+"""Request and response bodies of the HTTP API (also the OpenAPI document's schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from memory_mesh.domain.models import (
+    Conversation,
+    EmbeddingStatus,
+    Message,
+    Role,
+    SearchHit,
+    SearchMode,
+)
+
+TenantId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"),
+    Field(
+        description="Tenant the data belongs to: 1-128 letters, digits, '_', '.', ':' or '-'.",
+        examples=["acme"],
+    ),
+]
+Metadata = Annotated[
+    dict[str, Any],
+    Field(description="Free JSON object (size and depth limited).", examples=[{"topic": "travel"}]),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ---------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = None
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable code.", examples=["message_not_found"])
+    message: str = Field(description="What is wrong, for a person.")
+    request_id: str | None = Field(None, description="Quote it when reporting a problem.")
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ItemError(BaseModel):
+    code: str
+    message: str
+
+
+# --- messages -------------------------------------------------------------------
+
+
+class MessageCreate(Strict):
+    tenant_id: TenantId
+    conversation_id: UUID
+    role: Role
+    content: str = Field(description="The message text.", examples=["I'm allergic to peanuts."])
+    metadata: Metadata = Field(default_factory=dict)
+    importance: float | None = Field(
+        None, description="Explicit importance in [0, 1]; computed when absent."
+    )
+    id: UUID | None = Field(
+        None, description="Client-chosen id: a retried create returns the stored message."
+    )
+    created_at: datetime | None = Field(
+        None, description="When it was said (for imported history); default now."
+    )
+
+
+class MessageBatchItem(Strict):
+    conversation_id: UUID
+    role: Role
+    content: str
+    metadata: Metadata = Field(default_factory=dict)
+    importance: float | None = None
+    id: UUID | None = None
+    created_at: datetime | None = None
+
+
+class MessageBatchCreate(Strict):
+    tenant_id: TenantId
+    items: list[MessageBatchItem]
+
+
+class MessageUpdate(Strict):
+    tenant_id: TenantId
+    content: str | None = Field(None, description="New text; the message is re-embedded.")
+    role: Role | None = None
+    metadata: Metadata | None = Field(None, description="Replaces the metadata.")
+    importance: float | None = None
+    archived: bool | None = None
+
+
+class MessageBatchUpdateItem(Strict):
+    id: UUID
+    content: str | None = None
+    role: Role | None = None
+    metadata: Metadata | None = None
+    importance: float | None = None
+    archived: bool | None = None
+
+
+class MessageBatchUpdate(Strict):
+    tenant_id: TenantId
+    items: list[MessageBatchUpdateItem]
+
+
+class MessageBatchDelete(Strict):
+    tenant_id: TenantId
+    ids: list[UUID]
+
+
+class EmbeddingOut(BaseModel):
+    status: EmbeddingStatus
+    provider: str | None
+    model: str | None
+    dimensions: int | None
+    attempts: int
+    error: str | None
+    embedded_at: datetime | None
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    tenant_id: str
+    conversation_id: UUID
+    role: Role
+    content: str
+    metadata: dict[str, Any]
+    importance: float
+    importance_explicit: bool
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    embedding: EmbeddingOut
+
+    @classmethod
+    def of(cls, m: Message) -> MessageOut:
+        return cls(
+            id=m.id,
+            tenant_id=m.tenant_id,
+            conversation_id=m.conversation_id,
+            role=m.role,
+            content=m.content,
+            metadata=m.metadata,
+            importance=m.importance,
+            importance_explicit=m.importance_explicit,
+            archived=m.archived,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            embedding=EmbeddingOut(
+                status=m.embedding_status,
+                provider=m.embedding_provider,
+                model=m.embedding_model,
+                dimensions=m.embedding_dimensions,
+                attempts=m.embedding_attempts,
+                error=m.embedding_error,
+                embedded_at=m.embedded_at,
+            ),
+        )
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    status: Literal["created", "existing", "updated", "deleted", "error"]
+    id: UUID | None = None
+    message: MessageOut | None = None
+    error: ItemError | None = None
+
+
+class BatchOut(BaseModel):
+    succeeded: int
+    failed: int
+    results: list[BatchItemOut]
+
+
+# --- conversations --------------------------------------------------------------
+
+
+class ConversationCreate(Strict):
+    tenant_id: TenantId
+    title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    metadata: Metadata = Field(default_factory=dict)
+    id: UUID | None = Field(None, description="Client-chosen id (a retried create is safe).")
+
+
+class ConversationUpdate(Strict):
+    tenant_id: TenantId
+    title: Annotated[str, StringConstraints(max_length=500)] | None = None
+    metadata: Metadata | None = None
+
+
+class ConversationOut(BaseModel):
+    id: UUID
+    tenant_id: str
+    title: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, c: Conversation) -> ConversationOut:
+        return cls(
+            id=c.id,
+            tenant_id=c.tenant_id,
+            title=c.title,
+            metadata=c.metadata,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end.")
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class ConversationStats(BaseModel):
+    conversation_id: UUID
+    message_count: int
+    archived_count: int
+    by_role: dict[str, int]
+    first_message_at: datetime | None
+    last_message_at: datetime | None
+    mean_importance: float | None
+    embedded_count: int
+    pending_count: int
+    failed_count: int
+    embedding_coverage: float | None = Field(description="Share of messages with a vector.")
+
+
+class DeletedConversation(BaseModel):
+    id: UUID
+    deleted_messages: int
+
+
+# --- search ---------------------------------------------------------------------
+
+
+class SearchRequest(Strict):
+    tenant_id: TenantId
+    query: str = Field(examples=["what food can't I eat?"])
+    top_k: int = Field(10, description="How many results (1..MEMORY_MAX_TOP_K).")
+    mode: SearchMode = SearchMode.hybrid
+    conversation_id: UUID | None = None
+    role: Role | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
+    min_score: float = Field(0.0, description="Drop results scoring below this (0..1).")
+    include_archived: bool = False
+
+
+class ScoresOut(BaseModel):
+    score: float = Field(description="Final blended score in [0, 1].")
+    relevance: float = Field(description="Similarity, keyword score, or their hybrid blend.")
+    similarity: float | None = Field(description="Cosine similarity to the query (0..1).")
+    keyword: float | None = Field(description="Full-text rank (0..1).")
+    importance: float
+    recency: float = Field(description="0.5 ** (age / half-life).")
+
+
+class SearchHitOut(BaseModel):
+    message: MessageOut
+    scores: ScoresOut
+
+    @classmethod
+    def of(cls, hit: SearchHit) -> SearchHitOut:
+        s = hit.scores
+        return cls(
+            message=MessageOut.of(hit.message),
+            scores=ScoresOut(
+                score=round(s.score, 6),
+                relevance=round(s.relevance, 6),
+                similarity=None if s.similarity is None else round(s.similarity, 6),
+                keyword=None if s.keyword is None else round(s.keyword, 6),
+                importance=round(s.importance, 6),
+                recency=round(s.recency, 6),
+            ),
+        )
+
+
+class SearchOut(BaseModel):
+    query: str
+    mode: SearchMode = Field(description="The mode used (hybrid degrades to keyword if needed).")
+    degraded: bool = Field(description="True when the embedder was unavailable.")
+    plan: Literal["exact", "hnsw"] = Field(description="Candidate plan the scope chose.")
+    results: list[SearchHitOut]
+
+
+# --- admin ----------------------------------------------------------------------
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class CheckOut(BaseModel):
+    name: str
+    ok: bool
+    latency_ms: float
+    detail: str | None = None
+
+
+class ReadinessOut(BaseModel):
+    ready: bool
+    checks: list[CheckOut]
+
+
+class ReplayOut(BaseModel):
+    requeued: int

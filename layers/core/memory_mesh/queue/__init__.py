@@ -1,0 +1,1 @@
+"""Embedding job queue behind one protocol: in-process (local) now, SQS in the cloud."""

@@ -1,0 +1,136 @@
+"""The composition root: builds every long-lived part from :class:`Settings` once.
+
+``Runtime.start`` is used by the local server, the CLI and each Lambda function alike;
+nothing else constructs databases, embedders or services.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import anyio
+
+from memory_mesh.config import Settings
+from memory_mesh.domain.importance import ImportanceWeights
+from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.domain.validation import Limits
+from memory_mesh.embeddings import Embedder, build_embedder
+from memory_mesh.services.conversations import ConversationService
+from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
+from memory_mesh.services.health import HealthService
+from memory_mesh.services.messages import MessageService
+from memory_mesh.services.search import SearchService
+from memory_mesh.store.database import Database
+from memory_mesh.store.embedded import start_embedded_postgres
+from memory_mesh.store.migrations import migrate
+from memory_mesh.store.search import SearchPlanConfig
+
+log = logging.getLogger(__name__)
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_content_chars=settings.max_content_chars,
+        max_metadata_bytes=settings.max_metadata_bytes,
+        max_batch_size=settings.max_batch_size,
+        max_top_k=settings.max_top_k,
+        max_page_size=settings.max_page_size,
+    )
+
+
+def database_url(settings: Settings) -> str:
+    """The configured server, or the embedded one (started now if needed)."""
+    return settings.database_url or start_embedded_postgres(settings.data_dir)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    embedder: Embedder
+    pipeline: EmbeddingPipeline
+    worker: EmbeddingWorker
+    messages: MessageService
+    conversations: ConversationService
+    search: SearchService
+    health: HealthService
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, *, embedder: Embedder | None = None, run_worker: bool = True
+    ) -> Runtime:
+        """Connect (starting the embedded database if no URL is set), migrate, build."""
+        url = await anyio.to_thread.run_sync(database_url, settings)
+        if settings.auto_migrate:
+            await anyio.to_thread.run_sync(
+                lambda: migrate(url, dimensions=settings.embedding_dimensions)
+            )
+        db = Database(
+            url,
+            min_size=settings.db_pool_min_size,
+            max_size=settings.db_pool_max_size,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
+        await db.open()
+        if embedder is None:
+            embedder = await anyio.to_thread.run_sync(build_embedder, settings)
+        limits = limits_from(settings)
+        pipeline = EmbeddingPipeline(
+            db,
+            embedder,
+            EmbeddingPolicy(
+                batch_size=settings.embedding_batch_size,
+                max_attempts=settings.embedding_max_attempts,
+                retry_base_seconds=settings.embedding_retry_base_seconds,
+            ),
+        )
+        worker = EmbeddingWorker(pipeline, settings.embedding_worker_poll_seconds)
+        runtime = cls(
+            settings=settings,
+            db=db,
+            embedder=embedder,
+            pipeline=pipeline,
+            worker=worker,
+            messages=MessageService(
+                db,
+                pipeline,
+                limits=limits,
+                importance=ImportanceWeights(
+                    user=settings.importance_weight_user,
+                    assistant=settings.importance_weight_assistant,
+                    system=settings.importance_weight_system,
+                    tool=settings.importance_weight_tool,
+                    content=settings.importance_content_weight,
+                ),
+                inline=settings.embedding_mode == "inline",
+                wake_worker=worker.notify,
+            ),
+            conversations=ConversationService(db, limits),
+            search=SearchService(
+                db,
+                embedder,
+                weights=RankingWeights(
+                    relevance=settings.ranking_relevance_weight,
+                    importance=settings.ranking_importance_weight,
+                    recency=settings.ranking_recency_weight,
+                    half_life_days=settings.ranking_recency_half_life_days,
+                    hybrid_keyword_share=settings.ranking_hybrid_keyword_share,
+                ),
+                plan=SearchPlanConfig(
+                    dimensions=settings.embedding_dimensions,
+                    exact_max_rows=settings.search_exact_max_rows,
+                    ef_search=settings.search_hnsw_ef_search,
+                    candidate_multiplier=settings.search_candidate_multiplier,
+                ),
+                limits=limits,
+            ),
+            health=HealthService(db, embedder),
+        )
+        if run_worker:
+            worker.start()
+        return runtime
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.db.close()

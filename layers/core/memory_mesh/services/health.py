@@ -1,0 +1,54 @@
+"""Liveness and readiness: readiness checks each dependency and reports its latency."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from memory_mesh.embeddings import Embedder
+from memory_mesh.store.database import Database
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    latency_ms: float
+    detail: str | None = None
+
+
+class HealthService:
+    def __init__(self, db: Database, embedder: Embedder) -> None:
+        self.db = db
+        self.embedder = embedder
+
+    async def readiness(self) -> tuple[bool, list[Check]]:
+        checks = [await self._check_database(), await self._check_embedder()]
+        return all(c.ok for c in checks), checks
+
+    async def _check_database(self) -> Check:
+        start = time.perf_counter()
+        try:
+            with anyio.fail_after(3):
+                await self.db.ping()
+        except Exception as exc:
+            return Check("database", False, _ms(start), f"{type(exc).__name__}: {exc}")
+        return Check("database", True, _ms(start))
+
+    async def _check_embedder(self) -> Check:
+        start = time.perf_counter()
+        info = self.embedder.info
+        detail: dict[str, Any] = {"provider": info.provider, "model": info.model}
+        try:
+            with anyio.fail_after(10):
+                await anyio.to_thread.run_sync(self.embedder.embed_query, "readiness check")
+        except Exception as exc:
+            return Check("embedder", False, _ms(start), f"{type(exc).__name__}: {exc}")
+        return Check("embedder", True, _ms(start), f"{detail['provider']}/{detail['model']}")
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,279 @@
+"""Storing, reading, changing and deleting messages, one at a time or in batches.
+
+Batches are validated item by item, then written in ONE set-based statement; the answer
+reports each item (created / existing / updated / deleted / error). Client-chosen ids
+make creation idempotent: a retried request returns the stored message, never a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from memory_mesh.domain.importance import ImportanceWeights, score_importance
+from memory_mesh.domain.models import EmbeddingStatus, Message, NewMessage, Role
+from memory_mesh.domain.validation import Limits, check_batch, check_content, check_metadata
+from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
+from memory_mesh.services.embedding import EmbeddingPipeline
+from memory_mesh.store import conversations as conversation_store
+from memory_mesh.store import messages as store
+from memory_mesh.store.database import Database
+from memory_mesh.store.messages import MessagePatch
+
+ItemStatus = Literal["created", "existing", "updated", "deleted", "error"]
+MessageEventListener = Callable[[str, str, list[Message]], Awaitable[None]]
+
+_FUTURE_SKEW = timedelta(minutes=5)
+_INLINE_LEASE_SECONDS = 60.0  # the worker leaves inline rows alone this long
+
+
+def message_not_found(message_id: UUID) -> NotFound:
+    return NotFound(f"message {message_id} not found", code="message_not_found")
+
+
+@dataclass
+class MessageInput:
+    conversation_id: UUID
+    role: Role
+    content: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    importance: float | None = None
+    id: UUID | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: ItemStatus
+    id: UUID | None = None
+    message: Message | None = None
+    error: AppError | None = None
+
+
+class MessageService:
+    def __init__(
+        self,
+        db: Database,
+        pipeline: EmbeddingPipeline,
+        *,
+        limits: Limits,
+        importance: ImportanceWeights,
+        inline: bool,
+        wake_worker: Callable[[], None],
+        on_change: MessageEventListener | None = None,
+    ) -> None:
+        self.db = db
+        self.pipeline = pipeline
+        self.limits = limits
+        self.importance = importance
+        self.inline = inline
+        self.wake_worker = wake_worker
+        self.on_change = on_change
+
+    # --- create -----------------------------------------------------------------
+
+    async def create(self, tenant_id: str, item: MessageInput) -> tuple[Message, bool]:
+        """Store one message; return (message, created). Raises the item's error."""
+        result = (await self.create_batch(tenant_id, [item]))[0]
+        if result.error is not None:
+            raise result.error
+        assert result.message is not None
+        return result.message, result.status == "created"
+
+    async def create_batch(self, tenant_id: str, items: list[MessageInput]) -> list[ItemResult]:
+        check_batch(len(items), self.limits)
+        results: list[ItemResult] = [ItemResult(index=i, status="error") for i in range(len(items))]
+        now = datetime.now(UTC)
+        candidates: dict[int, NewMessage] = {}
+        seen: set[UUID] = set()
+        for i, item in enumerate(items):
+            try:
+                candidates[i] = self._new_message(tenant_id, item, now)
+            except AppError as exc:
+                results[i].error = exc
+                continue
+            if candidates[i].id in seen:
+                results[i].error = Conflict(
+                    f"id {candidates[i].id} appears twice in this batch", code="duplicate_id"
+                )
+                del candidates[i]
+                continue
+            seen.add(candidates[i].id)
+        inserted: list[Message] = []
+        async with self.db.tenant(tenant_id) as conn:
+            conversations = await conversation_store.existing_ids(
+                conn,
+                tenant_id=tenant_id,
+                ids=list({m.conversation_id for m in candidates.values()}),
+            )
+            for i, new in list(candidates.items()):
+                if new.conversation_id not in conversations:
+                    results[i].error = NotFound(
+                        f"conversation {new.conversation_id} not found",
+                        code="conversation_not_found",
+                    )
+                    del candidates[i]
+            if candidates:
+                inserted, existing_ids = await store.insert_many(
+                    conn,
+                    list(candidates.values()),
+                    lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
+                )
+                existing = await store.get_many(conn, tenant_id=tenant_id, ids=list(existing_ids))
+            else:
+                existing = []
+        by_id = {m.id: m for m in inserted}
+        old_by_id = {m.id: m for m in existing}
+        for i, new in candidates.items():
+            results[i].id = new.id
+            if new.id in by_id:
+                results[i].status, results[i].message = "created", by_id[new.id]
+            elif new.id in old_by_id:
+                results[i].status, results[i].message = "existing", old_by_id[new.id]
+            else:
+                results[i].error = Conflict(
+                    f"message id {new.id} is already taken", code="message_id_taken"
+                )
+        if inserted:
+            fresh = await self._after_write(tenant_id, inserted)
+            for result in results:
+                if result.status == "created" and result.id in fresh:
+                    result.message = fresh[result.id]
+            if self.on_change is not None:
+                await self.on_change(tenant_id, "message.created", list(fresh.values()))
+        return results
+
+    def _new_message(self, tenant_id: str, item: MessageInput, now: datetime) -> NewMessage:
+        check_content(item.content, self.limits)
+        check_metadata(item.metadata, self.limits)
+        if item.importance is not None and not 0 <= item.importance <= 1:
+            raise InvalidInput(
+                "importance: must be between 0 and 1",
+                code="invalid_importance",
+                details=[{"field": "importance", "problem": "out of range"}],
+            )
+        if item.created_at is not None:
+            if item.created_at.tzinfo is None:
+                raise InvalidInput(
+                    "created_at: needs a time zone (for example 2024-05-01T10:00:00Z)",
+                    code="invalid_timestamp",
+                    details=[{"field": "created_at", "problem": "no time zone"}],
+                )
+            if item.created_at > now + _FUTURE_SKEW:
+                raise InvalidInput(
+                    "created_at: must not be in the future",
+                    code="invalid_timestamp",
+                    details=[{"field": "created_at", "problem": "in the future"}],
+                )
+        return NewMessage(
+            id=item.id or uuid4(),
+            tenant_id=tenant_id,
+            conversation_id=item.conversation_id,
+            role=item.role,
+            content=item.content,
+            metadata=item.metadata,
+            importance=score_importance(item.role, item.content, self.importance, item.importance),
+            importance_explicit=item.importance is not None,
+            created_at=item.created_at,
+        )
+
+    async def _after_write(self, tenant_id: str, written: list[Message]) -> dict[UUID, Message]:
+        """Embed now (inline) or wake the worker (async); return the rows as they now are."""
+        pending = [m.id for m in written if m.embedding_status is EmbeddingStatus.pending]
+        if pending and self.inline:
+            await self.pipeline.embed_ids(pending)
+            async with self.db.tenant(tenant_id) as conn:
+                fresh = await store.get_many(conn, tenant_id=tenant_id, ids=[m.id for m in written])
+            return {m.id: m for m in fresh}
+        if pending:
+            self.wake_worker()
+        return {m.id: m for m in written}
+
+    # --- read -------------------------------------------------------------------
+
+    async def get(self, tenant_id: str, message_id: UUID) -> Message:
+        async with self.db.tenant(tenant_id) as conn:
+            found = await store.get(conn, tenant_id=tenant_id, message_id=message_id)
+        if found is None:
+            raise message_not_found(message_id)
+        return found
+
+    # --- update -----------------------------------------------------------------
+
+    async def update(self, tenant_id: str, patch: MessagePatch) -> Message:
+        result = (await self.update_batch(tenant_id, [patch]))[0]
+        if result.error is not None:
+            raise result.error
+        assert result.message is not None
+        return result.message
+
+    async def update_batch(self, tenant_id: str, patches: list[MessagePatch]) -> list[ItemResult]:
+        check_batch(len(patches), self.limits)
+        results = [ItemResult(index=i, status="error", id=p.id) for i, p in enumerate(patches)]
+        valid: dict[int, MessagePatch] = {}
+        seen: set[UUID] = set()
+        for i, patch in enumerate(patches):
+            try:
+                if patch.content is not None:
+                    check_content(patch.content, self.limits)
+                if patch.metadata is not None:
+                    check_metadata(patch.metadata, self.limits)
+                if patch.importance is not None and not 0 <= patch.importance <= 1:
+                    raise InvalidInput(
+                        "importance: must be between 0 and 1", code="invalid_importance"
+                    )
+                if patch.id in seen:
+                    raise Conflict(f"id {patch.id} appears twice in this batch", code="duplicate_id")
+            except AppError as exc:
+                results[i].error = exc
+                continue
+            seen.add(patch.id)
+            valid[i] = patch
+        updated: list[Message] = []
+        if valid:
+            async with self.db.tenant(tenant_id) as conn:
+                updated = await store.update_many(
+                    conn,
+                    tenant_id=tenant_id,
+                    patches=list(valid.values()),
+                    lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
+                )
+        fresh = await self._after_write(tenant_id, updated) if updated else {}
+        for i, patch in valid.items():
+            if patch.id in fresh:
+                results[i].status, results[i].message = "updated", fresh[patch.id]
+            else:
+                results[i].error = message_not_found(patch.id)
+        if fresh and self.on_change is not None:
+            await self.on_change(tenant_id, "message.updated", list(fresh.values()))
+        return results
+
+    # --- delete -----------------------------------------------------------------
+
+    async def delete(self, tenant_id: str, message_id: UUID) -> None:
+        result = (await self.delete_batch(tenant_id, [message_id]))[0]
+        if result.error is not None:
+            raise result.error
+
+    async def delete_batch(self, tenant_id: str, ids: list[UUID]) -> list[ItemResult]:
+        check_batch(len(ids), self.limits)
+        async with self.db.tenant(tenant_id) as conn:
+            removed_messages = await store.get_many(conn, tenant_id=tenant_id, ids=ids)
+            removed = await store.delete_many(conn, tenant_id=tenant_id, ids=ids)
+        results = []
+        for i, message_id in enumerate(ids):
+            if message_id in removed:
+                results.append(ItemResult(index=i, status="deleted", id=message_id))
+            else:
+                results.append(
+                    ItemResult(index=i, status="error", id=message_id,
+                               error=message_not_found(message_id))
+                )
+        if removed and self.on_change is not None:
+            gone = [m for m in removed_messages if m.id in removed]
+            await self.on_change(tenant_id, "message.deleted", gone)
+        return results

@@ -1,0 +1,113 @@
+"""Search by meaning, keywords or both, ranked by relevance, importance and recency.
+
+The query is embedded (cached), the plan chosen from the scope's size, and candidates
+found and ranked in one SQL statement (store/search.py). In hybrid mode an unavailable
+embedder degrades the search to keywords (reported as ``degraded``) instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import anyio
+import numpy as np
+
+from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
+from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.domain.validation import Limits, check_metadata, check_top_k
+from memory_mesh.embeddings import Embedder, EmbeddingError
+from memory_mesh.errors import InvalidInput, ServiceUnavailable
+from memory_mesh.store import search as store
+from memory_mesh.store.database import Database
+from memory_mesh.store.search import SearchPlanConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SearchOutcome:
+    hits: list[SearchHit]
+    plan: str
+    mode: SearchMode
+    degraded: bool = False
+
+
+class SearchService:
+    def __init__(
+        self,
+        db: Database,
+        embedder: Embedder,
+        *,
+        weights: RankingWeights,
+        plan: SearchPlanConfig,
+        limits: Limits,
+    ) -> None:
+        self.db = db
+        self.embedder = embedder
+        self.weights = weights
+        self.plan = plan
+        self.limits = limits
+
+    async def search(self, query: SearchQuery) -> SearchOutcome:
+        self._validate(query)
+        mode = query.mode
+        vector: np.ndarray | None = None
+        degraded = False
+        if mode is not SearchMode.keyword:
+            try:
+                vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+            except EmbeddingError as exc:
+                if mode is SearchMode.vector:
+                    raise ServiceUnavailable(
+                        f"the embedding provider is unavailable: {exc}", code=exc.code
+                    ) from exc
+                log.warning("hybrid search degraded to keyword: %s", exc)
+                mode, degraded = SearchMode.keyword, True
+        effective = replace(query, mode=mode)
+        async with self.db.tenant(query.tenant_id) as conn:
+            rows = await store.scope_rows(conn, effective, self.plan.exact_max_rows + 1)
+            plan = "exact" if rows <= self.plan.exact_max_rows else "hnsw"
+            hits = await store.run_search(
+                conn,
+                query=effective,
+                query_vector=vector,
+                model=self.embedder.info.model,
+                weights=self.weights,
+                config=self.plan,
+                plan=plan,
+            )
+        return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    def _validate(self, query: SearchQuery) -> None:
+        if not query.query.strip():
+            raise InvalidInput(
+                "query: must not be empty",
+                code="query_empty",
+                details=[{"field": "query", "problem": "empty"}],
+            )
+        if len(query.query) > self.limits.max_content_chars or "\x00" in query.query:
+            raise InvalidInput(
+                f"query: must be at most {self.limits.max_content_chars} characters, without NUL",
+                code="invalid_query",
+                details=[{"field": "query", "problem": "too long or NUL"}],
+            )
+        check_top_k(query.top_k, self.limits)
+        check_metadata(query.metadata, self.limits, field="metadata")
+        if not 0 <= query.min_score <= 1:
+            raise InvalidInput(
+                "min_score: must be between 0 and 1",
+                code="invalid_min_score",
+                details=[{"field": "min_score", "problem": "out of range"}],
+            )
+        if (
+            query.created_after is not None
+            and query.created_before is not None
+            and query.created_after >= query.created_before
+        ):
+            raise InvalidInput(
+                "created_after: must be earlier than created_before",
+                code="invalid_time_range",
+                details=[{"field": "created_after", "problem": "not before created_before"}],
+            )
+

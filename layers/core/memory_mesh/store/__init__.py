@@ -1,0 +1,1 @@
+"""PostgreSQL + pgvector: pool, embedded server, migrations and one repository per table."""

@@ -1,0 +1,79 @@
+"""Connection pool and transactions. Every tenant-scoped unit of work runs in
+:meth:`Database.tenant` so the tenant of the transaction is known to PostgreSQL
+(``memory_mesh.tenant_id``), which the row-level security policies key on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+from pgvector.psycopg import register_vector_async
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from memory_mesh.errors import ServiceUnavailable
+
+Conn = psycopg.AsyncConnection[dict[str, object]]
+
+
+class Database:
+    """A pool of connections with pgvector types registered on each."""
+
+    def __init__(self, url: str, *, min_size: int, max_size: int, statement_timeout_ms: int):
+        self.url = url
+        self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            timeout=10.0,
+            kwargs={
+                "row_factory": dict_row,
+                "options": f"-c statement_timeout={statement_timeout_ms}",
+            },
+            configure=self._configure,
+            connection_class=psycopg.AsyncConnection,  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    async def _configure(conn: Conn) -> None:
+        await register_vector_async(conn)
+        await conn.set_autocommit(True)
+
+    async def open(self) -> None:
+        await self._pool.open(wait=True, timeout=30.0)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Conn]:
+        """A pooled connection in autocommit mode (for reads that need no tenant)."""
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(
+                "the database is unavailable", code="datastore_unavailable"
+            ) from exc
+
+    @asynccontextmanager
+    async def tenant(self, tenant_id: str) -> AsyncIterator[Conn]:
+        """A transaction bound to ``tenant_id``: committed on exit, rolled back on error."""
+        async with self.connection() as conn, conn.transaction():
+            await conn.execute(
+                "select set_config('memory_mesh.tenant_id', %s, true)", [tenant_id]
+            )
+            yield conn
+
+    @asynccontextmanager
+    async def system(self) -> AsyncIterator[Conn]:
+        """A transaction for cross-tenant system work (the embedding worker, migrations)."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def ping(self) -> None:
+        async with self.connection() as conn:
+            await conn.execute("select 1")

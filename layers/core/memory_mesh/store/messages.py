@@ -1,0 +1,342 @@
+"""Repository of messages: set-based writes (one statement per batch), reads, and the
+embedding-job bookkeeping that lives on the message rows themselves (status, attempts,
+next attempt time), so a job can never be lost between a queue and the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+from psycopg.types.json import Jsonb
+
+from memory_mesh.domain.models import Message, NewMessage
+from memory_mesh.store.database import Conn
+from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def insert_many(
+    conn: Conn, messages: list[NewMessage], *, lease_seconds: float
+) -> tuple[list[Message], set[UUID]]:
+    """Insert in one statement. Return (rows inserted, ids that already existed for this
+    tenant). An id that exists for another tenant is in neither: the caller reports it.
+
+    ``lease_seconds`` > 0 reserves the new rows for the caller's inline embedding; the
+    worker takes them only after the lease ends (if the caller died meanwhile).
+    """
+    payload = [
+        {
+            "id": str(m.id),
+            "tenant_id": m.tenant_id,
+            "conversation_id": str(m.conversation_id),
+            "role": m.role.value,
+            "content": m.content,
+            "metadata": m.metadata,
+            "importance": m.importance,
+            "importance_explicit": m.importance_explicit,
+            "created_at": _iso(m.created_at),
+        }
+        for m in messages
+    ]
+    cur = await conn.execute(
+        f"""
+        with ins as (
+            insert into messages (id, tenant_id, conversation_id, role, content, metadata,
+                                  importance, importance_explicit, created_at, updated_at,
+                                  embedding_next_attempt_at)
+            select x.id, x.tenant_id, x.conversation_id, x.role, x.content, x.metadata,
+                   x.importance, x.importance_explicit, coalesce(x.created_at, now()), now(),
+                   now() + make_interval(secs => %(lease)s)
+            from jsonb_to_recordset(%(rows)s) as x(
+                id uuid, tenant_id text, conversation_id uuid, role text, content text,
+                metadata jsonb, importance real, importance_explicit boolean,
+                created_at timestamptz)
+            on conflict (id) do nothing
+            returning *
+        )
+        select {MESSAGE_COLUMNS} from ins m
+        """,
+        {"rows": Jsonb(payload), "lease": lease_seconds},
+    )
+    inserted = [message_from_row(row) for row in await cur.fetchall()]
+    if len(inserted) == len(messages):
+        return inserted, set()
+    got = {m.id for m in inserted}
+    missing = [m.id for m in messages if m.id not in got]
+    cur = await conn.execute(
+        "select id from messages where tenant_id = %s and id = any(%s)",
+        [messages[0].tenant_id, missing],
+    )
+    return inserted, {row["id"] for row in await cur.fetchall()}
+
+
+async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
+    cur = await conn.execute(
+        f"select {MESSAGE_COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
+        [tenant_id, ids],
+    )
+    return [message_from_row(row) for row in await cur.fetchall()]
+
+
+async def get(conn: Conn, *, tenant_id: str, message_id: UUID) -> Message | None:
+    found = await get_many(conn, tenant_id=tenant_id, ids=[message_id])
+    return found[0] if found else None
+
+
+@dataclass
+class MessagePatch:
+    """Fields to change on one message; ``None`` leaves a field as it is."""
+
+    id: UUID
+    content: str | None = None
+    role: str | None = None
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    archived: bool | None = None
+
+
+async def update_many(
+    conn: Conn, *, tenant_id: str, patches: list[MessagePatch], lease_seconds: float
+) -> list[Message]:
+    """Apply patches in one statement; return the updated rows (missing ids are absent).
+
+    Changed content bumps ``content_version`` and resets the embedding to pending, so the
+    message is re-embedded and a late vector of the old text is discarded.
+    """
+    payload = [
+        {
+            "id": str(p.id),
+            "content": p.content,
+            "role": p.role,
+            "metadata": p.metadata,
+            "importance": p.importance,
+            "archived": p.archived,
+        }
+        for p in patches
+    ]
+    cur = await conn.execute(
+        f"""
+        with patch as (
+            select * from jsonb_to_recordset(%(rows)s) as x(
+                id uuid, content text, role text, metadata jsonb, importance real,
+                archived boolean)
+        ), upd as (
+            update messages m set
+                content = coalesce(p.content, m.content),
+                role = coalesce(p.role, m.role),
+                metadata = coalesce(p.metadata, m.metadata),
+                importance = coalesce(p.importance, m.importance),
+                importance_explicit = m.importance_explicit or p.importance is not null,
+                archived = coalesce(p.archived, m.archived),
+                updated_at = now(),
+                content_version = m.content_version + changed.flag,
+                embedding = case when changed.flag = 1 then null else m.embedding end,
+                embedding_status = case when changed.flag = 1 then 'pending'
+                                   else m.embedding_status end,
+                embedding_attempts = case when changed.flag = 1 then 0
+                                     else m.embedding_attempts end,
+                embedding_error = case when changed.flag = 1 then null else m.embedding_error end,
+                embedding_next_attempt_at = case when changed.flag = 1
+                    then now() + make_interval(secs => %(lease)s)
+                    else m.embedding_next_attempt_at end
+            from patch p
+            cross join lateral (
+                select (p.content is not null and p.content <> m.content)::int as flag
+            ) changed
+            where m.id = p.id and m.tenant_id = %(tenant)s
+            returning m.*
+        )
+        select {MESSAGE_COLUMNS} from upd m
+        """,
+        {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
+    )
+    return [message_from_row(row) for row in await cur.fetchall()]
+
+
+async def delete_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> set[UUID]:
+    """Delete in one statement; return the ids that were deleted."""
+    cur = await conn.execute(
+        "delete from messages where tenant_id = %s and id = any(%s) returning id",
+        [tenant_id, ids],
+    )
+    return {row["id"] for row in await cur.fetchall()}
+
+
+async def list_conversation_page(
+    conn: Conn,
+    *,
+    tenant_id: str,
+    conversation_id: UUID,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+    include_archived: bool,
+) -> list[Message]:
+    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row."""
+    cur = await conn.execute(
+        f"""
+        select {MESSAGE_COLUMNS} from messages m
+        where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
+          and (%(archived)s or not m.archived)
+          and (%(after_at)s::timestamptz is null or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
+        order by m.created_at, m.id
+        limit %(limit)s
+        """,
+        {
+            "tenant": tenant_id,
+            "conv": conversation_id,
+            "archived": include_archived,
+            "after_at": after[0] if after else None,
+            "after_id": after[1] if after else None,
+            "limit": limit,
+        },
+    )
+    return [message_from_row(row) for row in await cur.fetchall()]
+
+
+# --- embedding jobs ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbeddingTask:
+    """One message to embed, as claimed: its text and the content version it had."""
+
+    id: UUID
+    tenant_id: str
+    content: str
+    content_version: int
+    attempts: int
+
+
+async def claim(
+    conn: Conn, *, limit: int, lease_seconds: float, ids: list[UUID] | None = None
+) -> list[EmbeddingTask]:
+    """Claim pending messages for embedding: due ones (``ids`` None) or exactly ``ids``
+    (inline mode, ignoring their lease). Each claimed row's attempt counter goes up and its
+    next attempt moves ``lease_seconds`` ahead, so a crashed claimer's rows come back.
+    Rows another claimer holds are skipped (SKIP LOCKED), never embedded twice at once.
+    """
+    cur = await conn.execute(
+        """
+        with picked as (
+            select id from messages
+            where embedding_status = 'pending'
+              and (case when %(ids)s::uuid[] is null then embedding_next_attempt_at <= now()
+                        else id = any(%(ids)s::uuid[]) end)
+            order by embedding_next_attempt_at
+            limit %(limit)s
+            for update skip locked
+        )
+        update messages m set
+            embedding_attempts = m.embedding_attempts + 1,
+            embedding_next_attempt_at = now() + make_interval(secs => %(lease)s)
+        from picked where m.id = picked.id
+        returning m.id, m.tenant_id, m.content, m.content_version, m.embedding_attempts
+        """,
+        {"ids": ids, "limit": limit, "lease": lease_seconds},
+    )
+    return [
+        EmbeddingTask(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            content=row["content"],
+            content_version=row["content_version"],
+            attempts=row["embedding_attempts"],
+        )
+        for row in await cur.fetchall()
+    ]
+
+
+async def store_embeddings(
+    conn: Conn,
+    *,
+    tasks: list[EmbeddingTask],
+    vectors: np.ndarray,
+    provider: str,
+    model: str,
+) -> list[UUID]:
+    """Write vectors for tasks whose content is unchanged since the claim; return their ids."""
+    cur = await conn.execute(
+        """
+        update messages m set
+            embedding = v.embedding,
+            embedding_provider = %(provider)s,
+            embedding_model = %(model)s,
+            embedding_dimensions = vector_dims(v.embedding),
+            embedding_status = 'ready',
+            embedding_error = null,
+            embedded_at = now()
+        from unnest(%(ids)s::uuid[], %(versions)s::int[], %(vectors)s::vector[])
+             as v(id, content_version, embedding)
+        where m.id = v.id and m.content_version = v.content_version
+          and m.embedding_status = 'pending'
+        returning m.id
+        """,
+        {
+            "ids": [t.id for t in tasks],
+            "versions": [t.content_version for t in tasks],
+            "vectors": list(vectors),
+            "provider": provider,
+            "model": model,
+        },
+    )
+    return [row["id"] for row in await cur.fetchall()]
+
+
+async def record_failure(
+    conn: Conn,
+    *,
+    tasks: list[EmbeddingTask],
+    error: str,
+    max_attempts: int,
+    retry_base_seconds: float,
+) -> int:
+    """Mark an embedding attempt failed: retried after an exponential backoff, or
+    ``failed`` once the attempts are spent. Returns how many became ``failed``."""
+    cur = await conn.execute(
+        """
+        update messages m set
+            embedding_error = left(%(error)s, 1000),
+            embedding_status = case when m.embedding_attempts >= %(max)s then 'failed'
+                               else 'pending' end,
+            embedding_next_attempt_at = now() + make_interval(
+                secs => %(base)s * power(2, greatest(m.embedding_attempts - 1, 0)))
+        from unnest(%(ids)s::uuid[], %(versions)s::int[]) as t(id, content_version)
+        where m.id = t.id and m.content_version = t.content_version
+          and m.embedding_status = 'pending'
+        returning m.embedding_status
+        """,
+        {
+            "error": error,
+            "max": max_attempts,
+            "base": retry_base_seconds,
+            "ids": [t.id for t in tasks],
+            "versions": [t.content_version for t in tasks],
+        },
+    )
+    return sum(1 for row in await cur.fetchall() if row["embedding_status"] == "failed")
+
+
+async def replay_failed(conn: Conn, *, tenant_id: str | None) -> int:
+    """Put failed embeddings back in the queue with fresh attempts; return how many."""
+    cur = await conn.execute(
+        """
+        update messages set embedding_status = 'pending', embedding_attempts = 0,
+                            embedding_next_attempt_at = now()
+        where embedding_status = 'failed' and (%(tenant)s::text is null or tenant_id = %(tenant)s)
+        """,
+        {"tenant": tenant_id},
+    )
+    return cur.rowcount
+
+
+async def pending_count(conn: Conn) -> int:
+    cur = await conn.execute("select count(*) as n from messages where embedding_status = 'pending'")
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0

@@ -1,0 +1,83 @@
+"""Versioned schema migrations: ``store/migrations/NNNN_name.sql``, applied in order once.
+
+Run by ``memory-mesh migrate``, at start on the embedded database, and at deploy time in
+the cloud. An advisory lock serialises concurrent runners; each file runs in its own
+transaction with its version recorded, so a failed migration leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import psycopg
+
+from memory_mesh.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+_LOCK_KEY = 7_112_026  # advisory lock id for migrations
+_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available_migrations() -> list[Migration]:
+    """The packaged migrations, ordered by version."""
+    found = []
+    for entry in resources.files("memory_mesh.store").joinpath("migrations").iterdir():
+        match = _FILE.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text("utf-8")))
+    return sorted(found, key=lambda m: m.version)
+
+
+def migrate(url: str, *, dimensions: int) -> list[int]:
+    """Apply pending migrations to the database at ``url``; return the versions applied.
+
+    Raises ConfigError if the database was created for another embedding dimension.
+    """
+    applied: list[int] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
+        try:
+            conn.execute(
+                "create table if not exists schema_migrations ("
+                " version integer primary key, name text not null,"
+                " applied_at timestamptz not null default now())"
+            )
+            done = {row[0] for row in conn.execute("select version from schema_migrations")}
+            for migration in available_migrations():
+                if migration.version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(migration.sql.replace("{dimensions}", str(int(dimensions))))
+                    conn.execute(
+                        "insert into schema_migrations (version, name) values (%s, %s)",
+                        [migration.version, migration.name],
+                    )
+                log.info("applied migration %04d_%s", migration.version, migration.name)
+                applied.append(migration.version)
+            _check_dimensions(conn, dimensions)
+        finally:
+            conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
+    return applied
+
+
+def _check_dimensions(conn: psycopg.Connection[tuple[object, ...]], dimensions: int) -> None:
+    row = conn.execute(
+        "select value from memory_mesh_settings where key = 'embedding_dimensions'"
+    ).fetchone()
+    if row is not None and int(str(row[0])) != dimensions:
+        raise ConfigError(
+            f"MEMORY_EMBEDDING_DIMENSIONS is {dimensions} but the database stores "
+            f"{row[0]}-dimension vectors; use the original dimension or a new database "
+            "(changing model means re-embedding)"
+        )

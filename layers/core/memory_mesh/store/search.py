@@ -1,0 +1,205 @@
+"""Search SQL: candidates found inside PostgreSQL, ranked there by the blend documented
+in ``domain/ranking.py``, in ONE statement.
+
+The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measured):
+- ``exact``: a scope (tenant, or conversation) of at most ``exact_max_rows`` rows is read
+  through its B-tree and every vector's distance computed: complete and ~1 ms. Index
+  scans are switched off for the statement so the planner cannot pick the HNSW index plus
+  a filter, which is slow and returns too few rows.
+- ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
+  still yield enough candidates.
+Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
+would otherwise pick the slow HNSW+filter path after a few runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery, ScoreParts
+from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.store.database import Conn
+from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+
+
+@dataclass(frozen=True)
+class SearchPlanConfig:
+    dimensions: int
+    exact_max_rows: int
+    ef_search: int
+    candidate_multiplier: int
+
+
+async def scope_rows(conn: Conn, query: SearchQuery, cap: int) -> int:
+    """Rows in the query's tenant or conversation, counted up to ``cap`` (bounded cost)."""
+    if query.conversation_id is not None:
+        cur = await conn.execute(
+            "select count(*) as n from (select 1 from messages where tenant_id = %s"
+            " and conversation_id = %s limit %s) s",
+            [query.tenant_id, query.conversation_id, cap],
+        )
+    else:
+        cur = await conn.execute(
+            "select count(*) as n from (select 1 from messages where tenant_id = %s limit %s) s",
+            [query.tenant_id, cap],
+        )
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+def _filters(query: SearchQuery) -> sql.Composable:
+    """The WHERE clause every candidate set shares; only fixed text, values are bound."""
+    parts = [sql.SQL("m.tenant_id = %(tenant)s")]
+    if query.conversation_id is not None:
+        parts.append(sql.SQL("m.conversation_id = %(conversation)s"))
+    if query.role is not None:
+        parts.append(sql.SQL("m.role = %(role)s"))
+    if query.created_after is not None:
+        parts.append(sql.SQL("m.created_at >= %(after)s"))
+    if query.created_before is not None:
+        parts.append(sql.SQL("m.created_at < %(before)s"))
+    if query.metadata:
+        parts.append(sql.SQL("m.metadata @> %(metadata)s"))
+    if not query.include_archived:
+        parts.append(sql.SQL("not m.archived"))
+    return sql.SQL(" and ").join(parts)
+
+
+_RELEVANCE = {
+    SearchMode.vector: "coalesce(similarity, 0)",
+    SearchMode.keyword: "coalesce(keyword, 0)",
+    SearchMode.hybrid: (
+        "(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * coalesce(keyword, 0)"
+    ),
+}
+
+
+def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
+    where = _filters(query)
+    ctes: list[sql.Composable] = []
+    sources: list[str] = []
+    if query.mode in (SearchMode.vector, SearchMode.hybrid):
+        if plan == "hnsw":
+            distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
+        else:
+            distance = sql.SQL("m.embedding <=> %(qv)s::vector")
+        ctes.append(
+            sql.SQL(
+                """vec as (
+                select m.id from messages m
+                where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
+                order by {distance} limit %(candidates)s
+            )"""
+            ).format(where=where, distance=distance.format(d=sql.Literal(dims)))
+        )
+        sources.append("select id from vec")
+    if query.mode in (SearchMode.keyword, SearchMode.hybrid):
+        ctes.append(
+            sql.SQL(
+                """kw as (
+                select m.id from messages m
+                where {where} and m.content_tsv @@ websearch_to_tsquery('english', %(qt)s)
+                order by ts_rank_cd(m.content_tsv, websearch_to_tsquery('english', %(qt)s), 32)
+                         desc
+                limit %(candidates)s
+            )"""
+            ).format(where=where)
+        )
+        sources.append("select id from kw")
+    similarity = (
+        "case when m.embedding_model = %(model)s then greatest(0, 1 - (m.embedding <=> "
+        "%(qv)s::vector))::float8 end"
+        if query.mode is not SearchMode.keyword
+        else "null::float8"
+    )
+    keyword = (
+        "ts_rank_cd(m.content_tsv, websearch_to_tsquery('english', %(qt)s), 32)::float8"
+        if query.mode is not SearchMode.vector
+        else "null::float8"
+    )
+    body = f"""
+        cands as ({" union ".join(sources)}),
+        scored as (
+            select {MESSAGE_COLUMNS},
+                   {similarity} as similarity,
+                   {keyword} as keyword,
+                   power(0.5, greatest(0, extract(epoch from now() - m.created_at)::float8)
+                              / 86400.0 / %(half_life)s) as recency
+            from cands join messages m on m.id = cands.id
+        ),
+        related as (
+            select *, {_RELEVANCE[query.mode]} as relevance from scored
+        ),
+        final as (
+            select *, %(w_rel)s * relevance + %(w_imp)s * importance + %(w_rec)s * recency
+                      as score
+            from related
+        )
+        select * from final where score >= %(min_score)s
+        order by score desc, id
+        limit %(top_k)s
+    """
+    return sql.SQL("with {ctes}, {body}").format(
+        ctes=sql.SQL(", ").join(ctes), body=sql.SQL(body)  # type: ignore[arg-type]
+    )
+
+
+async def run_search(
+    conn: Conn,
+    *,
+    query: SearchQuery,
+    query_vector: np.ndarray | None,
+    model: str | None,
+    weights: RankingWeights,
+    config: SearchPlanConfig,
+    plan: str,
+) -> list[SearchHit]:
+    """Run the search in the caller's transaction with the chosen plan's settings."""
+    await conn.execute("set local plan_cache_mode = force_custom_plan")
+    if plan == "exact":
+        await conn.execute("set local enable_indexscan = off")
+    else:
+        ef = max(config.ef_search, query.top_k * config.candidate_multiplier)
+        await conn.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(ef)))
+        await conn.execute("set local hnsw.iterative_scan = relaxed_order")
+    params: dict[str, Any] = {
+        "tenant": query.tenant_id,
+        "conversation": query.conversation_id,
+        "role": query.role.value if query.role else None,
+        "after": query.created_after,
+        "before": query.created_before,
+        "metadata": Jsonb(query.metadata),
+        "qv": query_vector,
+        "qt": query.query,
+        "model": model,
+        "candidates": max(query.top_k * config.candidate_multiplier, 50),
+        "half_life": weights.half_life_days,
+        "h": weights.hybrid_keyword_share,
+        "w_rel": weights.relevance,
+        "w_imp": weights.importance,
+        "w_rec": weights.recency,
+        "min_score": query.min_score,
+        "top_k": query.top_k,
+    }
+    cur = await conn.execute(_statement(query, plan, config.dimensions), params)
+    hits = []
+    for row in await cur.fetchall():
+        hits.append(
+            SearchHit(
+                message=message_from_row(row),
+                scores=ScoreParts(
+                    score=float(row["score"]),
+                    relevance=float(row["relevance"]),
+                    similarity=row["similarity"],
+                    keyword=row["keyword"],
+                    importance=float(row["importance"]),
+                    recency=float(row["recency"]),
+                ),
+            )
+        )
+    return hits
