@@ -8,8 +8,8 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.runtime import Runtime
@@ -60,3 +60,21 @@ async def runtime(settings: Settings, local_embedder: Embedder) -> AsyncIterator
 @pytest.fixture
 def tenant() -> Iterator[str]:
     yield f"t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client over ASGI, sharing the session runtime (no lifespan)."""
+    from memory_mesh.http.app import create_app
+
+    app = create_app(runtime.settings)
+    app.state.runtime = runtime
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def new_conversation(client: httpx.AsyncClient, tenant: str, title: str = "c") -> str:
+    response = await client.post("/v1/conversations", json={"tenant_id": tenant, "title": title})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -1,5 +1,4 @@
 import pytest
-
 from memory_mesh.config import ConfigError, load_settings
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from memory_mesh.domain.validation import (
     Limits,
     check_batch,
@@ -14,8 +13,12 @@ L = Limits(max_content_chars=10, max_metadata_bytes=60, max_batch_size=3, max_to
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [("", "content_empty"), ("   \n", "content_empty"), ("x" * 11, "content_too_long"),
-     ("a\x00b", "invalid_characters")],
+    [
+        ("", "content_empty"),
+        ("   \n", "content_empty"),
+        ("x" * 11, "content_too_long"),
+        ("a\x00b", "invalid_characters"),
+    ],
 )
 def test_bad_content_is_refused_with_its_code(content: str, code: str) -> None:
     with pytest.raises(InvalidInput) as err:
@@ -30,9 +33,11 @@ def test_good_content_passes_including_emoji() -> None:
 
 @pytest.mark.parametrize(
     ("metadata", "code"),
-    [({"k": "v" * 80}, "metadata_too_large"),
-     ({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}, "metadata_too_deep"),
-     ({"k": "a\x00"}, "invalid_characters")],
+    [
+        ({"k": "v" * 80}, "metadata_too_large"),
+        ({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}, "metadata_too_deep"),
+        ({"k": "a\x00"}, "invalid_characters"),
+    ],
 )
 def test_bad_metadata_is_refused(metadata: dict[str, object], code: str) -> None:
     with pytest.raises(InvalidInput) as err:

@@ -63,8 +63,14 @@ def main(argv: list[str] | None = None) -> None:
     replay.add_argument("--tenant-id", help="only this tenant's messages")
     args = parser.parse_args(argv)
 
-    overrides = {k: v for k, v in {"host": getattr(args, "host", None),
-                                   "port": getattr(args, "port", None)}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "host": getattr(args, "host", None),
+            "port": getattr(args, "port", None),
+        }.items()
+        if v is not None
+    }
     settings = _settings(**overrides)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

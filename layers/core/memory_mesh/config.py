@@ -37,9 +37,7 @@ class Settings(BaseSettings):
     )
 
     # --- process -----------------------------------------------------------------
-    environment: Environment = Field(
-        "development", description="development, test or production."
-    )
+    environment: Environment = Field("development", description="development, test or production.")
     host: str = Field("127.0.0.1", description="Address `memory-mesh serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `memory-mesh serve` binds.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -119,9 +117,7 @@ class Settings(BaseSettings):
     importance_weight_assistant: float = Field(
         0.4, ge=0, le=1, description="Base of assistant turns."
     )
-    importance_weight_system: float = Field(
-        0.8, ge=0, le=1, description="Base of system turns."
-    )
+    importance_weight_system: float = Field(0.8, ge=0, le=1, description="Base of system turns.")
     importance_weight_tool: float = Field(0.3, ge=0, le=1, description="Base of tool turns.")
     importance_content_weight: float = Field(
         0.3, ge=0, le=1, description="Share of content signals (facts, length) in importance."
@@ -182,11 +178,12 @@ class Settings(BaseSettings):
             raise ValueError("MEMORY_DB_POOL_MIN_SIZE must not exceed MEMORY_DB_POOL_MAX_SIZE")
         if self.embedding_provider == "gemini" and self.gemini_api_key is None:
             raise ValueError("MEMORY_GEMINI_API_KEY is required when the provider is gemini")
-        if self.embedding_provider == "local" and self.local_model_path is None:
-            if self.embedding_dimensions != 384:
-                raise ValueError(
-                    "MEMORY_EMBEDDING_DIMENSIONS must be 384 for the built-in local model"
-                )
+        if (
+            self.embedding_provider == "local"
+            and self.local_model_path is None
+            and self.embedding_dimensions != 384
+        ):
+            raise ValueError("MEMORY_EMBEDDING_DIMENSIONS must be 384 for the built-in local model")
         if self.embedding_provider == "bedrock" and self.embedding_dimensions not in (
             256,
             512,

@@ -9,20 +9,20 @@ from typing import Any
 from uuid import UUID
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     user = "user"
     assistant = "assistant"
     system = "system"
     tool = "tool"
 
 
-class EmbeddingStatus(str, enum.Enum):
+class EmbeddingStatus(enum.StrEnum):
     pending = "pending"
     ready = "ready"
     failed = "failed"
 
 
-class SearchMode(str, enum.Enum):
+class SearchMode(enum.StrEnum):
     vector = "vector"
     keyword = "keyword"
     hybrid = "hybrid"

@@ -23,7 +23,9 @@ class Limits:
 
 
 def _problem(field: str, message: str, code: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {message}", code=code, details=[{"field": field, "problem": message}])
+    return InvalidInput(
+        f"{field}: {message}", code=code, details=[{"field": field, "problem": message}]
+    )
 
 
 def check_content(content: str, limits: Limits, field: str = "content") -> str:
@@ -55,7 +57,9 @@ def check_metadata(metadata: dict[str, Any], limits: Limits, field: str = "metad
     size = len(encoded.encode("utf-8"))
     if size > limits.max_metadata_bytes:
         raise _problem(
-            field, f"is {size} bytes; the limit is {limits.max_metadata_bytes}", "metadata_too_large"
+            field,
+            f"is {size} bytes; the limit is {limits.max_metadata_bytes}",
+            "metadata_too_large",
         )
     if _depth(metadata) > MAX_METADATA_DEPTH:
         raise _problem(field, f"nests deeper than {MAX_METADATA_DEPTH} levels", "metadata_too_deep")

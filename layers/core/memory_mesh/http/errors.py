@@ -77,9 +77,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code
-    return JSONResponse(
-        error_body(code, message), status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -227,7 +227,9 @@ class MessageService:
                         "importance: must be between 0 and 1", code="invalid_importance"
                     )
                 if patch.id in seen:
-                    raise Conflict(f"id {patch.id} appears twice in this batch", code="duplicate_id")
+                    raise Conflict(
+                        f"id {patch.id} appears twice in this batch", code="duplicate_id"
+                    )
             except AppError as exc:
                 results[i].error = exc
                 continue
@@ -270,8 +272,9 @@ class MessageService:
                 results.append(ItemResult(index=i, status="deleted", id=message_id))
             else:
                 results.append(
-                    ItemResult(index=i, status="error", id=message_id,
-                               error=message_not_found(message_id))
+                    ItemResult(
+                        index=i, status="error", id=message_id, error=message_not_found(message_id)
+                    )
                 )
         if removed and self.on_change is not None:
             gone = [m for m in removed_messages if m.id in removed]

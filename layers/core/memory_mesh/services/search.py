@@ -110,4 +110,3 @@ class SearchService:
                 code="invalid_time_range",
                 details=[{"field": "created_after", "problem": "not before created_before"}],
             )
-

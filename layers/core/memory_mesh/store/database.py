@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector_async
@@ -15,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from memory_mesh.errors import ServiceUnavailable
 
-Conn = psycopg.AsyncConnection[dict[str, object]]
+Conn = psycopg.AsyncConnection[dict[str, Any]]
 
 
 class Database:
@@ -34,7 +35,7 @@ class Database:
                 "options": f"-c statement_timeout={statement_timeout_ms}",
             },
             configure=self._configure,
-            connection_class=psycopg.AsyncConnection,  # type: ignore[arg-type]
+            connection_class=psycopg.AsyncConnection,
         )
 
     @staticmethod
@@ -63,9 +64,7 @@ class Database:
     async def tenant(self, tenant_id: str) -> AsyncIterator[Conn]:
         """A transaction bound to ``tenant_id``: committed on exit, rolled back on error."""
         async with self.connection() as conn, conn.transaction():
-            await conn.execute(
-                "select set_config('memory_mesh.tenant_id', %s, true)", [tenant_id]
-            )
+            await conn.execute("select set_config('memory_mesh.tenant_id', %s, true)", [tenant_id])
             yield conn
 
     @asynccontextmanager

@@ -19,7 +19,9 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     pgdata = data_dir / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = pgserver.get_server(  # type: ignore[attr-defined]
+        pgdata, cleanup_mode="stop"
+    )
     uri: str = server.get_uri()
     log.info("embedded PostgreSQL ready", extra={"pgdata": str(pgdata)})
     return uri

@@ -124,9 +124,11 @@ async def update_many(
     cur = await conn.execute(
         f"""
         with patch as (
-            select * from jsonb_to_recordset(%(rows)s) as x(
+            select x.*, (x.content is not null and x.content <> cur.content)::int as flag
+            from jsonb_to_recordset(%(rows)s) as x(
                 id uuid, content text, role text, metadata jsonb, importance real,
                 archived boolean)
+            join messages cur on cur.id = x.id and cur.tenant_id = %(tenant)s
         ), upd as (
             update messages m set
                 content = coalesce(p.content, m.content),
@@ -136,20 +138,17 @@ async def update_many(
                 importance_explicit = m.importance_explicit or p.importance is not null,
                 archived = coalesce(p.archived, m.archived),
                 updated_at = now(),
-                content_version = m.content_version + changed.flag,
-                embedding = case when changed.flag = 1 then null else m.embedding end,
-                embedding_status = case when changed.flag = 1 then 'pending'
+                content_version = m.content_version + p.flag,
+                embedding = case when p.flag = 1 then null else m.embedding end,
+                embedding_status = case when p.flag = 1 then 'pending'
                                    else m.embedding_status end,
-                embedding_attempts = case when changed.flag = 1 then 0
+                embedding_attempts = case when p.flag = 1 then 0
                                      else m.embedding_attempts end,
-                embedding_error = case when changed.flag = 1 then null else m.embedding_error end,
-                embedding_next_attempt_at = case when changed.flag = 1
+                embedding_error = case when p.flag = 1 then null else m.embedding_error end,
+                embedding_next_attempt_at = case when p.flag = 1
                     then now() + make_interval(secs => %(lease)s)
                     else m.embedding_next_attempt_at end
             from patch p
-            cross join lateral (
-                select (p.content is not null and p.content <> m.content)::int as flag
-            ) changed
             where m.id = p.id and m.tenant_id = %(tenant)s
             returning m.*
         )
@@ -184,7 +183,8 @@ async def list_conversation_page(
         select {MESSAGE_COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
-          and (%(after_at)s::timestamptz is null or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
+          and (%(after_at)s::timestamptz is null
+               or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
         order by m.created_at, m.id
         limit %(limit)s
         """,
@@ -337,6 +337,8 @@ async def replay_failed(conn: Conn, *, tenant_id: str | None) -> int:
 
 
 async def pending_count(conn: Conn) -> int:
-    cur = await conn.execute("select count(*) as n from messages where embedding_status = 'pending'")
+    cur = await conn.execute(
+        "select count(*) as n from messages where embedding_status = 'pending'"
+    )
     row = await cur.fetchone()
     return int(row["n"]) if row else 0

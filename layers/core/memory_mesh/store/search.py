@@ -21,7 +21,7 @@ import numpy as np
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery, ScoreParts
+from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
@@ -73,9 +73,7 @@ def _filters(query: SearchQuery) -> sql.Composable:
 _RELEVANCE = {
     SearchMode.vector: "coalesce(similarity, 0)",
     SearchMode.keyword: "coalesce(keyword, 0)",
-    SearchMode.hybrid: (
-        "(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * coalesce(keyword, 0)"
-    ),
+    SearchMode.hybrid: ("(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * coalesce(keyword, 0)"),
 }
 
 
@@ -145,7 +143,8 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
         limit %(top_k)s
     """
     return sql.SQL("with {ctes}, {body}").format(
-        ctes=sql.SQL(", ").join(ctes), body=sql.SQL(body)  # type: ignore[arg-type]
+        ctes=sql.SQL(", ").join(ctes),
+        body=sql.SQL(body),
     )
 
 

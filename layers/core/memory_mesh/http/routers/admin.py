@@ -27,8 +27,9 @@ async def readiness(service: HealthDep) -> ReadinessOut:
     ready, checks = await service.readiness()
     body = ReadinessOut(
         ready=ready,
-        checks=[CheckOut(name=c.name, ok=c.ok, latency_ms=c.latency_ms, detail=c.detail)
-                for c in checks],
+        checks=[
+            CheckOut(name=c.name, ok=c.ok, latency_ms=c.latency_ms, detail=c.detail) for c in checks
+        ],
     )
     if not ready:
         return JSONResponse(body.model_dump(), status_code=503)  # type: ignore[return-value]

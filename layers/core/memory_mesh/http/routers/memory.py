@@ -74,7 +74,7 @@ async def _search(service: SearchDep, request: SearchRequest) -> SearchOut:
         query=request.query,
         mode=outcome.mode,
         degraded=outcome.degraded,
-        plan=outcome.plan,  # type: ignore[arg-type]
+        plan=outcome.plan,
         results=[SearchHitOut.of(hit) for hit in outcome.hits],
     )
 
@@ -88,7 +88,7 @@ def _metadata_param(raw: str | None) -> dict[str, Any]:
         value = None
     if not isinstance(value, dict):
         raise InvalidInput(
-            "metadata: must be a JSON object, for example {\"topic\": \"travel\"}",
+            'metadata: must be a JSON object, for example {"topic": "travel"}',
             code="invalid_metadata_filter",
             details=[{"field": "metadata", "problem": "not a JSON object"}],
         )

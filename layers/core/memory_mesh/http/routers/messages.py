@@ -77,9 +77,7 @@ async def get_message(message_id: UUID, tenant_id: TenantQuery, service: Message
     summary="Change a message",
     description="Only the fields sent change. New content is re-embedded.",
 )
-async def update_message(
-    message_id: UUID, body: MessageUpdate, service: MessagesDep
-) -> MessageOut:
+async def update_message(message_id: UUID, body: MessageUpdate, service: MessagesDep) -> MessageOut:
     patch = _patch(message_id, body.model_dump(exclude={"tenant_id"}))
     return MessageOut.of(await service.update(body.tenant_id, patch))
 

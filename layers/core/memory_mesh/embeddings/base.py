@@ -1,0 +1,129 @@
+"""The embedding protocol every provider implements, its errors, and shared vector helpers.
+
+Vectors are ``numpy.float32`` arrays whose rows have unit L2 norm, so cosine similarity is
+a plain dot product. Methods are synchronous: async callers run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: One embedding: shape ``(dimensions,)``, float32, unit L2 norm.
+Vector = NDArray[np.float32]
+#: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
+Matrix = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """What produced a vector; stored next to every vector so models are never mixed."""
+
+    provider: str
+    model: str
+    dimensions: int
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors of ``info.dimensions`` values."""
+
+    @property
+    def info(self) -> EmbedderInfo:
+        """Provider, model and vector size of this embedder."""
+        ...
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts to be stored; returns shape ``(len(texts), dimensions)``.
+
+        Batched internally (``embedding_batch_size`` texts per model/provider call).
+        """
+        ...
+
+    def embed_query(self, text: str) -> Vector:
+        """Embed one search query; returns shape ``(dimensions,)``."""
+        ...
+
+
+class EmbeddingError(Exception):
+    """An embedding could not be computed. ``code`` is stable and safe to show a client."""
+
+    code: str = "embedding_failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class EmbeddingUnavailable(EmbeddingError):
+    """The provider is down, timed out, or its circuit is open; retrying later may work."""
+
+    code = "embedding_unavailable"
+
+
+class EmbeddingRateLimited(EmbeddingError):
+    """The provider refused the call because of its rate limit or quota."""
+
+    code = "provider_rate_limited"
+
+
+class EmbeddingConfigError(EmbeddingError):
+    """Bad model file, checksum mismatch, dimension mismatch, bad credentials or model id."""
+
+    code = "embedding_misconfigured"
+
+
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """Return ``texts`` as a list, refusing a bare string (itself a ``Sequence[str]``)."""
+    if isinstance(texts, str):
+        raise TypeError("embed_documents expects a sequence of strings, not a single string")
+    items = list(texts)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise TypeError(f"text {index} is {type(item).__name__}, not str")
+    return items
+
+
+def empty_matrix(dimensions: int) -> Matrix:
+    """An embedding matrix of zero rows and ``dimensions`` columns."""
+    return np.zeros((0, dimensions), dtype=np.float32)
+
+
+def l2_normalize(vectors: NDArray[np.floating] | Sequence[Sequence[float]]) -> Matrix:
+    """Scale each row of a 2-D array to unit L2 norm; returns a new float32 array.
+
+    Raises :class:`EmbeddingError` if a row is all zeros or holds NaN/inf, since such a
+    vector cannot be compared with anything.
+    """
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2:
+        raise EmbeddingError(f"expected a 2-D array of vectors, got shape {matrix.shape}")
+    if matrix.shape[0] == 0:
+        return matrix.copy()
+    # norms in float64: float32 squares of 4096 values could lose precision
+    norms = np.linalg.norm(matrix.astype(np.float64), axis=1, keepdims=True)
+    if not np.all(np.isfinite(norms)) or np.any(norms == 0.0):
+        raise EmbeddingError("the provider returned a zero or non-finite vector")
+    normalized: Matrix = (matrix / norms).astype(np.float32)
+    return normalized
+
+
+def first_row(matrix: Matrix) -> Vector:
+    """Row 0 of ``matrix`` as a vector of shape ``(dimensions,)``."""
+    row: Vector = matrix[0]
+    return row
+
+
+def check_dimensions(matrix: Matrix, rows: int, dimensions: int, source: str) -> None:
+    """Raise :class:`EmbeddingConfigError` unless ``matrix`` has shape ``(rows, dimensions)``."""
+    if matrix.ndim != 2 or matrix.shape[1] != dimensions:
+        raise EmbeddingConfigError(
+            f"{source} returned vectors of shape {matrix.shape}, expected {dimensions} "
+            "dimensions (MEMORY_EMBEDDING_DIMENSIONS must match the model)"
+        )
+    if matrix.shape[0] != rows:
+        raise EmbeddingError(f"{source} returned {matrix.shape[0]} vectors for {rows} texts")

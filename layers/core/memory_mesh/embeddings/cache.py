@@ -1,0 +1,67 @@
+"""An in-memory LRU cache of query embeddings: a repeated search skips the model call."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from memory_mesh.embeddings.base import Embedder, EmbedderInfo, Matrix, Vector
+
+
+class QueryCacheEmbedder:
+    """Caches ``embed_query`` results by exact text (LRU, ``size`` entries; 0 disables).
+
+    Documents pass through uncached: they are embedded once and stored. Thread-safe; two
+    threads missing the same text at once both call the provider, and one result is kept.
+    Each hit returns a copy, so a caller changing its array cannot corrupt the cache.
+    """
+
+    def __init__(self, inner: Embedder, size: int) -> None:
+        if size < 0:
+            raise ValueError("cache size must not be negative")
+        self.inner = inner
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, Vector] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> EmbedderInfo:
+        """The wrapped provider's info."""
+        return self.inner.info
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts with the wrapped provider (not cached)."""
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> Vector:
+        """Embed a query, from the cache when this exact text was embedded recently."""
+        if self.size == 0:
+            return self.inner.embed_query(text)
+        with self._lock:
+            cached = self._entries.get(text)
+            if cached is not None:
+                self._entries.move_to_end(text)
+                self.hits += 1
+                return cached.copy()
+            self.misses += 1
+        # the provider call happens outside the lock so other queries are not held up
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._entries[text] = vector.copy()
+            self._entries.move_to_end(text)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        """Number of cached queries."""
+        with self._lock:
+            return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every cached query (e.g. after the model changed)."""
+        with self._lock:
+            self._entries.clear()

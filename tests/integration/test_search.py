@@ -1,0 +1,229 @@
+"""Search on the real database and the real local model."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from memory_mesh.domain.models import SearchMode, SearchQuery
+from memory_mesh.runtime import Runtime
+from memory_mesh.services.search import SearchService
+
+from tests.conftest import new_conversation
+
+FACTS = [
+    "I am severely allergic to peanuts and tree nuts.",
+    "The quarterly sales report is due next Friday.",
+    "Our dog Biscuit loves chasing tennis balls in the park.",
+    "The wifi password for the office is on the fridge.",
+    "My favourite holiday destination is the coast of Portugal.",
+]
+
+
+async def _store(
+    client: httpx.AsyncClient, tenant: str, conv: str, texts: list[str], **extra: object
+) -> list[str]:
+    items = [{"conversation_id": conv, "role": "user", "content": t, **extra} for t in texts]
+    body = (
+        await client.post("/v1/messages/batch", json={"tenant_id": tenant, "items": items})
+    ).json()
+    assert body["failed"] == 0, body
+    return [r["id"] for r in body["results"]]
+
+
+async def test_a_paraphrase_sharing_no_words_finds_its_message_first(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    ids = await _store(client, tenant, conv, FACTS)
+    for mode in ("vector", "hybrid"):
+        response = await client.get(
+            "/v1/memory/search",
+            params={
+                "tenant_id": tenant,
+                "query": "which foods could give me a reaction?",
+                "mode": mode,
+                "top_k": 5,
+            },
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["plan"] == "exact" and body["mode"] == mode
+        results = body["results"]
+        assert results[0]["message"]["id"] == ids[0], [r["message"]["content"] for r in results]
+        assert results[0]["scores"]["similarity"] > results[1]["scores"]["similarity"] + 0.1
+        scores = [r["scores"]["score"] for r in results]
+        assert scores == sorted(scores, reverse=True)
+
+
+async def test_score_parts_follow_the_documented_formula(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    old = (datetime.now(UTC) - timedelta(days=60)).isoformat()
+    await _store(client, tenant, conv, ["Lisbon trams are yellow."], created_at=old)
+    body = (
+        await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "Lisbon trams", "mode": "hybrid"},
+        )
+    ).json()
+    s = body["results"][0]["scores"]
+    w = runtime.search.weights
+    h = w.hybrid_keyword_share
+    assert abs(s["relevance"] - ((1 - h) * s["similarity"] + h * s["keyword"])) < 1e-5
+    expected = (
+        w.relevance * s["relevance"] + w.importance * s["importance"] + w.recency * s["recency"]
+    )
+    assert abs(s["score"] - expected) < 1e-5
+    assert abs(s["recency"] - 0.5 ** (60 / w.half_life_days)) < 1e-3
+    assert s["keyword"] > 0
+
+
+async def test_recency_and_importance_break_ties_between_equal_texts(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    old = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+    [old_id] = await _store(client, tenant, conv, ["meeting moved to room 4"], created_at=old)
+    [new_id] = await _store(client, tenant, conv, ["meeting moved to room 4"])
+    [vip_id] = await _store(
+        client, tenant, conv, ["meeting moved to room 4"], importance=1.0, created_at=old
+    )
+    results = (
+        await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "where is the meeting", "mode": "vector"},
+        )
+    ).json()["results"]
+    order = [r["message"]["id"] for r in results]
+    assert order.index(new_id) < order.index(old_id)
+    assert order.index(vip_id) < order.index(old_id)
+
+
+async def test_filters_archive_and_min_score(client: httpx.AsyncClient, tenant: str) -> None:
+    conv_a = await new_conversation(client, tenant)
+    conv_b = await new_conversation(client, tenant)
+    [a1] = await _store(
+        client, tenant, conv_a, ["I take the train to work"], metadata={"topic": "commute", "n": 1}
+    )
+    [b1] = await _store(
+        client, tenant, conv_b, ["I ride my bike to work"], metadata={"topic": "commute", "n": 2}
+    )
+    [b2] = await _store(client, tenant, conv_b, ["work starts at nine"])
+
+    async def ids(**params: object) -> list[str]:
+        response = await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "how do I get to work", **params},
+        )
+        assert response.status_code == 200, response.text
+        return [r["message"]["id"] for r in response.json()["results"]]
+
+    assert set(await ids()) == {a1, b1, b2}
+    assert set(await ids(conversation_id=conv_b)) == {b1, b2}
+    assert set(await ids(metadata='{"topic": "commute"}')) == {a1, b1}
+    assert set(await ids(metadata='{"n": 2}')) == {b1}
+    assert set(await ids(role="assistant")) == set()
+    assert (
+        set(await ids(created_after=(datetime.now(UTC) + timedelta(hours=1)).isoformat())) == set()
+    )
+    assert await ids(min_score=0.99) == []
+
+    await client.put(f"/v1/messages/{a1}", json={"tenant_id": tenant, "archived": True})
+    assert a1 not in await ids()
+    assert a1 in await ids(include_archived="true")
+
+
+async def test_updates_and_deletes_are_reflected_in_search(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    [mid] = await _store(client, tenant, conv, ["the spare key is under the flower pot"])
+    q = {"tenant_id": tenant, "query": "where did I hide the spare key", "mode": "vector"}
+    first = (await client.get("/v1/memory/search", params=q)).json()["results"][0]
+    await client.put(
+        f"/v1/messages/{mid}", json={"tenant_id": tenant, "content": "we adopted a grey kitten"}
+    )
+    after = (await client.get("/v1/memory/search", params=q)).json()["results"][0]
+    assert after["message"]["content"] == "we adopted a grey kitten"
+    assert after["scores"]["similarity"] < first["scores"]["similarity"] - 0.2
+    await client.delete(f"/v1/messages/{mid}", params={"tenant_id": tenant})
+    assert (await client.get("/v1/memory/search", params=q)).json()["results"] == []
+
+
+async def test_keyword_mode_finds_messages_still_awaiting_embedding(
+    runtime: Runtime, client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    from uuid import UUID
+
+    from memory_mesh.domain.models import Role
+    from memory_mesh.services.messages import MessageInput
+
+    service = runtime.messages
+    service.inline = False  # async mode: stored, not yet embedded (worker not running here)
+    try:
+        message, _ = await service.create(
+            tenant,
+            MessageInput(
+                conversation_id=UUID(conv), role=Role.user, content="zebra crossing on Elm street"
+            ),
+        )
+    finally:
+        service.inline = True
+    assert message.embedding_status.value == "pending"
+    body = (
+        await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "zebra crossing", "mode": "keyword"},
+        )
+    ).json()
+    assert [r["message"]["id"] for r in body["results"]] == [str(message.id)]
+    assert body["results"][0]["scores"]["similarity"] is None
+    vector = (
+        await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "zebra crossing", "mode": "vector"},
+        )
+    ).json()
+    assert vector["results"] == []
+    await runtime.pipeline.embed_due()
+
+
+async def test_large_scope_uses_hnsw_and_agrees_with_exact(
+    runtime: Runtime, client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    texts = [f"fact {i}: {FACTS[i % len(FACTS)]} variant {i * 7 % 13}" for i in range(60)]
+    await _store(client, tenant, conv, texts)
+    query = SearchQuery(tenant_id=tenant, query="nut allergy", top_k=5, mode=SearchMode.vector)
+    exact = await runtime.search.search(query)
+    small_limit = SearchService(
+        runtime.db,
+        runtime.embedder,
+        weights=runtime.search.weights,
+        plan=replace(runtime.search.plan, exact_max_rows=10),
+        limits=runtime.search.limits,
+    )
+    approx = await small_limit.search(query)
+    assert (exact.plan, approx.plan) == ("exact", "hnsw")
+    assert [h.message.id for h in approx.hits] == [h.message.id for h in exact.hits]
+    assert all(
+        math.isclose(a.scores.score, e.scores.score, abs_tol=1e-6)
+        for a, e in zip(approx.hits, exact.hits, strict=True)
+    )
+
+
+async def test_tenants_never_see_each_other(client: httpx.AsyncClient, tenant: str) -> None:
+    other = tenant + "-b"
+    conv = await new_conversation(client, other)
+    await _store(client, other, conv, FACTS)
+    body = (
+        await client.get(
+            "/v1/memory/search", params={"tenant_id": tenant, "query": "peanut allergy"}
+        )
+    ).json()
+    assert body["results"] == []
