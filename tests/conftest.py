@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.runtime import Runtime

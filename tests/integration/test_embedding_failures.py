@@ -8,12 +8,12 @@ from uuid import UUID
 
 import numpy as np
 import pytest
+
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import EmbeddingStatus, Role
 from memory_mesh.embeddings import Embedder, EmbedderInfo, EmbeddingUnavailable
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
-
 from tests.conftest import make_settings
 
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
+
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
-
 from tests.conftest import new_conversation
 
 FACTS = [

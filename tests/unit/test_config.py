@@ -1,4 +1,5 @@
 import pytest
+
 from memory_mesh.config import ConfigError, load_settings
 
 

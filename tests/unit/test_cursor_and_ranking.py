@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+
 from memory_mesh.domain.cursor import decode_cursor, encode_cursor
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.errors import InvalidInput

@@ -46,9 +46,9 @@ def test_hits_and_misses() -> None:
     first = cache.embed_query("what did I say about Paris?")
     second = cache.embed_query("what did I say about Paris?")
     np.testing.assert_array_equal(first, second)
-    np.testing.assert_array_equal(first, DeterministicEmbedder(32).embed_query(
-        "what did I say about Paris?"
-    ))
+    np.testing.assert_array_equal(
+        first, DeterministicEmbedder(32).embed_query("what did I say about Paris?")
+    )
     assert inner.query_calls == ["what did I say about Paris?"]
     assert (cache.hits, cache.misses) == (1, 1)
     cache.embed_query("What did I say about Paris?")  # exact text is the key

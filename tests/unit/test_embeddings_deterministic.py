@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,15 +43,16 @@ def test_same_text_same_vector_across_instances() -> None:
 def test_same_vector_in_another_process_with_another_hash_seed() -> None:
     # str hash() is salted per process; the embedder must not depend on it
     code = (
+        "import json;"
         "from memory_mesh.embeddings.deterministic import DeterministicEmbedder;"
-        "print(DeterministicEmbedder(32).embed_query('stable across runs').tolist())"
+        "print(json.dumps(DeterministicEmbedder(32).embed_query('stable across runs').tolist()))"
     )
     core = str(Path(memory_mesh.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": core, "PYTHONHASHSEED": "12345"}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    theirs = np.array(eval(out.stdout), dtype=np.float32)
+    theirs = np.array(json.loads(out.stdout), dtype=np.float32)
     ours = DeterministicEmbedder(32).embed_query("stable across runs")
     np.testing.assert_array_equal(theirs, ours)
 

@@ -1,4 +1,5 @@
 import pytest
+
 from memory_mesh.domain.validation import (
     Limits,
     check_batch,

@@ -16,6 +16,8 @@ from memory_mesh.domain.importance import ImportanceWeights
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.domain.validation import Limits
 from memory_mesh.embeddings import Embedder, build_embedder
+from memory_mesh.queue.base import JobQueue
+from memory_mesh.queue.inprocess import InProcessQueue
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
 from memory_mesh.services.health import HealthService
@@ -42,6 +44,11 @@ def limits_from(settings: Settings) -> Limits:
 def database_url(settings: Settings) -> str:
     """The configured server, or the embedded one (started now if needed)."""
     return settings.database_url or start_embedded_postgres(settings.data_dir)
+
+
+def build_queue(settings: Settings, worker: EmbeddingWorker) -> JobQueue:
+    """Where new embedding jobs are announced: the in-process worker locally."""
+    return InProcessQueue(worker.notify)
 
 
 @dataclass
@@ -104,7 +111,7 @@ class Runtime:
                     content=settings.importance_content_weight,
                 ),
                 inline=settings.embedding_mode == "inline",
-                wake_worker=worker.notify,
+                queue=build_queue(settings, worker),
             ),
             conversations=ConversationService(db, limits),
             search=SearchService(

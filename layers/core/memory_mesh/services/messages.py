@@ -17,6 +17,7 @@ from memory_mesh.domain.importance import ImportanceWeights, score_importance
 from memory_mesh.domain.models import EmbeddingStatus, Message, NewMessage, Role
 from memory_mesh.domain.validation import Limits, check_batch, check_content, check_metadata
 from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
+from memory_mesh.queue.base import JobQueue
 from memory_mesh.services.embedding import EmbeddingPipeline
 from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import messages as store
@@ -63,7 +64,7 @@ class MessageService:
         limits: Limits,
         importance: ImportanceWeights,
         inline: bool,
-        wake_worker: Callable[[], None],
+        queue: JobQueue,
         on_change: MessageEventListener | None = None,
     ) -> None:
         self.db = db
@@ -71,7 +72,7 @@ class MessageService:
         self.limits = limits
         self.importance = importance
         self.inline = inline
-        self.wake_worker = wake_worker
+        self.queue = queue
         self.on_change = on_change
 
     # --- create -----------------------------------------------------------------
@@ -190,7 +191,7 @@ class MessageService:
                 fresh = await store.get_many(conn, tenant_id=tenant_id, ids=[m.id for m in written])
             return {m.id: m for m in fresh}
         if pending:
-            self.wake_worker()
+            await self.queue.enqueue(tenant_id, pending)
         return {m.id: m for m in written}
 
     # --- read -------------------------------------------------------------------
