@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
+# the tests talk to a real Redis; install the Debian package when it is missing
+if ! command -v redis-server >/dev/null 2>&1; then
+    echo "== installing redis-server"
+    apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+fi
+
 echo "== ruff"; python3 -m ruff check . && python3 -m ruff format --check .
 echo "== mypy"; python3 -m mypy
 echo "== pytest"

@@ -4,12 +4,17 @@ rows, so no truncation is needed and tests may run in any order)."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder, build_embedder
@@ -35,10 +40,65 @@ def local_embedder() -> Embedder:
     return build_embedder(Settings(embedding_provider="local"))
 
 
+JWT_SECRET = "test-secret-" + "k" * 40
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real redis-server process on a free port, without persistence."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed (scripts/test.sh installs it)"
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     base: dict[str, object] = {
         "database_url": database_url,
         "environment": "test",
+        "jwt_secret_key": JWT_SECRET,
         "embedding_worker_poll_seconds": 0.2,
         "embedding_retry_base_seconds": 0.0,
     }
@@ -47,8 +107,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, redis_server: RedisServer) -> Settings:
+    return make_settings(database_url, redis_url=redis_server.url)
 
 
 @pytest.fixture(scope="session")
@@ -58,20 +118,59 @@ async def runtime(settings: Settings, local_embedder: Embedder) -> AsyncIterator
     await rt.stop()
 
 
-@pytest.fixture
-def tenant() -> Iterator[str]:
-    yield f"t-{uuid.uuid4().hex[:12]}"
+async def make_tenant(
+    runtime: Runtime, scopes: tuple[str, ...] = ("read", "write", "admin")
+) -> tuple[str, str]:
+    """A new user administering a new tenant, and an API key of that tenant: (tenant, key)."""
+    from memory_mesh.domain.identity import ROLE_SCOPES, MemberRole, Principal, Scope
+
+    tenant_id = f"t-{uuid.uuid4().hex[:12]}"
+    user_id, _ = await runtime.auth.register(
+        email=f"{tenant_id}@example.com", password=PASSWORD, tenant_id=tenant_id
+    )
+    admin = Principal(
+        kind="user", id=user_id, user_id=user_id, tenants={tenant_id: ROLE_SCOPES[MemberRole.admin]}
+    )
+    made = await runtime.auth.create_api_key(
+        admin,
+        tenant_id=tenant_id,
+        name="tests",
+        scopes=[Scope(s) for s in scopes],
+        expires_in_days=None,
+    )
+    return tenant_id, made.key
 
 
 @pytest.fixture(scope="session")
-async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process HTTP client over ASGI, sharing the session runtime (no lifespan)."""
+def app(runtime: Runtime) -> FastAPI:
+    """The HTTP app over the session runtime (its lifespan is not run: the runtime is)."""
     from memory_mesh.http.app import create_app
 
-    app = create_app(runtime.settings)
-    app.state.runtime = runtime
+    application = create_app(runtime.settings)
+    application.state.runtime = runtime
+    return application
+
+
+def http_client(app: FastAPI, key: str | None = None) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    headers = {"x-api-key": key} if key else {}
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+
+
+@pytest.fixture
+async def tenant_and_key(runtime: Runtime) -> tuple[str, str]:
+    return await make_tenant(runtime)
+
+
+@pytest.fixture
+def tenant(tenant_and_key: tuple[str, str]) -> str:
+    return tenant_and_key[0]
+
+
+@pytest.fixture
+async def client(app: FastAPI, tenant_and_key: tuple[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process HTTP client over ASGI holding an admin API key of ``tenant``."""
+    async with http_client(app, tenant_and_key[1]) as http:
         yield http
 
 

@@ -13,7 +13,17 @@ from tests.e2e.server import running_server
 pytestmark = pytest.mark.e2e
 
 
+def _sign_in(http: httpx.Client, tenant: str) -> None:
+    """Register (first run) or sign in, and send the access token from now on."""
+    creds = {"email": f"owner@{tenant}.example.com", "password": "a long enough passphrase"}
+    http.post("/v1/auth/register", json={**creds, "tenant_id": tenant})
+    tokens = http.post("/v1/auth/login", json=creds)
+    assert tokens.status_code == 200, tokens.text
+    http.headers["authorization"] = f"Bearer {tokens.json()['access_token']}"
+
+
 def _conversation(http: httpx.Client, tenant: str) -> str:
+    _sign_in(http, tenant)
     response = http.post("/v1/conversations", json={"tenant_id": tenant, "title": "e2e"})
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -54,6 +64,7 @@ def test_store_and_find_by_meaning_and_data_survives_a_restart(tmp_path: Path) -
         assert http.get("/docs").status_code == 200
 
     with running_server(tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        _sign_in(http, "acme")  # the same account and tenant, and the same signing key
         page = http.get(f"/v1/conversations/{conv}/messages", params={"tenant_id": "acme"})
         assert [m["content"] for m in page.json()["items"]] == texts
         again = http.get(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from fastapi import FastAPI
 
-from tests.conftest import new_conversation
+from memory_mesh.runtime import Runtime
+from tests.conftest import http_client, make_tenant, new_conversation
 
 
 async def test_store_read_update_delete_a_message(client: httpx.AsyncClient, tenant: str) -> None:
@@ -68,11 +70,10 @@ async def test_a_retried_create_with_the_same_id_stores_once(
 
 
 async def test_an_id_of_another_tenant_is_a_conflict_not_a_leak(
-    client: httpx.AsyncClient, tenant: str
+    client: httpx.AsyncClient, tenant: str, runtime: Runtime, app: FastAPI
 ) -> None:
-    other = tenant + "-other"
+    other, other_key = await make_tenant(runtime)
     conv_a = await new_conversation(client, tenant)
-    conv_b = await new_conversation(client, other)
     mid = str(uuid.uuid4())
     ok = await client.post(
         "/v1/messages",
@@ -80,25 +81,21 @@ async def test_an_id_of_another_tenant_is_a_conflict_not_a_leak(
             "tenant_id": tenant,
             "conversation_id": conv_a,
             "role": "user",
-            "content": "a",
+            "content": "a secret of tenant A",
             "id": mid,
         },
     )
     assert ok.status_code == 201
-    clash = await client.post(
-        "/v1/messages",
-        json={
-            "tenant_id": other,
-            "conversation_id": conv_b,
-            "role": "user",
-            "content": "b",
-            "id": mid,
-        },
-    )
-    assert clash.status_code == 409 and clash.json()["code"] == "message_id_taken"
-    assert clash.json()["message"] != "a"
-    read = await client.get(f"/v1/messages/{mid}", params={"tenant_id": other})
-    assert read.status_code == 404
+    async with http_client(app, other_key) as other_client:
+        conv_b = await new_conversation(other_client, other)
+        clash = await other_client.post(
+            "/v1/messages",
+            json={"conversation_id": conv_b, "role": "user", "content": "b", "id": mid},
+        )
+        assert clash.status_code == 409 and clash.json()["code"] == "message_id_taken"
+        assert "secret" not in clash.text
+        read = await other_client.get(f"/v1/messages/{mid}")
+        assert read.status_code == 404
 
 
 async def test_batch_of_500_is_stored_and_embedded_with_per_item_results(

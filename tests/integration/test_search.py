@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
 
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
-from tests.conftest import new_conversation
+from tests.conftest import http_client, make_tenant, new_conversation
 
 FACTS = [
     "I am severely allergic to peanuts and tree nuts.",
@@ -217,13 +218,20 @@ async def test_large_scope_uses_hnsw_and_agrees_with_exact(
     )
 
 
-async def test_tenants_never_see_each_other(client: httpx.AsyncClient, tenant: str) -> None:
-    other = tenant + "-b"
-    conv = await new_conversation(client, other)
-    await _store(client, other, conv, FACTS)
+async def test_tenants_never_see_each_other(
+    client: httpx.AsyncClient, tenant: str, runtime: Runtime, app: FastAPI
+) -> None:
+    other, other_key = await make_tenant(runtime)
+    async with http_client(app, other_key) as other_client:
+        conv = await new_conversation(other_client, other)
+        await _store(other_client, other, conv, FACTS)
     body = (
         await client.get(
             "/v1/memory/search", params={"tenant_id": tenant, "query": "peanut allergy"}
         )
     ).json()
     assert body["results"] == []
+    refused = await client.get(
+        "/v1/memory/search", params={"tenant_id": other, "query": "peanut allergy"}
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "tenant_forbidden"

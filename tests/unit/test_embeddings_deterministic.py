@@ -65,6 +65,14 @@ def test_shared_words_are_closer_than_no_shared_words() -> None:
     assert float(base @ sharing) > float(base @ unrelated) + 0.3
 
 
+def test_trigrams_make_word_variants_similar() -> None:
+    embedder = DeterministicEmbedder(384)
+    password, passwords, banana = embedder.embed_documents(["password", "passwords", "banana"])
+    # no shared word, but 9 shared trigrams
+    assert float(password @ passwords) > 0.2
+    assert float(password @ passwords) > float(password @ banana) + 0.2
+
+
 def test_case_and_punctuation_do_not_matter() -> None:
     embedder = DeterministicEmbedder(96)
     upper, lower = embedder.embed_documents(["Hello, World!", "hello world"])

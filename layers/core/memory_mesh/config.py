@@ -25,6 +25,17 @@ class ConfigError(RuntimeError):
     """A configuration value is missing or invalid; the message names the variable."""
 
 
+_PLACEHOLDER_SECRETS = {
+    "changeme",
+    "change-me",
+    "secret",
+    "your-secret-key",
+    "your-secret-key-here",
+    "please-change-me-to-a-long-random-secret",
+    "x" * 32,
+}
+
+
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("memory-mesh"))
 
@@ -163,6 +174,46 @@ class Settings(BaseSettings):
         16 * 1024 * 1024, ge=1024, description="Largest HTTP request body, in bytes."
     )
 
+    # --- cloud (SAM) ---------------------------------------------------------------
+    # Set by template.yaml in AWS; locally only to try the cloud path (moto, LocalStack).
+    sqs_queue_url: str | None = Field(
+        None, description="SQS queue for embedding jobs. Unset: the in-process worker."
+    )
+    sqs_endpoint_url: str | None = Field(
+        None, description="Another SQS endpoint (moto, LocalStack); unset in AWS."
+    )
+    sqs_ids_per_message: int = Field(
+        32, ge=1, le=1000, description="Message ids carried by one SQS job message."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis/Valkey URL (rediss:// in AWS) for rate limits, real-time and "
+        "WebSocket connection ids; unset: in-memory (one process only).",
+    )
+    websocket_connection_ttl_seconds: int = Field(
+        7_200, ge=60, description="How long a WebSocket connection id is kept (API GW max: 2 h)."
+    )
+
+    # --- identity, rate limits, CORS ----------------------------------------------
+    jwt_secret_key: SecretStr | None = Field(
+        None,
+        description="HS256 signing key, 32+ characters; required outside development "
+        "(development keeps a generated one in MEMORY_DATA_DIR).",
+    )
+    jwt_access_ttl_seconds: int = Field(900, ge=30, description="Access token lifetime.")
+    jwt_refresh_ttl_days: int = Field(30, ge=1, description="Refresh token lifetime.")
+    password_min_length: int = Field(12, ge=8, le=128, description="Shortest password.")
+    login_rate_limit: str = Field(
+        "5/15minutes", description="Failed logins allowed per account before 429."
+    )
+    global_rate_limit: str = Field(
+        "200/minute", description="Requests per caller (key, user or IP) across the API."
+    )
+    tenant_rate_limit: str = Field("120/minute", description="Requests per tenant.")
+    allowed_origins: str = Field(
+        "", description="Comma-separated CORS origins; '*' is refused in production."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_url_scheme(cls, value: str | None) -> str | None:
@@ -171,6 +222,21 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must start with postgresql:// or postgres://")
         return value
+
+    @field_validator("login_rate_limit", "global_rate_limit", "tenant_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError("must look like 200/minute or 5/15minutes") from None
+        return value
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -190,6 +256,17 @@ class Settings(BaseSettings):
             1024,
         ):
             raise ValueError("MEMORY_EMBEDDING_DIMENSIONS must be 256, 512 or 1024 for bedrock")
+        if self.environment != "development":
+            # development may use a short key or the generated one; nothing else may
+            key = self.jwt_secret_key.get_secret_value() if self.jwt_secret_key else None
+            weak = key is not None and (len(key) < 32 or key.lower() in _PLACEHOLDER_SECRETS)
+            if weak or (key is None and self.environment == "production"):
+                raise ValueError(
+                    "MEMORY_JWT_SECRET_KEY must be a random secret of 32+ characters "
+                    f"(not a placeholder) when MEMORY_ENVIRONMENT is {self.environment}"
+                )
+        if self.environment == "production" and "*" in self.cors_origins:
+            raise ValueError("MEMORY_ALLOWED_ORIGINS must not be '*' in production")
         weights = (
             self.ranking_relevance_weight
             + self.ranking_importance_weight

@@ -16,13 +16,19 @@ class AppError(Exception):
     code: str = "bad_request"
 
     def __init__(
-        self, message: str, *, code: str | None = None, details: list[dict[str, Any]] | None = None
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.details = details or []
+        self.headers = headers or {}
 
 
 class InvalidInput(AppError):
@@ -43,6 +49,11 @@ class Conflict(AppError):
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "rate_limited"
 
 
 class ServiceUnavailable(AppError):

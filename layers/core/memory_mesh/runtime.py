@@ -7,7 +7,10 @@ nothing else constructs databases, embedders or services.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import anyio
 
@@ -18,11 +21,14 @@ from memory_mesh.domain.validation import Limits
 from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.queue.base import JobQueue
 from memory_mesh.queue.inprocess import InProcessQueue
+from memory_mesh.ratelimit.limiter import RateLimiter
+from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.messages import MessageService
 from memory_mesh.services.search import SearchService
+from memory_mesh.services.tokens import TokenIssuer
 from memory_mesh.store.database import Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
@@ -47,8 +53,32 @@ def database_url(settings: Settings) -> str:
 
 
 def build_queue(settings: Settings, worker: EmbeddingWorker) -> JobQueue:
-    """Where new embedding jobs are announced: the in-process worker locally."""
+    """Where new embedding jobs are announced: SQS when ``MEMORY_SQS_QUEUE_URL`` is set
+    (the embedding function consumes it), else the in-process worker."""
+    if settings.sqs_queue_url:
+        from memory_mesh.queue.sqs import SqsQueue
+
+        return SqsQueue.create(
+            settings.sqs_queue_url,
+            region=settings.aws_region,
+            endpoint_url=settings.sqs_endpoint_url,
+            ids_per_message=settings.sqs_ids_per_message,
+        )
     return InProcessQueue(worker.notify)
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured signing key, or (outside production) one generated once and kept in
+    MEMORY_DATA_DIR, so every local process and restart shares it."""
+    if settings.jwt_secret_key is not None:
+        return settings.jwt_secret_key.get_secret_value()
+    path = settings.data_dir / "jwt-secret"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 @dataclass
@@ -62,6 +92,9 @@ class Runtime:
     conversations: ConversationService
     search: SearchService
     health: HealthService
+    auth: AuthService
+    limiter: RateLimiter
+    rate_limit_hits: int = 0
 
     @classmethod
     async def start(
@@ -93,6 +126,11 @@ class Runtime:
             ),
         )
         worker = EmbeddingWorker(pipeline, settings.embedding_worker_poll_seconds)
+        limiter = RateLimiter(settings.redis_url)
+        issuer = TokenIssuer(
+            await anyio.to_thread.run_sync(jwt_secret, settings),
+            timedelta(seconds=settings.jwt_access_ttl_seconds),
+        )
         runtime = cls(
             settings=settings,
             db=db,
@@ -133,6 +171,15 @@ class Runtime:
                 limits=limits,
             ),
             health=HealthService(db, embedder),
+            auth=AuthService(
+                db,
+                issuer,
+                limiter,
+                password_min_length=settings.password_min_length,
+                refresh_ttl=timedelta(days=settings.jwt_refresh_ttl_days),
+                login_rule=settings.login_rate_limit,
+            ),
+            limiter=limiter,
         )
         if run_worker:
             worker.start()
@@ -140,4 +187,5 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.worker.stop()
+        await self.limiter.close()
         await self.db.close()

@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from memory_mesh import __version__
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder
 from memory_mesh.http.errors import install_error_handlers
 from memory_mesh.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from memory_mesh.http.routers import admin, conversations, memory, messages
+from memory_mesh.http.routers import admin, auth, conversations, memory, messages
 from memory_mesh.runtime import Runtime
 
 AREAS = {
+    "auth": auth.router,
     "messages": messages.router,
     "memory": memory.router,
     "conversations": conversations.router,
@@ -29,6 +31,12 @@ that matter for a new question: messages are embedded, scored for importance, se
 meaning (ranked by similarity, importance and recency) and aged out by retention rules.
 
 Errors are JSON `{code, message, request_id, details}` with a stable `code`.
+
+**Authentication**: every endpoint except health, readiness and sign-up/sign-in needs
+either `Authorization: Bearer <access token>` (from `POST /v1/auth/login`) or
+`x-api-key: <key>` (from `POST /v1/auth/api-keys`, bound to one tenant, with scopes
+read / write / admin). A tenant the credential does not hold answers 403; an id of
+another tenant's object answers 404. Rate limits answer 429 with `Retry-After`.
 """
 
 
@@ -63,5 +71,20 @@ def create_app(
         app.include_router(AREAS[name])
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials="*" not in settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["authorization", "x-api-key", "content-type", "x-request-id"],
+            expose_headers=[
+                "x-request-id",
+                "retry-after",
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+            ],
+        )
     app.add_middleware(RequestIdMiddleware)
     return app

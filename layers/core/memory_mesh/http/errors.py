@@ -44,7 +44,11 @@ def error_body(
 
 
 def render_app_error(exc: AppError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details),
+        status_code=exc.status,
+        headers=exc.headers or None,
+    )
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -21,7 +21,8 @@ TenantId = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"),
     Field(
-        description="Tenant the data belongs to: 1-128 letters, digits, '_', '.', ':' or '-'.",
+        description="Tenant the data belongs to: 1-128 letters, digits, '_', '.', ':' or '-'. "
+        "May be left out when the credential holds one tenant (an API key always does).",
         examples=["acme"],
     ),
 ]
@@ -59,7 +60,7 @@ class ItemError(BaseModel):
 
 
 class MessageCreate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     conversation_id: UUID
     role: Role
     content: str = Field(description="The message text.", examples=["I'm allergic to peanuts."])
@@ -86,12 +87,12 @@ class MessageBatchItem(Strict):
 
 
 class MessageBatchCreate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     items: list[MessageBatchItem]
 
 
 class MessageUpdate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     content: str | None = Field(None, description="New text; the message is re-embedded.")
     role: Role | None = None
     metadata: Metadata | None = Field(None, description="Replaces the metadata.")
@@ -109,12 +110,12 @@ class MessageBatchUpdateItem(Strict):
 
 
 class MessageBatchUpdate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     items: list[MessageBatchUpdateItem]
 
 
 class MessageBatchDelete(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     ids: list[UUID]
 
 
@@ -186,14 +187,14 @@ class BatchOut(BaseModel):
 
 
 class ConversationCreate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     title: Annotated[str, StringConstraints(max_length=500)] | None = None
     metadata: Metadata = Field(default_factory=dict)
     id: UUID | None = Field(None, description="Client-chosen id (a retried create is safe).")
 
 
 class ConversationUpdate(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     title: Annotated[str, StringConstraints(max_length=500)] | None = None
     metadata: Metadata | None = None
 
@@ -251,7 +252,7 @@ class DeletedConversation(BaseModel):
 
 
 class SearchRequest(Strict):
-    tenant_id: TenantId
+    tenant_id: TenantId | None = None
     query: str = Field(examples=["what food can't I eat?"])
     top_k: int = Field(10, description="How many results (1..MEMORY_MAX_TOP_K).")
     mode: SearchMode = SearchMode.hybrid

@@ -40,8 +40,10 @@ class Database:
 
     @staticmethod
     async def _configure(conn: Conn) -> None:
-        await register_vector_async(conn)
         await conn.set_autocommit(True)
+        await register_vector_async(conn)
+        # row-level security applies to this role (see migration 0002)
+        await conn.execute("set role memory_mesh_app")
 
     async def open(self) -> None:
         await self._pool.open(wait=True, timeout=30.0)
@@ -69,8 +71,9 @@ class Database:
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[Conn]:
-        """A transaction for cross-tenant system work (the embedding worker, migrations)."""
+        """A transaction for cross-tenant system work (the embedding worker, auth lookups)."""
         async with self.connection() as conn, conn.transaction():
+            await conn.execute("set local role memory_mesh_system")
             yield conn
 
     async def ping(self) -> None:

@@ -6,9 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from memory_mesh import __version__
+from memory_mesh.domain.identity import Scope
 from memory_mesh.http.deps import HealthDep, RuntimeDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import CheckOut, HealthOut, ReadinessOut, ReplayOut, TenantId
+from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)
 
@@ -42,7 +44,13 @@ async def readiness(service: HealthDep) -> ReadinessOut:
     description="Messages whose embedding failed every attempt go back to pending with "
     "fresh attempts; the worker embeds them. Optionally for one tenant only.",
 )
-async def replay_failed(runtime: RuntimeDep, tenant_id: TenantId | None = None) -> ReplayOut:
-    count = await runtime.pipeline.replay_failed(tenant_id)
+async def replay_failed(
+    runtime: RuntimeDep, access: AccessDep, tenant_id: TenantId | None = None
+) -> ReplayOut:
+    if tenant_id is None and access.principal.is_superuser:
+        target = None  # an operator replays every tenant's failures
+    else:
+        target = await access.tenant(tenant_id, Scope.admin)
+    count = await runtime.pipeline.replay_failed(target)
     runtime.worker.notify()
     return ReplayOut(requeued=count)

@@ -9,11 +9,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.errors import InvalidInput
 from memory_mesh.http.deps import SearchDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantId
+from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/memory", tags=["memory"], responses=ERRORS)
 
@@ -29,8 +31,9 @@ _DESCRIPTION = (
 @router.get("/search", summary="Search memories", description=_DESCRIPTION)
 async def search_get(
     service: SearchDep,
-    tenant_id: Annotated[TenantId, Query()],
+    access: AccessDep,
     query: Annotated[str, Query(description="What to look for, in natural language.")],
+    tenant_id: Annotated[TenantId | None, Query()] = None,
     top_k: int = 10,
     mode: SearchMode = SearchMode.hybrid,
     conversation_id: UUID | None = None,
@@ -56,7 +59,7 @@ async def search_get(
         min_score=min_score,
         include_archived=include_archived,
     )
-    return await _search(service, request)
+    return await _search(service, access, request)
 
 
 @router.post(
@@ -64,12 +67,15 @@ async def search_get(
     summary="Search memories (JSON body)",
     description=_DESCRIPTION + " Same as GET, with the parameters in a JSON body.",
 )
-async def search_post(body: SearchRequest, service: SearchDep) -> SearchOut:
-    return await _search(service, body)
+async def search_post(body: SearchRequest, service: SearchDep, access: AccessDep) -> SearchOut:
+    return await _search(service, access, body)
 
 
-async def _search(service: SearchDep, request: SearchRequest) -> SearchOut:
-    outcome = await service.search(SearchQuery(**request.model_dump()))
+async def _search(service: SearchDep, access: AccessDep, request: SearchRequest) -> SearchOut:
+    tenant_id = await access.tenant(request.tenant_id, Scope.read)
+    fields = request.model_dump()
+    fields["tenant_id"] = tenant_id
+    outcome = await service.search(SearchQuery(**fields))
     return SearchOut(
         query=request.query,
         mode=outcome.mode,

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from memory_mesh.domain.identity import Scope
 from memory_mesh.http.deps import MessagesDep
 from memory_mesh.http.routers.common import ERRORS, batch_out
 from memory_mesh.http.schemas import (
@@ -19,12 +20,13 @@ from memory_mesh.http.schemas import (
     MessageUpdate,
     TenantId,
 )
+from memory_mesh.http.security import AccessDep
 from memory_mesh.services.messages import MessageInput
 from memory_mesh.store.messages import MessagePatch
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"], responses=ERRORS)
 
-TenantQuery = Annotated[TenantId, Query(description="Tenant the message belongs to.")]
+TenantQuery = Annotated[TenantId | None, Query(description="Tenant the message belongs to.")]
 
 
 @router.post(
@@ -33,20 +35,29 @@ TenantQuery = Annotated[TenantId, Query(description="Tenant the message belongs 
     description="Each item is validated on its own; valid items are stored in one statement. "
     "The answer reports every item: `created`, `existing` (same client id) or `error`.",
 )
-async def create_batch(body: MessageBatchCreate, service: MessagesDep) -> BatchOut:
+async def create_batch(
+    body: MessageBatchCreate, service: MessagesDep, access: AccessDep
+) -> BatchOut:
+    tenant_id = await access.tenant(body.tenant_id, Scope.write)
     items = [MessageInput(**item.model_dump()) for item in body.items]
-    return batch_out(await service.create_batch(body.tenant_id, items))
+    return batch_out(await service.create_batch(tenant_id, items))
 
 
 @router.put("/batch/update", summary="Change many messages")
-async def update_batch(body: MessageBatchUpdate, service: MessagesDep) -> BatchOut:
+async def update_batch(
+    body: MessageBatchUpdate, service: MessagesDep, access: AccessDep
+) -> BatchOut:
+    tenant_id = await access.tenant(body.tenant_id, Scope.write)
     patches = [_patch(item.id, item.model_dump(exclude={"id"})) for item in body.items]
-    return batch_out(await service.update_batch(body.tenant_id, patches))
+    return batch_out(await service.update_batch(tenant_id, patches))
 
 
 @router.delete("/batch", summary="Delete many messages")
-async def delete_batch(body: MessageBatchDelete, service: MessagesDep) -> BatchOut:
-    return batch_out(await service.delete_batch(body.tenant_id, body.ids))
+async def delete_batch(
+    body: MessageBatchDelete, service: MessagesDep, access: AccessDep
+) -> BatchOut:
+    tenant_id = await access.tenant(body.tenant_id, Scope.write)
+    return batch_out(await service.delete_batch(tenant_id, body.ids))
 
 
 @router.post(
@@ -58,18 +69,22 @@ async def delete_batch(body: MessageBatchDelete, service: MessagesDep) -> BatchO
     responses={200: {"model": MessageOut, "description": "Already stored (retried create)."}},
 )
 async def create_message(
-    body: MessageCreate, service: MessagesDep, response: Response
+    body: MessageCreate, service: MessagesDep, access: AccessDep, response: Response
 ) -> MessageOut:
+    tenant_id = await access.tenant(body.tenant_id, Scope.write)
     item = MessageInput(**body.model_dump(exclude={"tenant_id"}))
-    message, created = await service.create(body.tenant_id, item)
+    message, created = await service.create(tenant_id, item)
     if not created:
         response.status_code = status.HTTP_200_OK
     return MessageOut.of(message)
 
 
 @router.get("/{message_id}", summary="Read a message")
-async def get_message(message_id: UUID, tenant_id: TenantQuery, service: MessagesDep) -> MessageOut:
-    return MessageOut.of(await service.get(tenant_id, message_id))
+async def get_message(
+    message_id: UUID, service: MessagesDep, access: AccessDep, tenant_id: TenantQuery = None
+) -> MessageOut:
+    tenant = await access.tenant(tenant_id, Scope.read)
+    return MessageOut.of(await service.get(tenant, message_id))
 
 
 @router.put(
@@ -77,14 +92,20 @@ async def get_message(message_id: UUID, tenant_id: TenantQuery, service: Message
     summary="Change a message",
     description="Only the fields sent change. New content is re-embedded.",
 )
-async def update_message(message_id: UUID, body: MessageUpdate, service: MessagesDep) -> MessageOut:
+async def update_message(
+    message_id: UUID, body: MessageUpdate, service: MessagesDep, access: AccessDep
+) -> MessageOut:
+    tenant_id = await access.tenant(body.tenant_id, Scope.write)
     patch = _patch(message_id, body.model_dump(exclude={"tenant_id"}))
-    return MessageOut.of(await service.update(body.tenant_id, patch))
+    return MessageOut.of(await service.update(tenant_id, patch))
 
 
 @router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a message")
-async def delete_message(message_id: UUID, tenant_id: TenantQuery, service: MessagesDep) -> None:
-    await service.delete(tenant_id, message_id)
+async def delete_message(
+    message_id: UUID, service: MessagesDep, access: AccessDep, tenant_id: TenantQuery = None
+) -> None:
+    tenant = await access.tenant(tenant_id, Scope.write)
+    await service.delete(tenant, message_id)
 
 
 def _patch(message_id: UUID, fields: dict[str, object]) -> MessagePatch:

@@ -1,0 +1,27 @@
+"""Lambda behind the template's custom resource: applies database migrations at deploy
+time (and on a direct invocation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from memory_mesh.cloud.custom_resource import handle_migration
+from memory_mesh.cloud.secrets import load_cloud_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="MemoryMesh")
+
+settings = load_cloud_settings()
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="MigrationRuns", unit=MetricUnit.Count, value=1)
+    return handle_migration(event, context, settings)

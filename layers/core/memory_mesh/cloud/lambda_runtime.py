@@ -1,0 +1,95 @@
+"""One :class:`~memory_mesh.runtime.Runtime` per Lambda container, on one event loop.
+
+Lambda handlers are synchronous and a container serves one invocation at a time. The
+container builds its runtime lazily on the first invocation (connect, build the
+embedder) and reuses it, the pool's connections and the event loop for every later one.
+There is no background worker in Lambda: the SQS function and the sweeper embed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from memory_mesh.config import Settings
+from memory_mesh.embeddings import Embedder
+from memory_mesh.runtime import Runtime
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.metrics import Metrics
+    from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+LambdaEvent = dict[str, Any]
+HttpHandler = Callable[[LambdaEvent, Any], dict[str, Any]]
+
+
+class LambdaContainer:
+    """The long-lived state of one function's container (module level in its app.py).
+
+    ``embedder`` may be set before the first invocation to use another embedder (tests
+    inject a failing one this way); otherwise the configured provider is built.
+    """
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runtime: Runtime | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
+    def run(self, awaitable: Awaitable[T]) -> T:
+        """Run ``awaitable`` to completion on the container's loop (from a sync handler)."""
+        asyncio.set_event_loop(self.loop)
+        return self.loop.run_until_complete(awaitable)
+
+    def runtime(self) -> Runtime:
+        """The container's runtime, started on first use (no background worker)."""
+        if self._runtime is None:
+            self._runtime = self.run(
+                Runtime.start(self.settings, embedder=self.embedder, run_worker=False)
+            )
+        return self._runtime
+
+    def http(self, app: FastAPI, metrics: Metrics | None = None) -> HttpHandler:
+        """An API Gateway (HTTP API, payload 2.0) handler for ``app`` via Mangum.
+
+        Mangum's lifespan is off on purpose: Mangum runs the ASGI lifespan on *every*
+        invocation, which would open and close the database pool per request. The app's
+        runtime is this container's, started once.
+        """
+        from aws_lambda_powertools.metrics import MetricUnit
+        from mangum import Mangum
+
+        asyncio.set_event_loop(self.loop)  # Mangum takes the thread's current loop
+        adapter = Mangum(app, lifespan="off")
+
+        def handle(event: LambdaEvent, context: Any) -> dict[str, Any]:
+            app.state.runtime = self.runtime()
+            asyncio.set_event_loop(self.loop)
+            response = adapter(event, context)
+            if metrics is not None:
+                status = int(response.get("statusCode", 500))
+                metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
+            return response
+
+        return handle
+
+    def close(self) -> None:
+        """Stop the runtime and close the loop (tests; Lambda just freezes the container)."""
+        if self._runtime is not None:
+            self.run(self._runtime.stop())
+            self._runtime = None
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.close()
+        self._loop = None
+        asyncio.set_event_loop(None)

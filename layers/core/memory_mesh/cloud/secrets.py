@@ -1,0 +1,83 @@
+"""Settings for a Lambda function, with secrets read from AWS Secrets Manager.
+
+The template passes secret ARNs, never secret values: ``MEMORY_DATABASE_SECRET_ARN``
+(the Aurora credentials; ``MEMORY_DATABASE_URL`` is built from it) and
+``MEMORY_GEMINI_API_KEY_SECRET_ARN``. They are read once per cold start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from memory_mesh.config import ENV_PREFIX, ConfigError, Settings, load_settings
+
+
+class SecretRefs(BaseSettings):
+    """Where the cloud's secrets live (ARNs); read from ``MEMORY_*`` like every setting."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_secret_arn: str | None = Field(
+        None, description="Secrets Manager secret {username, password, host, port, dbname}."
+    )
+    gemini_api_key_secret_arn: str | None = Field(
+        None, description="Secrets Manager secret whose string is the Gemini API key."
+    )
+
+
+def database_url_from_secret(secret: Mapping[str, Any]) -> str:
+    """``postgresql://`` URL (TLS required) from an RDS-style credentials secret."""
+    missing = [k for k in ("username", "password", "host") if not secret.get(k)]
+    if missing:
+        raise ConfigError(f"MEMORY_DATABASE_SECRET_ARN: the secret lacks {', '.join(missing)}")
+    user = quote(str(secret["username"]), safe="")
+    password = quote(str(secret["password"]), safe="")
+    port = int(secret.get("port") or 5432)
+    dbname = quote(str(secret.get("dbname") or "postgres"), safe="")
+    return f"postgresql://{user}:{password}@{secret['host']}:{port}/{dbname}?sslmode=require"
+
+
+def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
+    """:func:`~memory_mesh.config.load_settings`, plus the values of the referenced secrets.
+
+    A secret's value wins over the same plain variable. Without secret ARNs (tests,
+    local runs) this is exactly ``load_settings()`` and makes no AWS call.
+    """
+    refs = SecretRefs()
+    overrides: dict[str, object] = {}
+    if refs.database_secret_arn or refs.gemini_api_key_secret_arn:
+        client = secrets_client or _client()
+        if refs.database_secret_arn:
+            raw = _secret_string(client, refs.database_secret_arn, "MEMORY_DATABASE_SECRET_ARN")
+            try:
+                secret = json.loads(raw)
+            except json.JSONDecodeError:
+                raise ConfigError("MEMORY_DATABASE_SECRET_ARN: the secret is not JSON") from None
+            overrides["database_url"] = database_url_from_secret(secret)
+        if refs.gemini_api_key_secret_arn:
+            overrides["gemini_api_key"] = _secret_string(
+                client, refs.gemini_api_key_secret_arn, "MEMORY_GEMINI_API_KEY_SECRET_ARN"
+            ).strip()
+    return load_settings(**overrides)
+
+
+def _client() -> Any:
+    import boto3
+
+    return boto3.client("secretsmanager")
+
+
+def _secret_string(client: Any, arn: str, variable: str) -> str:
+    try:
+        value = client.get_secret_value(SecretId=arn).get("SecretString")
+    except Exception as exc:  # any AWS error: stop the cold start naming the variable
+        raise ConfigError(f"{variable}: cannot read the secret: {exc}") from exc
+    if not value:
+        raise ConfigError(f"{variable}: the secret has no string value")
+    return str(value)

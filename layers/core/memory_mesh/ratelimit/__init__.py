@@ -1,0 +1,1 @@
+"""Rate limiting on Redis (shared by every server process) or in memory."""

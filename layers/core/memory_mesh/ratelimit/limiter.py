@@ -1,0 +1,133 @@
+"""Moving-window rate limits (the ``limits`` library), shared through Redis.
+
+With ``MEMORY_REDIS_URL`` unset the counts live in this process's memory (a warning at
+start: several processes would each allow the full rate). When Redis goes away mid-run
+the limiter FAILS OPEN to its in-memory counts — requests keep being served and limited
+per process — logs a warning, and tries Redis again after ``retry_seconds``. A memory
+service that stops answering because its rate-limit store blinked would be worse than
+one that limits a little less exactly for a while.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_after: float  # seconds until the window frees a slot
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_after))
+
+
+class RateLimiter:
+    def __init__(self, redis_url: str | None, *, retry_seconds: float = 5.0) -> None:
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._redis: MovingWindowRateLimiter | None = None
+        self._redis_storage: Storage | None = None
+        self._redis_down_until = 0.0
+        self.retry_seconds = retry_seconds
+        if redis_url:
+            url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+            self._redis_storage = RedisStorage(
+                url,
+                implementation="redispy",
+                wrap_exceptions=True,
+                socket_timeout=0.5,
+                socket_connect_timeout=0.5,
+            )
+            self._redis = MovingWindowRateLimiter(self._redis_storage)
+        else:
+            log.warning("MEMORY_REDIS_URL is not set: rate limits are counted in this process only")
+
+    @property
+    def backend(self) -> str:
+        if self._redis is None:
+            return "memory"
+        return "memory-fallback" if time.monotonic() < self._redis_down_until else "redis"
+
+    async def hit(self, rule: str, key: str, cost: int = 1) -> Decision:
+        """Count one request of ``key`` against ``rule`` (e.g. "120/minute")."""
+        item = parse(rule)
+        limiter = self._pick()
+        try:
+            return await self._hit(limiter, item, key, cost)
+        except Exception as exc:
+            if limiter is self._memory:
+                raise
+            log.warning("Redis rate-limit store unavailable, using in-memory counts: %s", exc)
+            self._redis_down_until = time.monotonic() + self.retry_seconds
+            return await self._hit(self._memory, item, key, cost)
+
+    async def test(self, rule: str, key: str) -> Decision:
+        """Whether ``key`` is still under ``rule``, without counting a hit."""
+        item = parse(rule)
+        limiter = self._pick()
+        try:
+            allowed = await limiter.test(item, key)
+            stats = await limiter.get_window_stats(item, key)
+        except Exception:
+            if limiter is self._memory:
+                raise
+            self._redis_down_until = time.monotonic() + self.retry_seconds
+            limiter = self._memory
+            allowed = await limiter.test(item, key)
+            stats = await limiter.get_window_stats(item, key)
+        return Decision(
+            allowed, item.amount, stats.remaining, max(0.0, stats.reset_time - time.time())
+        )
+
+    async def clear(self, rule: str, key: str) -> None:
+        item = parse(rule)
+        for limiter in (self._redis, self._memory):
+            if limiter is None:
+                continue
+            try:
+                await limiter.clear(item, key)
+            except Exception:  # best effort: a failed clear only keeps an old count
+                log.debug("could not clear rate limit %s for %s", rule, key)
+
+    async def ping(self) -> bool:
+        if self._redis_storage is None:
+            return True
+        try:
+            return bool(await self._redis_storage.check())
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        client = getattr(getattr(self._redis_storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()
+
+    def _pick(self) -> MovingWindowRateLimiter:
+        if self._redis is not None and time.monotonic() >= self._redis_down_until:
+            return self._redis
+        return self._memory
+
+    @staticmethod
+    async def _hit(
+        limiter: MovingWindowRateLimiter, item: RateLimitItem, key: str, cost: int
+    ) -> Decision:
+        allowed = await limiter.hit(item, key, cost=cost)
+        stats = await limiter.get_window_stats(item, key)
+        return Decision(
+            allowed=allowed,
+            limit=item.amount,
+            remaining=max(0, stats.remaining),
+            reset_after=max(0.0, stats.reset_time - time.time()),
+        )

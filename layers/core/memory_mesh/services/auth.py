@@ -1,0 +1,313 @@
+"""Identity: registration, login, token refresh with rotation, API keys, tenants and
+their members, and turning a credential into a :class:`Principal`.
+
+Passwords are hashed with Argon2 (argon2-cffi) off the event loop; refresh tokens and
+API keys are stored only as sha256 hashes; a spent refresh token used again revokes its
+whole family (the login it came from), since only a thief would replay it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import anyio
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from memory_mesh.domain.identity import (
+    ROLE_SCOPES,
+    MemberRole,
+    Principal,
+    Scope,
+    Unauthorized,
+    check_password,
+)
+from memory_mesh.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from memory_mesh.ratelimit.limiter import RateLimiter
+from memory_mesh.services.tokens import TokenIssuer, hash_secret, new_secret
+from memory_mesh.store import identity as store
+from memory_mesh.store.database import Database
+
+log = logging.getLogger(__name__)
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
+API_KEY_PREFIX = "mm"
+
+
+@dataclass
+class TokenPair:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+@dataclass
+class NewApiKey:
+    row: dict[str, Any]
+    key: str  # shown once
+
+
+def _check_email(email: str) -> str:
+    if not _EMAIL.match(email):
+        raise InvalidInput(
+            "email: is not an email address",
+            code="invalid_email",
+            details=[{"field": "email", "problem": "not an email address"}],
+        )
+    return email.strip()
+
+
+class AuthService:
+    def __init__(
+        self,
+        db: Database,
+        issuer: TokenIssuer,
+        limiter: RateLimiter,
+        *,
+        password_min_length: int,
+        refresh_ttl: timedelta,
+        login_rule: str,
+    ) -> None:
+        self.db = db
+        self.issuer = issuer
+        self.limiter = limiter
+        self.password_min_length = password_min_length
+        self.refresh_ttl = refresh_ttl
+        self.login_rule = login_rule
+        self._hasher = PasswordHasher()
+        self._dummy_hash = self._hasher.hash("timing-equaliser-not-a-password")
+
+    # --- users and tenants -------------------------------------------------------
+
+    async def register(
+        self,
+        *,
+        email: str,
+        password: str,
+        tenant_id: str | None = None,
+        tenant_name: str | None = None,
+        is_superuser: bool = False,
+    ) -> tuple[UUID, str]:
+        """Create a user and a tenant it administers; return (user id, tenant id)."""
+        email = _check_email(email)
+        check_password(password, email, self.password_min_length)
+        password_hash = await anyio.to_thread.run_sync(self._hasher.hash, password)
+        user_id = uuid4()
+        tenant = tenant_id or f"t-{user_id.hex[:12]}"
+        async with self.db.system() as conn:
+            if not await store.insert_user(
+                conn,
+                user_id=user_id,
+                email=email,
+                password_hash=password_hash,
+                is_superuser=is_superuser,
+            ):
+                raise Conflict("an account with this email exists", code="email_taken")
+            if not await store.insert_tenant(conn, tenant_id=tenant, name=tenant_name or tenant):
+                raise Conflict(f"tenant {tenant!r} exists", code="tenant_taken")
+            await store.upsert_member(
+                conn, tenant_id=tenant, user_id=user_id, role=MemberRole.admin.value
+            )
+        return user_id, tenant
+
+    async def create_tenant(self, principal: Principal, tenant_id: str, name: str | None) -> None:
+        """A user creates another tenant and becomes its admin."""
+        if principal.user_id is None:
+            raise Unauthorized("only a signed-in user can create tenants", code="user_required")
+        async with self.db.system() as conn:
+            if not await store.insert_tenant(conn, tenant_id=tenant_id, name=name or tenant_id):
+                raise Conflict(f"tenant {tenant_id!r} exists", code="tenant_taken")
+            await store.upsert_member(
+                conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
+            )
+
+    async def add_member(
+        self, principal: Principal, tenant_id: str, email: str, role: MemberRole
+    ) -> UUID:
+        principal.authorize(tenant_id, Scope.admin)
+        async with self.db.system() as conn:
+            user = await store.user_by_email(conn, email)
+            if user is None:
+                raise NotFound("no user with this email", code="user_not_found")
+            await store.upsert_member(
+                conn, tenant_id=tenant_id, user_id=user["id"], role=role.value
+            )
+        return UUID(str(user["id"]))
+
+    async def me(self, principal: Principal) -> dict[str, Any]:
+        memberships: list[dict[str, Any]] = []
+        if principal.user_id is not None:
+            async with self.db.system() as conn:
+                memberships = await store.memberships(conn, principal.user_id)
+        return {
+            "kind": principal.kind,
+            "id": principal.id,
+            "email": principal.email,
+            "is_superuser": principal.is_superuser,
+            "tenants": [
+                {
+                    "tenant_id": tenant,
+                    "scopes": sorted(s.value for s in scopes),
+                    "role": next(
+                        (m["role"] for m in memberships if m["tenant_id"] == tenant), None
+                    ),
+                }
+                for tenant, scopes in sorted(principal.tenants.items())
+            ],
+        }
+
+    # --- sessions ----------------------------------------------------------------
+
+    async def login(self, email: str, password: str) -> TokenPair:
+        key = f"login:{email.strip().lower()}"
+        gate = await self.limiter.test(self.login_rule, key)
+        if not gate.allowed:
+            raise TooManyRequests(
+                "too many failed sign-ins for this account; try again later",
+                code="too_many_login_attempts",
+                headers={"Retry-After": str(gate.retry_after)},
+            )
+        async with self.db.system() as conn:
+            user = await store.user_by_email(conn, email.strip())
+        stored = user["password_hash"] if user else self._dummy_hash
+        ok = await anyio.to_thread.run_sync(self._verify, stored, password)
+        if not ok or user is None:
+            await self.limiter.hit(self.login_rule, key)
+            raise Unauthorized("wrong email or password", code="invalid_credentials")
+        await self.limiter.clear(self.login_rule, key)
+        if self._hasher.check_needs_rehash(stored):
+            new_hash = await anyio.to_thread.run_sync(self._hasher.hash, password)
+            async with self.db.system() as conn:
+                await store.set_password_hash(conn, user["id"], new_hash)
+        return await self._issue(user["id"], family_id=uuid4())
+
+    def _verify(self, stored: str, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate: the token is spent and a new pair issued. A spent or revoked token used
+        again revokes its whole family and is refused."""
+        token_hash = hash_secret(refresh_token)
+        async with self.db.system() as conn:
+            row = await store.refresh_token_for_update(conn, token_hash)
+            if row is None:
+                raise Unauthorized("the refresh token is not valid", code="invalid_token")
+            if row["used_at"] is not None or row["revoked_at"] is not None:
+                await store.revoke_refresh_family(conn, row["family_id"])
+                reuse = True
+            else:
+                reuse = False
+                if row["expires_at"] <= datetime.now(UTC):
+                    raise Unauthorized("the refresh token has expired", code="token_expired")
+                await store.mark_refresh_token_used(conn, row["id"])
+        if reuse:
+            log.warning("refresh token reuse: family %s revoked", row["family_id"])
+            raise Unauthorized(
+                "this refresh token was already used; the session is revoked, sign in again",
+                code="refresh_token_reused",
+            )
+        async with self.db.system() as conn:
+            if await store.user_by_id(conn, row["user_id"]) is None:
+                raise Unauthorized("the account is disabled", code="invalid_token")
+        return await self._issue(row["user_id"], family_id=row["family_id"])
+
+    async def logout(self, refresh_token: str) -> None:
+        async with self.db.system() as conn:
+            row = await store.refresh_token_for_update(conn, hash_secret(refresh_token))
+            if row is not None:
+                await store.revoke_refresh_family(conn, row["family_id"])
+
+    async def _issue(self, user_id: UUID, *, family_id: UUID) -> TokenPair:
+        access, access_expires = self.issuer.access_token(user_id)
+        refresh = new_secret("mmr")
+        refresh_expires = datetime.now(UTC) + self.refresh_ttl
+        async with self.db.system() as conn:
+            await store.insert_refresh_token(
+                conn,
+                token_id=uuid4(),
+                user_id=user_id,
+                family_id=family_id,
+                token_hash=hash_secret(refresh),
+                expires_at=refresh_expires,
+            )
+        return TokenPair(access, access_expires, refresh, refresh_expires)
+
+    # --- credentials -> principal -----------------------------------------------
+
+    async def principal_from_access_token(self, token: str) -> Principal:
+        user_id = self.issuer.verify_access(token)
+        async with self.db.system() as conn:
+            user = await store.user_by_id(conn, user_id)
+            if user is None:
+                raise Unauthorized("the account no longer exists", code="invalid_token")
+            rows = await store.memberships(conn, user_id)
+        return Principal(
+            kind="user",
+            id=user_id,
+            user_id=user_id,
+            email=user["email"],
+            is_superuser=user["is_superuser"],
+            tenants={r["tenant_id"]: ROLE_SCOPES[MemberRole(r["role"])] for r in rows},
+        )
+
+    async def principal_from_api_key(self, key: str) -> Principal:
+        async with self.db.system() as conn:
+            row = await store.api_key_by_hash(conn, hash_secret(key))
+        if row is None:
+            raise Unauthorized("the API key is not valid or was revoked", code="invalid_api_key")
+        return Principal(
+            kind="api_key",
+            id=row["id"],
+            tenants={row["tenant_id"]: frozenset(Scope(s) for s in row["scopes"])},
+        )
+
+    # --- API keys ----------------------------------------------------------------
+
+    async def create_api_key(
+        self,
+        principal: Principal,
+        *,
+        tenant_id: str,
+        name: str,
+        scopes: list[Scope],
+        expires_in_days: int | None,
+    ) -> NewApiKey:
+        principal.authorize(tenant_id, Scope.admin)
+        key = new_secret(API_KEY_PREFIX)
+        expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
+        async with self.db.system() as conn:
+            row = await store.insert_api_key(
+                conn,
+                key_id=uuid4(),
+                tenant_id=tenant_id,
+                name=name,
+                prefix=key[:10],
+                key_hash=hash_secret(key),
+                scopes=sorted({s.value for s in scopes}),
+                created_by=principal.user_id,
+                expires_at=expires,
+            )
+        return NewApiKey(row=row, key=key)
+
+    async def list_api_keys(self, principal: Principal, tenant_id: str) -> list[dict[str, Any]]:
+        principal.authorize(tenant_id, Scope.admin)
+        async with self.db.system() as conn:
+            return await store.list_api_keys(conn, tenant_id)
+
+    async def revoke_api_key(self, principal: Principal, key_id: UUID) -> None:
+        async with self.db.system() as conn:
+            row = await store.api_key(conn, key_id)
+            # another tenant's key looks exactly like a missing one
+            if row is None or row["tenant_id"] not in principal.tenants:
+                raise NotFound(f"API key {key_id} not found", code="api_key_not_found")
+            principal.authorize(row["tenant_id"], Scope.admin)
+            await store.revoke_api_key(conn, key_id)
