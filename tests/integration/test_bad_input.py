@@ -163,8 +163,14 @@ CASES: list[tuple[str, str, str, object, int, str]] = [
         404,
         "message_not_found",
     ),
-    ("tenant not held", "GET", f"/v1/messages/{uuid.uuid4()}", {"tenant_id": "someone-else"},
-     403, "tenant_forbidden"),
+    (
+        "tenant not held",
+        "GET",
+        f"/v1/messages/{uuid.uuid4()}",
+        {"tenant_id": "someone-else"},
+        403,
+        "tenant_forbidden",
+    ),
     (
         "top_k zero",
         "GET",

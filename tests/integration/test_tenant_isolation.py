@@ -1,0 +1,139 @@
+"""Tenants never see each other: every endpoint tried with another tenant's ids and names,
+and the database itself refusing a query that forgot its tenant filter."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+
+from memory_mesh.runtime import Runtime
+from tests.conftest import http_client, make_tenant, new_conversation
+
+
+async def _count_rows(runtime: Runtime, tenant: str) -> tuple[int, int]:
+    async with runtime.db.system() as conn:
+        cur = await conn.execute(
+            "select (select count(*) from messages where tenant_id = %(t)s) as m,"
+            " (select count(*) from conversations where tenant_id = %(t)s) as c",
+            {"t": tenant},
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return int(row["m"]), int(row["c"])
+
+
+async def test_every_endpoint_refuses_another_tenants_ids_and_name(
+    app: FastAPI, runtime: Runtime
+) -> None:
+    victim, victim_key = await make_tenant(runtime)
+    attacker, attacker_key = await make_tenant(runtime)
+    async with http_client(app, victim_key) as v:
+        conv = await new_conversation(v, victim)
+        made = await v.post(
+            "/v1/messages",
+            json={
+                "conversation_id": conv,
+                "role": "user",
+                "content": "victim's secret diary entry",
+            },
+        )
+        mid = made.json()["id"]
+    before = await _count_rows(runtime, victim)
+
+    own_ids = {"id": mid, "conv": conv}
+    by_id = [  # the attacker's own tenant, the victim's ids: 404, or per-item errors
+        ("GET", f"/v1/messages/{mid}", None),
+        ("PUT", f"/v1/messages/{mid}", {"content": "overwritten"}),
+        ("DELETE", f"/v1/messages/{mid}", None),
+        ("GET", f"/v1/conversations/{conv}", None),
+        ("PUT", f"/v1/conversations/{conv}", {"title": "pwned"}),
+        ("DELETE", f"/v1/conversations/{conv}", None),
+        ("GET", f"/v1/conversations/{conv}/stats", None),
+        ("GET", f"/v1/conversations/{conv}/messages", None),
+        ("POST", "/v1/messages", {"conversation_id": conv, "role": "user", "content": "x"}),
+    ]
+    by_name = [  # the victim's tenant named: 403
+        ("GET", "/v1/conversations", {"tenant_id": victim}),
+        ("POST", "/v1/conversations", {"tenant_id": victim, "title": "x"}),
+        ("GET", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
+        ("POST", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
+        ("GET", f"/v1/messages/{mid}", {"tenant_id": victim}),
+        (
+            "POST",
+            "/v1/messages/batch",
+            {
+                "tenant_id": victim,
+                "items": [{"conversation_id": conv, "role": "user", "content": "x"}],
+            },
+        ),
+        ("GET", "/v1/auth/api-keys", {"tenant_id": victim}),
+        ("POST", "/v1/auth/api-keys", {"tenant_id": victim, "name": "steal"}),
+        ("POST", "/v1/admin/embeddings/replay", {"tenant_id": victim}),
+    ]
+    async with http_client(app, attacker_key) as a:
+        for method, path, body in by_id:
+            kwargs = {"json": body} if method in ("POST", "PUT") else {}
+            response = await a.request(method, path, **kwargs)
+            assert response.status_code == 404, (method, path, response.text)
+            assert "diary" not in response.text
+        for method, path, params in by_name:
+            if method == "GET" or path.endswith("replay"):
+                response = await a.request(method, path, params=params)
+            else:
+                response = await a.request(method, path, json=params)
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["code"] == "tenant_forbidden"
+        batches = [
+            ("PUT", "/v1/messages/batch/update", {"items": [{"id": mid, "content": "x"}]}),
+            ("DELETE", "/v1/messages/batch", {"ids": [mid]}),
+        ]
+        for method, path, body in batches:
+            result = (await a.request(method, path, json=body)).json()
+            assert result["failed"] == 1
+            assert result["results"][0]["error"]["code"] == "message_not_found"
+        search = await a.get("/v1/memory/search", params={"query": "secret diary entry"})
+        assert search.json()["results"] == []
+        foreign_key = await a.delete(f"/v1/auth/api-keys/{uuid.uuid4()}")
+        assert foreign_key.status_code == 404
+    assert await _count_rows(runtime, victim) == before
+    async with http_client(app, victim_key) as v:
+        still = await v.get(f"/v1/messages/{mid}")
+        assert still.json()["content"] == "victim's secret diary entry"
+    assert own_ids  # the ids used above were the victim's real ones
+
+
+async def test_a_query_that_forgets_its_tenant_filter_sees_one_tenant_only(
+    client: httpx.AsyncClient, tenant: str, runtime: Runtime, app: FastAPI
+) -> None:
+    other, other_key = await make_tenant(runtime)
+    async with http_client(app, other_key) as o:
+        other_conv = await new_conversation(o, other)
+        await o.post(
+            "/v1/messages",
+            json={"conversation_id": other_conv, "role": "user", "content": "other tenant's row"},
+        )
+    conv = await new_conversation(client, tenant)
+    await client.post(
+        "/v1/messages", json={"conversation_id": conv, "role": "user", "content": "my row"}
+    )
+    async with runtime.db.tenant(tenant) as conn:
+        # deliberately no WHERE tenant_id = ...: row-level security filters anyway
+        rows = await (await conn.execute("select tenant_id, content from messages")).fetchall()
+        convs = await (await conn.execute("select tenant_id from conversations")).fetchall()
+    assert {r["tenant_id"] for r in rows} == {tenant}
+    assert [r["content"] for r in rows] == ["my row"]
+    assert {r["tenant_id"] for r in convs} == {tenant}
+    # writing into another tenant from this tenant's transaction is refused by the database
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        async with runtime.db.tenant(tenant) as conn:
+            await conn.execute(
+                "insert into conversations (id, tenant_id) values (%s, %s)", [uuid.uuid4(), other]
+            )
+    # and a connection with no tenant set sees nothing at all
+    async with runtime.db.connection() as conn:
+        none = await (await conn.execute("select count(*) as n from messages")).fetchone()
+    assert none == {"n": 0}
