@@ -131,7 +131,7 @@ async def test_passwords_are_checked_and_hashed(app: FastAPI, runtime: Runtime) 
             "/v1/auth/register", json={"email": "c@example.com", "password": "password1234"}
         )
         assert common.json()["code"] == "weak_password"
-        tokens, tenant = await _register_and_login(http)
+        _tokens, tenant = await _register_and_login(http)
         again = await http.post(
             "/v1/auth/register", json={"email": f"{tenant}@EXAMPLE.com", "password": PASSWORD}
         )
@@ -147,7 +147,7 @@ async def test_passwords_are_checked_and_hashed(app: FastAPI, runtime: Runtime) 
 
 async def test_repeated_failed_logins_are_throttled(app: FastAPI) -> None:
     async with http_client(app) as http:
-        tokens, tenant = await _register_and_login(http)
+        _tokens, tenant = await _register_and_login(http)
         email = f"{tenant}@example.com"
         for _ in range(5):
             bad = await http.post("/v1/auth/login", json={"email": email, "password": "wrong" * 4})

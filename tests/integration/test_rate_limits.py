@@ -27,7 +27,7 @@ async def test_the_tenant_limit_answers_429_with_retry_after(
 ) -> None:
     runtime = await _runtime(database_url, local_embedder, redis_server.url)
     try:
-        tenant, key = await make_tenant(runtime)
+        _tenant, key = await make_tenant(runtime)
         async with http_client(_app(runtime), key) as http:
             answers = [await http.get("/v1/conversations") for _ in range(7)]
         assert [r.status_code for r in answers] == [200] * 5 + [429] * 2
@@ -52,7 +52,7 @@ async def test_losing_redis_mid_run_fails_open_to_in_memory_limits(
     redis = RedisServer()
     runtime = await _runtime(database_url, local_embedder, redis.url)
     try:
-        tenant, key = await make_tenant(runtime)
+        _tenant, key = await make_tenant(runtime)
         async with http_client(_app(runtime), key) as http:
             assert (await http.get("/v1/conversations")).status_code == 200
             assert runtime.limiter.backend == "redis"

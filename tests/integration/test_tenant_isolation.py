@@ -30,7 +30,7 @@ async def test_every_endpoint_refuses_another_tenants_ids_and_name(
     app: FastAPI, runtime: Runtime
 ) -> None:
     victim, victim_key = await make_tenant(runtime)
-    attacker, attacker_key = await make_tenant(runtime)
+    _attacker, attacker_key = await make_tenant(runtime)
     async with http_client(app, victim_key) as v:
         conv = await new_conversation(v, victim)
         made = await v.post(

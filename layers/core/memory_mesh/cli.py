@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
+import os
 import sys
 
 from memory_mesh.config import ConfigError, Settings, load_settings
@@ -61,6 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="apply pending database migrations")
     replay = commands.add_parser("replay-failed", help="re-queue failed embeddings")
     replay.add_argument("--tenant-id", help="only this tenant's messages")
+    user = commands.add_parser(
+        "create-user", help="create a user, its tenant and an admin API key (printed once)"
+    )
+    user.add_argument("--email", required=True)
+    user.add_argument("--tenant-id", required=True, help="the tenant to create and administer")
+    user.add_argument("--superuser", action="store_true", help="may replay every tenant")
+    user.add_argument(
+        "--password-env",
+        default="MEMORY_NEW_USER_PASSWORD",
+        help="environment variable holding the password (asked for when unset)",
+    )
     args = parser.parse_args(argv)
 
     overrides = {
@@ -75,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call
     if args.command == "serve":
         asyncio.run(_serve(settings))
     elif args.command == "migrate":
@@ -85,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"applied migrations: {applied or 'none (up to date)'}")
     elif args.command == "replay-failed":
         asyncio.run(_replay(settings, args.tenant_id))
+    elif args.command == "create-user":
+        password = os.environ.get(args.password_env) or getpass.getpass("Password: ")
+        asyncio.run(_create_user(settings, args.email, password, args.tenant_id, args.superuser))
 
 
 async def _replay(settings: Settings, tenant_id: str | None) -> None:
@@ -96,6 +113,40 @@ async def _replay(settings: Settings, tenant_id: str | None) -> None:
         print(f"re-queued {count} failed embeddings; the server's worker will embed them")
     finally:
         await runtime.stop()
+
+
+async def _create_user(
+    settings: Settings, email: str, password: str, tenant_id: str, superuser: bool
+) -> None:
+    from memory_mesh.domain.identity import ROLE_SCOPES, MemberRole, Principal, Scope
+    from memory_mesh.errors import AppError
+    from memory_mesh.runtime import Runtime
+
+    runtime = await Runtime.start(settings, run_worker=False)
+    try:
+        user_id, tenant = await runtime.auth.register(
+            email=email, password=password, tenant_id=tenant_id, is_superuser=superuser
+        )
+        admin = Principal(
+            kind="user",
+            id=user_id,
+            user_id=user_id,
+            tenants={tenant: ROLE_SCOPES[MemberRole.admin]},
+        )
+        made = await runtime.auth.create_api_key(
+            admin,
+            tenant_id=tenant,
+            name="created by memory-mesh create-user",
+            scopes=list(Scope),
+            expires_in_days=None,
+        )
+    except AppError as exc:
+        print(f"memory-mesh: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    finally:
+        await runtime.stop()
+    print(f"user {email} ({user_id}) administers tenant {tenant}")
+    print(f"API key (shown once, store it now): {made.key}")
 
 
 if __name__ == "__main__":
