@@ -8,7 +8,7 @@ from typing import Any
 
 import anyio
 
-from memory_mesh.embeddings import Embedder
+from memory_mesh.embeddings import Embedder, circuit_state
 from memory_mesh.store.database import Database
 
 
@@ -42,9 +42,17 @@ class HealthService:
         start = time.perf_counter()
         info = self.embedder.info
         detail: dict[str, Any] = {"provider": info.provider, "model": info.model}
+        state = circuit_state(self.embedder)
+        if state is not None:
+            # a remote provider: its circuit breaker knows, and a probe would cost a call
+            ok = state != "open"
+            return Check(
+                "embedder", ok, _ms(start), f"{info.provider}/{info.model} circuit {state}"
+            )
         try:
             with anyio.fail_after(10):
-                await anyio.to_thread.run_sync(self.embedder.embed_query, "readiness check")
+                # documents bypass the query cache, so the model really runs
+                await anyio.to_thread.run_sync(self.embedder.embed_documents, ["readiness"])
         except Exception as exc:
             return Check("embedder", False, _ms(start), f"{type(exc).__name__}: {exc}")
         return Check("embedder", True, _ms(start), f"{detail['provider']}/{detail['model']}")
