@@ -200,3 +200,25 @@ async def test_tenant_admins_add_members_who_then_see_the_tenant(app: FastAPI) -
         assert keys.status_code == 403 and keys.json()["code"] == "insufficient_scope"
         ambiguous = await http.get("/v1/conversations", headers=guest_h)
         assert ambiguous.status_code == 422 and ambiguous.json()["code"] == "tenant_required"
+
+
+async def test_browser_sessions_keep_the_refresh_token_in_an_httponly_cookie(
+    app: FastAPI,
+) -> None:
+    async with http_client(app) as http:
+        _, tenant = await _register_and_login(http)
+        creds = {"email": f"{tenant}@example.com", "password": PASSWORD, "use_cookie": True}
+        login = await http.post("/v1/auth/login", json=creds)
+        assert login.status_code == 200 and login.json()["refresh_token"] is None
+        cookie = login.headers["set-cookie"]
+        assert "mm_refresh=" in cookie and "HttpOnly" in cookie
+        assert "SameSite=strict" in cookie and "Path=/v1/auth" in cookie
+        first = http.cookies.get("mm_refresh")
+        refreshed = await http.post("/v1/auth/refresh", json={})
+        assert refreshed.status_code == 200 and refreshed.json()["refresh_token"] is None
+        assert http.cookies.get("mm_refresh") not in (None, first)  # rotated in the cookie
+        out = await http.post("/v1/auth/logout", json={})
+        assert out.status_code == 204
+        http.cookies.clear()
+        gone = await http.post("/v1/auth/refresh", json={})
+        assert gone.status_code == 401

@@ -214,6 +214,14 @@ class Settings(BaseSettings):
         "", description="Comma-separated CORS origins; '*' is refused in production."
     )
 
+    # --- real-time (WebSockets) ----------------------------------------------------
+
+    # --- lifecycle: retention, analytics, export -----------------------------------
+
+    # --- observability: metrics, logs, tracing, versioning -------------------------
+
+    # --- dashboard -----------------------------------------------------------------
+
     @field_validator("database_url")
     @classmethod
     def _database_url_scheme(cls, value: str | None) -> str | None:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from memory_mesh.domain.identity import MemberRole, Scope
+from memory_mesh.domain.identity import MemberRole, Scope, Unauthorized
 from memory_mesh.http.deps import RuntimeDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import Strict, TenantId
@@ -34,27 +34,61 @@ class RegisterOut(BaseModel):
 class LoginIn(Strict):
     email: str
     password: str
+    use_cookie: bool = Field(
+        False,
+        description="Browsers: keep the refresh token in an httpOnly, SameSite=Strict cookie "
+        "(scoped to /v1/auth) instead of the body, out of reach of page scripts.",
+    )
 
 
 class RefreshIn(Strict):
-    refresh_token: str
+    refresh_token: str | None = Field(
+        None, description="Omit to use the refresh cookie set by a cookie login."
+    )
 
 
 class TokensOut(BaseModel):
     token_type: str = "bearer"
     access_token: str
     access_expires_at: datetime
-    refresh_token: str = Field(description="Single use: each refresh returns a new one.")
+    refresh_token: str | None = Field(
+        description="Single use: each refresh returns a new one. Null in cookie mode."
+    )
     refresh_expires_at: datetime
 
     @classmethod
-    def of(cls, pair: TokenPair) -> TokensOut:
+    def of(cls, pair: TokenPair, *, in_cookie: bool = False) -> TokensOut:
         return cls(
             access_token=pair.access_token,
             access_expires_at=pair.access_expires_at,
-            refresh_token=pair.refresh_token,
+            refresh_token=None if in_cookie else pair.refresh_token,
             refresh_expires_at=pair.refresh_expires_at,
         )
+
+
+REFRESH_COOKIE = "mm_refresh"
+_COOKIE_PATH = "/v1/auth"
+
+
+def _set_refresh_cookie(response: Response, pair: TokenPair, secure: bool) -> None:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        pair.refresh_token,
+        expires=pair.refresh_expires_at,
+        path=_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
+
+
+def _refresh_token(body: RefreshIn, request: Request) -> tuple[str, bool]:
+    if body.refresh_token:
+        return body.refresh_token, False
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise Unauthorized("no refresh token in the body or the cookie", code="invalid_token")
+    return cookie, True
 
 
 class TenantAccessOut(BaseModel):
@@ -133,8 +167,11 @@ async def register(body: RegisterIn, runtime: RuntimeDep) -> RegisterOut:
     summary="Sign in: an access token (Bearer) and a refresh token",
     description="Repeated failures for one account are throttled (429 with Retry-After).",
 )
-async def login(body: LoginIn, runtime: RuntimeDep) -> TokensOut:
-    return TokensOut.of(await runtime.auth.login(body.email, body.password))
+async def login(body: LoginIn, runtime: RuntimeDep, response: Response) -> TokensOut:
+    pair = await runtime.auth.login(body.email, body.password)
+    if body.use_cookie:
+        _set_refresh_cookie(response, pair, runtime.settings.environment == "production")
+    return TokensOut.of(pair, in_cookie=body.use_cookie)
 
 
 @router.post(
@@ -143,8 +180,14 @@ async def login(body: LoginIn, runtime: RuntimeDep) -> TokensOut:
     summary="Trade a refresh token for a new pair (the old one is spent)",
     description="Using a spent refresh token again revokes the whole session.",
 )
-async def refresh(body: RefreshIn, runtime: RuntimeDep) -> TokensOut:
-    return TokensOut.of(await runtime.auth.refresh(body.refresh_token))
+async def refresh(
+    body: RefreshIn, runtime: RuntimeDep, request: Request, response: Response
+) -> TokensOut:
+    token, from_cookie = _refresh_token(body, request)
+    pair = await runtime.auth.refresh(token)
+    if from_cookie:
+        _set_refresh_cookie(response, pair, runtime.settings.environment == "production")
+    return TokensOut.of(pair, in_cookie=from_cookie)
 
 
 @router.post(
@@ -153,8 +196,12 @@ async def refresh(body: RefreshIn, runtime: RuntimeDep) -> TokensOut:
     dependencies=Anonymous,
     summary="Revoke the session a refresh token belongs to",
 )
-async def logout(body: RefreshIn, runtime: RuntimeDep) -> None:
-    await runtime.auth.logout(body.refresh_token)
+async def logout(
+    body: RefreshIn, runtime: RuntimeDep, request: Request, response: Response
+) -> None:
+    token, _ = _refresh_token(body, request)
+    await runtime.auth.logout(token)
+    response.delete_cookie(REFRESH_COOKIE, path=_COOKIE_PATH)
 
 
 @router.get("/me", summary="Who the credential is and what it may touch")
