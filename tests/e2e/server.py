@@ -17,7 +17,7 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 @contextmanager
-def running_server(data_dir: Path, **env: str) -> Iterator[str]:
+def running_server(data_dir: Path, *, output: list[str] | None = None, **env: str) -> Iterator[str]:
     """Yield the base URL of a fresh server process; stop it (SIGTERM) on exit.
 
     The process's output is drained by a thread (a full pipe would block the server) and
@@ -32,7 +32,7 @@ def running_server(data_dir: Path, **env: str) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
+    lines: list[str] = output if output is not None else []
     urls: queue.Queue[str | None] = queue.Queue()
 
     def drain() -> None:

@@ -215,12 +215,114 @@ class Settings(BaseSettings):
     )
 
     # --- real-time (WebSockets) ----------------------------------------------------
+    realtime_buffer_size: int = Field(
+        256, ge=1, le=100_000, description="Events buffered per subscriber; a full one is dropped."
+    )
+    realtime_heartbeat_seconds: float = Field(
+        20.0, gt=0, description="Idle time after which a subscriber gets a ping frame."
+    )
+    websocket_management_endpoint: str | None = Field(
+        None, description="API Gateway management URL for pushing to WebSocket connections (AWS)."
+    )
 
     # --- lifecycle: retention, analytics, export -----------------------------------
+    # The default retention policy (every tenant, after its own rules; see
+    # domain/retention.py): archive messages older than MAX_AGE_DAYS whose importance is
+    # below IMPORTANCE_THRESHOLD; delete them DELETE_ARCHIVED_AFTER_DAYS after archiving.
+    retention_max_age_days: float = Field(
+        0,
+        ge=0,
+        le=36_500,
+        description="Default policy: archive messages older than this many days whose "
+        "importance is below MEMORY_RETENTION_IMPORTANCE_THRESHOLD; 0 turns the default "
+        "policy off (tenant rules still run).",
+    )
+    retention_importance_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Default policy: only messages with importance strictly below this "
+        "are archived (0 archives nothing; messages of importance 1 are never archived).",
+    )
+    retention_delete_archived_after_days: float = Field(
+        0,
+        ge=0,
+        le=36_500,
+        description="Default policy: delete archived messages that meet the default "
+        "policy (old, unimportant) once archived this many days; 0 never deletes.",
+    )
+    retention_schedule_seconds: float = Field(
+        3_600,
+        ge=0,
+        description="How often `memory-mesh serve` applies retention to every tenant "
+        "(in-process); 0 turns the local schedule off. The cloud uses its own schedule.",
+    )
+    retention_batch_size: int = Field(
+        1_000,
+        ge=1,
+        le=10_000,
+        description="Rows a retention statement archives or deletes at most (each batch "
+        "is its own short transaction).",
+    )
+    analytics_max_span_days: int = Field(
+        366, ge=1, le=3_660, description="Longest date range an analytics request may ask."
+    )
 
     # --- observability: metrics, logs, tracing, versioning -------------------------
+    log_format: Literal["json", "text"] | None = Field(
+        None,
+        description="json (one object per line) or text; unset: text in development, "
+        "json otherwise.",
+    )
+    metrics_backend: Literal["prometheus", "emf", "none"] = Field(
+        "prometheus",
+        description="prometheus: GET /metrics on the local server; emf: CloudWatch EMF "
+        "lines on stdout (Lambda); none: off.",
+    )
+    metrics_namespace: str = Field(
+        "MemoryMesh", min_length=1, description="CloudWatch namespace of the EMF metrics."
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="When set, GET /metrics needs this value as a bearer token "
+        "('Authorization: Bearer ...'), for a server reachable beyond localhost.",
+    )
+    otlp_endpoint: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="OpenTelemetry collector (OTLP/HTTP), e.g. http://localhost:4318; "
+        "traces go to its /v1/traces. Unset: no tracing, OpenTelemetry not loaded.",
+    )
+    trace_service_name: str = Field(
+        "memory-mesh", min_length=1, description="service.name of the traces."
+    )
+    trace_sample_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of requests traced (a caller's sampled trace is always continued).",
+    )
+    readiness_redis_required: bool = Field(
+        True,
+        description="With MEMORY_REDIS_URL set, readiness answers 503 while Redis is down; "
+        "false: reported but not failing (rate limits fall back to per-process counts).",
+    )
 
     # --- dashboard -----------------------------------------------------------------
+    dashboard_dir: Path | None = Field(
+        None,
+        description="Built web dashboard (static export) that `memory-mesh serve` serves at `/`. "
+        "Unset: the repository's `frontend/out` once built (`cd frontend && npm run build`).",
+    )
+
+    @field_validator("dashboard_dir", mode="before")
+    @classmethod
+    def _dashboard_built(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        if not (Path(str(value)) / "index.html").is_file():
+            raise ValueError(f"{value} holds no index.html (build: cd frontend && npm run build)")
+        return value
 
     @field_validator("database_url")
     @classmethod

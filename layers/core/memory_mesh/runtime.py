@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import anyio
@@ -17,18 +17,26 @@ import anyio
 from memory_mesh.config import Settings
 from memory_mesh.domain.importance import ImportanceWeights
 from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.domain.retention import DefaultPolicy
 from memory_mesh.domain.validation import Limits
 from memory_mesh.embeddings import Embedder, build_embedder
+from memory_mesh.observability.metrics import MetricsRecorder, NullMetrics, build_metrics
 from memory_mesh.queue.base import JobQueue
 from memory_mesh.queue.inprocess import InProcessQueue
 from memory_mesh.ratelimit.limiter import RateLimiter
+from memory_mesh.realtime.bus import EventBus, LocalBus, RedisBus
+from memory_mesh.realtime.hub import Hub
+from memory_mesh.realtime.publisher import EventPublisher
+from memory_mesh.services.analytics import AnalyticsService
 from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.messages import MessageService
+from memory_mesh.services.retention import RetentionScheduler, RetentionService
 from memory_mesh.services.search import SearchService
 from memory_mesh.services.tokens import TokenIssuer
+from memory_mesh.services.transfer import TransferService
 from memory_mesh.store.database import Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
@@ -81,6 +89,18 @@ def jwt_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def build_event_bus(settings: Settings, hub: Hub) -> EventBus:
+    """Where message events go: API Gateway connections (AWS), Redis pub/sub shared by
+    every server process, or this process only."""
+    if settings.websocket_management_endpoint and settings.redis_url:
+        from memory_mesh.realtime.apigw import ApiGatewayBus
+
+        return ApiGatewayBus(hub, settings)
+    if settings.redis_url:
+        return RedisBus(hub, settings.redis_url)
+    return LocalBus(hub)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -93,14 +113,25 @@ class Runtime:
     search: SearchService
     health: HealthService
     auth: AuthService
+    retention: RetentionService
+    analytics: AnalyticsService
     limiter: RateLimiter
-    rate_limit_hits: int = 0
+    hub: Hub
+    bus: EventBus
+    metrics: MetricsRecorder = field(default_factory=NullMetrics)
+    retention_schedule: RetentionScheduler | None = None
 
     @classmethod
     async def start(
-        cls, settings: Settings, *, embedder: Embedder | None = None, run_worker: bool = True
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        run_worker: bool = True,
+        metrics: MetricsRecorder | None = None,
     ) -> Runtime:
-        """Connect (starting the embedded database if no URL is set), migrate, build."""
+        """Connect (starting the embedded database if no URL is set), migrate, build.
+        ``metrics``: a recorder to use instead of the one MEMORY_METRICS_BACKEND names."""
         url = await anyio.to_thread.run_sync(database_url, settings)
         if settings.auto_migrate:
             await anyio.to_thread.run_sync(
@@ -116,6 +147,10 @@ class Runtime:
         if embedder is None:
             embedder = await anyio.to_thread.run_sync(build_embedder, settings)
         limits = limits_from(settings)
+        recorder = metrics if metrics is not None else build_metrics(settings)
+        hub = Hub()
+        bus = build_event_bus(settings, hub)
+        publisher = EventPublisher(bus, db)
         pipeline = EmbeddingPipeline(
             db,
             embedder,
@@ -124,6 +159,8 @@ class Runtime:
                 max_attempts=settings.embedding_max_attempts,
                 retry_base_seconds=settings.embedding_retry_base_seconds,
             ),
+            on_embedded=publisher.messages_embedded,
+            metrics=recorder,
         )
         worker = EmbeddingWorker(pipeline, settings.embedding_worker_poll_seconds)
         limiter = RateLimiter(settings.redis_url)
@@ -150,8 +187,21 @@ class Runtime:
                 ),
                 inline=settings.embedding_mode == "inline",
                 queue=build_queue(settings, worker),
+                on_change=publisher.messages_changed,
+                metrics=recorder,
             ),
             conversations=ConversationService(db, limits),
+            retention=RetentionService(
+                db,
+                policy=DefaultPolicy(
+                    max_age_days=settings.retention_max_age_days,
+                    importance_threshold=settings.retention_importance_threshold,
+                    delete_archived_after_days=settings.retention_delete_archived_after_days,
+                ),
+                batch_size=settings.retention_batch_size,
+                limits=limits,
+            ),
+            analytics=AnalyticsService(db, max_span_days=settings.analytics_max_span_days),
             search=SearchService(
                 db,
                 embedder,
@@ -169,8 +219,11 @@ class Runtime:
                     candidate_multiplier=settings.search_candidate_multiplier,
                 ),
                 limits=limits,
+                metrics=recorder,
             ),
-            health=HealthService(db, embedder),
+            health=HealthService(
+                db, embedder, limiter, redis_required=settings.readiness_redis_required
+            ),
             auth=AuthService(
                 db,
                 issuer,
@@ -178,14 +231,32 @@ class Runtime:
                 password_min_length=settings.password_min_length,
                 refresh_ttl=timedelta(days=settings.jwt_refresh_ttl_days),
                 login_rule=settings.login_rate_limit,
+                metrics=recorder,
             ),
             limiter=limiter,
+            hub=hub,
+            bus=bus,
+            metrics=recorder,
         )
+        await bus.start()
         if run_worker:
             worker.start()
+        if run_worker and settings.retention_schedule_seconds > 0:
+            runtime.retention_schedule = RetentionScheduler(
+                runtime.retention, settings.retention_schedule_seconds
+            )
+            runtime.retention_schedule.start()
         return runtime
 
+    @property
+    def transfer(self) -> TransferService:
+        """Export and import, over this runtime's message service (stateless)."""
+        return TransferService(self.db, self.messages, limits_from(self.settings))
+
     async def stop(self) -> None:
+        if self.retention_schedule is not None:
+            await self.retention_schedule.stop()
         await self.worker.stop()
+        await self.bus.stop()
         await self.limiter.close()
         await self.db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,17 +13,39 @@ from fastapi.middleware.cors import CORSMiddleware
 from memory_mesh import __version__
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder
+from memory_mesh.http import redaction
 from memory_mesh.http.errors import install_error_handlers
 from memory_mesh.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from memory_mesh.http.routers import admin, auth, conversations, memory, messages
+from memory_mesh.http.routers import (
+    admin,
+    analytics,
+    auth,
+    conversations,
+    legacy,
+    memory,
+    messages,
+    realtime,
+    transfer,
+)
+from memory_mesh.http.static import mount_dashboard
+from memory_mesh.http.versioning import install_versioning
+from memory_mesh.observability.access import AccessLogMiddleware
+from memory_mesh.observability.endpoint import add_metrics_route
 from memory_mesh.runtime import Runtime
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 AREAS = {
     "auth": auth.router,
     "messages": messages.router,
     "memory": memory.router,
     "conversations": conversations.router,
-    "admin": admin.router,
+    "admin": admin.router,  # includes /v1/admin/retention
+    "analytics": analytics.router,
+    "transfer": transfer.router,  # /v1/export, /v1/import
+    "realtime": realtime.router,  # the local server's WebSockets (AWS: the WebSocket API)
+    "legacy": legacy.router,  # old paths, deprecated (Deprecation/Sunset/Link headers)
 }
 
 DESCRIPTION = """
@@ -46,8 +69,12 @@ def create_app(
     areas: Iterable[str] | None = None,
     embedder: Embedder | None = None,
     run_worker: bool = True,
+    span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
-    """Build the app; its lifespan starts the :class:`Runtime` and stops it on exit."""
+    """Build the app; its lifespan starts the :class:`Runtime` and stops it on exit.
+
+    The local server (``areas`` None) also serves ``GET /metrics``. With
+    ``MEMORY_OTLP_ENDPOINT`` set, requests are traced (to ``span_exporter`` in tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +84,8 @@ def create_app(
             yield
         finally:
             await runtime.stop()
+            if app.state.tracing is not None:
+                app.state.tracing.shutdown()
 
     app = FastAPI(
         title="Memory Mesh",
@@ -69,7 +98,13 @@ def create_app(
     )
     for name in areas or AREAS:
         app.include_router(AREAS[name])
+    if areas is None and settings.metrics_backend == "prometheus":
+        token = settings.metrics_token
+        add_metrics_route(app, token.get_secret_value() if token else None)
+    mount_dashboard(app, settings)  # the built web dashboard at /, after every route
     install_error_handlers(app)
+    redaction.install()
+    install_versioning(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -84,7 +119,19 @@ def create_app(
                 "x-ratelimit-limit",
                 "x-ratelimit-remaining",
                 "x-ratelimit-reset",
+                "deprecation",
+                "sunset",
+                "link",
             ],
         )
+    app.state.tracing = None
+    trace_ids = None
+    if settings.otlp_endpoint:
+        # imported only here: without an endpoint no OpenTelemetry module is loaded
+        from memory_mesh.observability.tracing import current_trace_ids, install_tracing
+
+        app.state.tracing = install_tracing(app, settings, span_exporter)
+        trace_ids = current_trace_ids
+    app.add_middleware(AccessLogMiddleware, trace_ids=trace_ids)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import anyio
@@ -28,6 +29,7 @@ from memory_mesh.domain.identity import (
     check_password,
 )
 from memory_mesh.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from memory_mesh.observability.metrics import NULL_METRICS, AuthMethod, MetricsRecorder
 from memory_mesh.ratelimit.limiter import RateLimiter
 from memory_mesh.services.tokens import TokenIssuer, hash_secret, new_secret
 from memory_mesh.store import identity as store
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$")
 API_KEY_PREFIX = "mm"
+T = TypeVar("T")
 
 
 @dataclass
@@ -73,6 +76,7 @@ class AuthService:
         password_min_length: int,
         refresh_ttl: timedelta,
         login_rule: str,
+        metrics: MetricsRecorder = NULL_METRICS,
     ) -> None:
         self.db = db
         self.issuer = issuer
@@ -80,6 +84,7 @@ class AuthService:
         self.password_min_length = password_min_length
         self.refresh_ttl = refresh_ttl
         self.login_rule = login_rule
+        self.metrics = metrics
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("timing-equaliser-not-a-password")
 
@@ -168,6 +173,8 @@ class AuthService:
         key = f"login:{email.strip().lower()}"
         gate = await self.limiter.test(self.login_rule, key)
         if not gate.allowed:
+            self.metrics.auth_attempt(method="password", outcome="throttled")
+            self.metrics.rate_limit_hit(limit="login")
             raise TooManyRequests(
                 "too many failed sign-ins for this account; try again later",
                 code="too_many_login_attempts",
@@ -179,7 +186,9 @@ class AuthService:
         ok = await anyio.to_thread.run_sync(self._verify, stored, password)
         if not ok or user is None:
             await self.limiter.hit(self.login_rule, key)
+            self.metrics.auth_attempt(method="password", outcome="failure")
             raise Unauthorized("wrong email or password", code="invalid_credentials")
+        self.metrics.auth_attempt(method="password", outcome="success")
         await self.limiter.clear(self.login_rule, key)
         if self._hasher.check_needs_rehash(stored):
             new_hash = await anyio.to_thread.run_sync(self._hasher.hash, password)
@@ -196,6 +205,19 @@ class AuthService:
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate: the token is spent and a new pair issued. A spent or revoked token used
         again revokes its whole family and is refused."""
+        return await self._counted("refresh_token", self._rotate(refresh_token))
+
+    async def _counted(self, method: AuthMethod, attempt: Awaitable[T]) -> T:
+        """``attempt``'s result, counted as an auth attempt (refused when Unauthorized)."""
+        try:
+            result = await attempt
+        except Unauthorized:
+            self.metrics.auth_attempt(method=method, outcome="refused")
+            raise
+        self.metrics.auth_attempt(method=method, outcome="success")
+        return result
+
+    async def _rotate(self, refresh_token: str) -> TokenPair:
         token_hash = hash_secret(refresh_token)
         async with self.db.system() as conn:
             row = await store.refresh_token_for_update(conn, token_hash)
@@ -244,6 +266,9 @@ class AuthService:
     # --- credentials -> principal -----------------------------------------------
 
     async def principal_from_access_token(self, token: str) -> Principal:
+        return await self._counted("access_token", self._access_token_principal(token))
+
+    async def _access_token_principal(self, token: str) -> Principal:
         user_id = self.issuer.verify_access(token)
         async with self.db.system() as conn:
             user = await store.user_by_id(conn, user_id)
@@ -259,7 +284,16 @@ class AuthService:
             tenants={r["tenant_id"]: ROLE_SCOPES[MemberRole(r["role"])] for r in rows},
         )
 
+    async def principal_from_credential(self, credential: str) -> Principal:
+        """An API key (``mm_...``) or an access token, told apart by the key prefix."""
+        if credential.startswith(API_KEY_PREFIX + "_"):
+            return await self.principal_from_api_key(credential)
+        return await self.principal_from_access_token(credential)
+
     async def principal_from_api_key(self, key: str) -> Principal:
+        return await self._counted("api_key", self._api_key_principal(key))
+
+    async def _api_key_principal(self, key: str) -> Principal:
         async with self.db.system() as conn:
             row = await store.api_key_by_hash(conn, hash_secret(key))
         if row is None:

@@ -17,6 +17,7 @@ from memory_mesh.domain.importance import ImportanceWeights, score_importance
 from memory_mesh.domain.models import EmbeddingStatus, Message, NewMessage, Role
 from memory_mesh.domain.validation import Limits, check_batch, check_content, check_metadata
 from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
+from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.queue.base import JobQueue
 from memory_mesh.services.embedding import EmbeddingPipeline
 from memory_mesh.store import conversations as conversation_store
@@ -66,6 +67,7 @@ class MessageService:
         inline: bool,
         queue: JobQueue,
         on_change: MessageEventListener | None = None,
+        metrics: MetricsRecorder = NULL_METRICS,
     ) -> None:
         self.db = db
         self.pipeline = pipeline
@@ -74,6 +76,7 @@ class MessageService:
         self.inline = inline
         self.queue = queue
         self.on_change = on_change
+        self.metrics = metrics
 
     # --- create -----------------------------------------------------------------
 
@@ -140,12 +143,16 @@ class MessageService:
                     f"message id {new.id} is already taken", code="message_id_taken"
                 )
         if inserted:
+            self.metrics.messages_ingested(
+                mode="inline" if self.inline else "async", count=len(inserted)
+            )
+            # announced as stored first; "message.embedded" follows once it has a vector
+            if self.on_change is not None:
+                await self.on_change(tenant_id, "message.created", inserted)
             fresh = await self._after_write(tenant_id, inserted)
             for result in results:
                 if result.status == "created" and result.id in fresh:
                     result.message = fresh[result.id]
-            if self.on_change is not None:
-                await self.on_change(tenant_id, "message.created", list(fresh.values()))
         return results
 
     def _new_message(self, tenant_id: str, item: MessageInput, now: datetime) -> NewMessage:
@@ -245,14 +252,14 @@ class MessageService:
                     patches=list(valid.values()),
                     lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
                 )
+        if updated and self.on_change is not None:
+            await self.on_change(tenant_id, "message.updated", updated)
         fresh = await self._after_write(tenant_id, updated) if updated else {}
         for i, patch in valid.items():
             if patch.id in fresh:
                 results[i].status, results[i].message = "updated", fresh[patch.id]
             else:
                 results[i].error = message_not_found(patch.id)
-        if fresh and self.on_change is not None:
-            await self.on_change(tenant_id, "message.updated", list(fresh.values()))
         return results
 
     # --- delete -----------------------------------------------------------------

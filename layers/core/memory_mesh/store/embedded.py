@@ -8,6 +8,7 @@ last process to exit stops the server.
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,18 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     pgdata = data_dir / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(  # type: ignore[attr-defined]
-        pgdata, cleanup_mode="stop"
-    )
+    for attempt in range(1, 4):
+        try:
+            server = pgserver.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode="stop"
+            )
+            break
+        except subprocess.TimeoutExpired:
+            # the wheel waits only 10 s for pg_ctl; on a loaded machine the server is often
+            # up a moment later, and the next attempt attaches to it
+            if attempt == 3:
+                raise
+            log.warning("embedded PostgreSQL slow to start (attempt %d), retrying", attempt)
     uri: str = server.get_uri()
     log.info("embedded PostgreSQL ready", extra={"pgdata": str(pgdata)})
     return uri

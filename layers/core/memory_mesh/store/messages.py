@@ -85,6 +85,14 @@ async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Messa
     return [message_from_row(row) for row in await cur.fetchall()]
 
 
+async def get_many_of_any_tenant(conn: Conn, ids: list[UUID]) -> list[Message]:
+    """System work only (events after embedding): rows of any tenant by id."""
+    cur = await conn.execute(
+        f"select {MESSAGE_COLUMNS} from messages m where m.id = any(%s)", [ids]
+    )
+    return [message_from_row(row) for row in await cur.fetchall()]
+
+
 async def get(conn: Conn, *, tenant_id: str, message_id: UUID) -> Message | None:
     found = await get_many(conn, tenant_id=tenant_id, ids=[message_id])
     return found[0] if found else None

@@ -1,0 +1,23 @@
+"""The event frames subscribers receive: ``{type, tenant_id, message, time}``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from memory_mesh.domain.models import Message
+
+EVENT_TYPES = ("message.created", "message.updated", "message.deleted", "message.embedded")
+
+
+def message_event(event_type: str, message: Message) -> dict[str, Any]:
+    """A JSON-ready event for one message (same message shape as the HTTP API)."""
+    from memory_mesh.http.schemas import MessageOut  # the one serialisation of a message
+
+    return {
+        "type": event_type,
+        "tenant_id": message.tenant_id,
+        "conversation_id": str(message.conversation_id),
+        "message": MessageOut.of(message).model_dump(mode="json"),
+        "time": datetime.now(UTC).isoformat(),
+    }
