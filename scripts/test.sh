@@ -14,5 +14,6 @@ fi
 
 echo "== ruff"; python3 -m ruff check . && python3 -m ruff format --check .
 echo "== mypy"; python3 -m mypy
+[ -n "${SKIP_FRONTEND:-}" ] || bash scripts/test-frontend.sh  # dashboard: lint, vitest, build, playwright
 echo "== pytest"
 python3 -m pytest "$@"
