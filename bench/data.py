@@ -150,7 +150,8 @@ def embed_cached(
 
 def normalise(rows: NDArray[np.floating]) -> Matrix:
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return (rows / norms).astype(np.float32)
+    normalised: Matrix = (rows / norms).astype(np.float32)
+    return normalised
 
 
 def derive_vectors(real: Matrix, count: int, seed: int, noise: float = 0.1) -> Matrix:

@@ -6,7 +6,8 @@ directory) run side by side: one in ``inline`` mode (a batch is searchable when 
 response returns) and one in ``async`` mode (answered at once; the clock stops when every
 message of the run has its vector, polled through ``GET /v1/conversations/{id}/stats``).
 Each repetition measures embedder, inline and async one after the other on the same
-texts, so the ratios compare figures taken under the same machine load.
+texts (in a rotated order), so the ratios compare figures taken under the same machine
+load; the reported ratio is the median of the per-repetition ratios.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import secrets
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,12 +27,11 @@ import httpx
 from tqdm import tqdm
 
 from bench.data import Corpus, Turn
-from bench.server import running_server
+from bench.server import ServerProcess
 from bench.stats import median
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder, build_embedder
 
-WARMUP_MESSAGES = 64
 # rate limits lifted for the benchmark's one client (the limiter itself still runs)
 SERVER_ENV = {
     "MEMORY_GLOBAL_RATE_LIMIT": "1000000/minute",
@@ -45,7 +45,8 @@ class IngestConfig:
     batch_size: int = 100  # messages per POST /v1/messages/batch
     repetitions: int = 3
     embed_batch_size: int = 32  # texts per model call, as the service's default
-    poll_seconds: float = 0.05
+    warmup_messages: int = 32  # stored (and embedded) once per server before timing
+    poll_seconds: float = 0.2  # stats polling (async mode); each poll costs the server a little
     timeout_seconds: float = 900.0
     progress: bool = True
 
@@ -216,7 +217,7 @@ def _async_run(http: httpx.Client, turns: Sequence[Turn], config: IngestConfig) 
 
 def _warm(http: httpx.Client, turns: Sequence[Turn], config: IngestConfig) -> None:
     """Load the model, fill the pool and caches before the clock matters."""
-    client = IngestClient(http, f"warmup-{uuid.uuid4().hex[:8]}", turns[:WARMUP_MESSAGES])
+    client = IngestClient(http, f"warmup-{uuid.uuid4().hex[:8]}", turns[: config.warmup_messages])
     client.post(client.bodies(config.batch_size))
     client.wait_embedded(config.poll_seconds, config.timeout_seconds)
 
@@ -228,33 +229,46 @@ def run_ingest(corpus: Corpus, work_dir: Path, config: IngestConfig) -> dict[str
     turns = corpus.turns[: config.messages]
     texts = [t.text for t in turns]
     embedder = local_embedder(config.embed_batch_size)
-    time_embedder(embedder, texts[:WARMUP_MESSAGES], config.embed_batch_size)  # warm-up
+    time_embedder(embedder, texts[: config.warmup_messages], config.embed_batch_size)  # warm-up
 
     runs: list[dict[str, Any]] = []
     data_dirs = {mode: work_dir / f"ingest-{mode}-{uuid.uuid4().hex[:8]}" for mode in ("i", "a")}
     try:
         with ExitStack() as stack:
-            clients = {}
-            for mode, name in (("i", "inline"), ("a", "async")):
-                url = stack.enter_context(
-                    running_server(data_dirs[mode], MEMORY_EMBEDDING_MODE=name, **SERVER_ENV)
+            servers = {}
+            for mode, name in (("i", "inline"), ("a", "async")):  # both start side by side
+                servers[mode] = ServerProcess(
+                    data_dirs[mode], MEMORY_EMBEDDING_MODE=name, **SERVER_ENV
                 )
-                clients[mode] = stack.enter_context(httpx.Client(base_url=url, timeout=600))
+                stack.callback(servers[mode].stop)
+            clients = {}
+            for mode, server in servers.items():
+                clients[mode] = stack.enter_context(
+                    httpx.Client(base_url=server.url(), timeout=600)
+                )
                 _warm(clients[mode], turns, config)
             for rep in range(config.repetitions):
                 if config.progress:
                     tqdm.write(f"ingest repetition {rep + 1}/{config.repetitions}")
-                embed_seconds = time_embedder(embedder, texts, config.embed_batch_size)
-                inline = _inline_run(clients["i"], turns, config)
-                async_ = _async_run(clients["a"], turns, config)
+                steps: dict[str, Callable[[], dict[str, Any]]] = {
+                    "embedder": lambda: {
+                        "seconds": time_embedder(embedder, texts, config.embed_batch_size)
+                    },
+                    "inline": lambda: _inline_run(clients["i"], turns, config),
+                    "async": lambda: _async_run(clients["a"], turns, config),
+                }
+                names = list(steps)
+                order = names[rep % 3 :] + names[: rep % 3]  # rotated: no fixed position
+                done = {name: steps[name]() for name in order}
                 runs.append(
                     {
                         "repetition": rep + 1,
-                        "embedder_seconds": round(embed_seconds, 4),
-                        "inline_seconds": round(inline["seconds"], 4),
-                        "inline_ready_at_response": inline["ready_at_response"],
-                        "async_seconds": round(async_["seconds"], 4),
-                        "async_accepted_seconds": round(async_["accepted_seconds"], 4),
+                        "order": order,
+                        "embedder_seconds": round(done["embedder"]["seconds"], 4),
+                        "inline_seconds": round(done["inline"]["seconds"], 4),
+                        "inline_ready_at_response": done["inline"]["ready_at_response"],
+                        "async_seconds": round(done["async"]["seconds"], 4),
+                        "async_accepted_seconds": round(done["async"]["accepted_seconds"], 4),
                     }
                 )
     finally:

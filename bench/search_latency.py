@@ -10,6 +10,9 @@ The service picks its plan from the scope size; the plan it used is recorded. Ex
 cases force the other plan (``search_exact_max_rows`` 0 or above the size) to show what
 the choice is worth, and sweep ``hnsw.ef_search`` for the latency/recall trade-off.
 
+All cases of one database are measured interleaved: each question is asked of every
+case in turn, so load from other processes on a shared machine affects them alike.
+
 The query embedder is replaced by one returning precomputed vectors of the questions,
 so the figures are database + service time, without the model (measured separately as
 ``query_embedding_ms``). The ranking weights are relevance 1, importance 0, recency 0, so
@@ -39,7 +42,6 @@ from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.embeddings import Embedder, EmbedderInfo
 from memory_mesh.runtime import Runtime
-from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class SearchConfig:
     top_k: int = 10
     ef_values: tuple[int, ...] = (40, 100, 200)
     seed: int = 7
+    real_vectors: int | None = None  # embed only the first N corpus turns (None: all)
     progress: bool = True
 
 
@@ -93,9 +96,12 @@ def database_url(server_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def search_settings(url: str, **overrides: int) -> Settings:
+def search_settings(url: str, data_dir: Path, **overrides: int) -> Settings:
+    """The service's settings for a case; ``data_dir`` keeps whatever the runtime writes
+    (e.g. a development signing key) in the work directory."""
     return Settings(
         database_url=url,
+        data_dir=data_dir,
         environment="test",
         auto_migrate=False,
         ranking_relevance_weight=1.0,
@@ -155,10 +161,11 @@ def recall_at_k(
 
 
 @dataclass
-class Measured:
-    """One loaded database and its exact answers; :meth:`run` measures a case on it."""
+class Loaded:
+    """One loaded database and the exact answers of its queries."""
 
     url: str
+    data_dir: Path
     info: EmbedderInfo
     queries: np.ndarray
     truth: Truth
@@ -166,66 +173,85 @@ class Measured:
     vectors: np.ndarray
     config: SearchConfig
 
-    def run(self, case: Case) -> dict[str, Any]:
-        return asyncio.run(
-            _measure(
-                self.url,
-                case,
-                self.info,
-                self.queries,
-                self.truth,
-                self.row_of,
-                self.vectors,
-                self.config,
-            )
-        )
-
-
-async def _measure(
-    url: str,
-    case: Case,
-    info: EmbedderInfo,
-    queries: np.ndarray,
-    truth: Truth,
-    row_of: dict[UUID, int],
-    vectors: np.ndarray,
-    config: SearchConfig,
-) -> dict[str, Any]:
-    settings = search_settings(url, **case.overrides)
-    runtime = await Runtime.start(
-        settings, embedder=PrecomputedQueries(info, queries), run_worker=False
-    )
-
-    def query_of(i: int) -> SearchQuery:
+    def query(self, i: int) -> SearchQuery:
         return SearchQuery(
-            tenant_id=truth.query_tenants[i],
+            tenant_id=self.truth.query_tenants[i],
             query=f"q{i}",
             mode=SearchMode.vector,
-            top_k=config.top_k,
+            top_k=self.config.top_k,
         )
 
-    latencies: list[float] = []
-    recalls: list[float] = []
-    plans: dict[str, int] = {}
-    returned: list[int] = []
-    try:
-        for i in range(config.warmup):
-            await runtime.search.search(query_of(i % len(queries)))
-        for i in tqdm(
-            range(len(queries)), desc=f"  {case.regime}/{case.label}", disable=not config.progress
-        ):
-            start = time.perf_counter()
-            outcome = await runtime.search.search(query_of(i))
-            latencies.append(time.perf_counter() - start)
-            plans[outcome.plan] = plans.get(outcome.plan, 0) + 1
-            ids = [hit.message.id for hit in outcome.hits]
-            returned.append(len(ids))
-            recalls.append(recall_at_k(ids, truth, i, row_of, vectors, queries[i], config.top_k))
-        explained = await explain_search(
-            runtime, query_of(0), queries[0], max(plans, key=plans.__getitem__)
+    async def runtime(self, case: Case) -> Runtime:
+        settings = search_settings(self.url, self.data_dir, **case.overrides)
+        return await Runtime.start(
+            settings, embedder=PrecomputedQueries(self.info, self.queries), run_worker=False
         )
+
+
+@dataclass
+class Record:
+    latencies: list[float] = field(default_factory=list)
+    recalls: list[float] = field(default_factory=list)
+    returned: list[int] = field(default_factory=list)
+    plans: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def plan(self) -> str:
+        return max(self.plans, key=self.plans.__getitem__)
+
+
+def measure_cases(db: Loaded, regime: str, size: int) -> list[dict[str, Any]]:
+    return asyncio.run(_measure_cases(db, regime, size))
+
+
+async def _measure_cases(db: Loaded, regime: str, size: int) -> list[dict[str, Any]]:
+    """Every case of one database, interleaved: each question is asked of every case in
+    turn (rotating the order), so a burst of load on this shared machine hits all cases
+    alike and their ratios stay meaningful."""
+    config = db.config
+    default = Case(regime, "service default")
+    runtimes: list[Runtime] = []
+    try:
+        runtimes.append(await db.runtime(default))
+        probe = await runtimes[0].search.search(db.query(0))
+        cases = [default, *_cases(regime, size, probe.plan, config)]
+        for case in cases[1:]:
+            runtimes.append(await db.runtime(case))
+        records = [Record() for _ in cases]
+        for runtime in runtimes:
+            for i in range(config.warmup):
+                await runtime.search.search(db.query(i % len(db.queries)))
+        for i in tqdm(
+            range(len(db.queries)),
+            desc=f"  {regime}: {len(cases)} cases",
+            disable=not config.progress,
+        ):
+            for k in range(len(cases)):
+                c = (i + k) % len(cases)
+                start = time.perf_counter()
+                outcome = await runtimes[c].search.search(db.query(i))
+                records[c].latencies.append(time.perf_counter() - start)
+                ids = [hit.message.id for hit in outcome.hits]
+                records[c].plans[outcome.plan] = records[c].plans.get(outcome.plan, 0) + 1
+                records[c].returned.append(len(ids))
+                records[c].recalls.append(
+                    recall_at_k(
+                        ids, db.truth, i, db.row_of, db.vectors, db.queries[i], config.top_k
+                    )
+                )
+        results = []
+        for case, runtime, record in zip(cases, runtimes, records, strict=True):
+            explained = await explain_search(runtime, db.query(0), db.queries[0], record.plan)
+            results.append(_summary(case, runtime, record, explained))
+        return results
     finally:
-        await runtime.stop()
+        for runtime in runtimes:
+            await runtime.stop()
+
+
+def _summary(
+    case: Case, runtime: Runtime, record: Record, explained: dict[str, Any]
+) -> dict[str, Any]:
     plan_config = runtime.search.plan
     return {
         "regime": case.regime,
@@ -235,13 +261,13 @@ async def _measure(
             "search_hnsw_ef_search": plan_config.ef_search,
             "search_candidate_multiplier": plan_config.candidate_multiplier,
         },
-        "plan": max(plans, key=plans.__getitem__),
-        "plans": plans,
-        "queries": len(queries),
-        "latency_ms": latency_summary(latencies),
-        "recall_at_10": round(float(np.mean(recalls)), 4),
-        "recall_at_10_min": round(float(np.min(recalls)), 4),
-        "mean_results": round(float(np.mean(returned)), 2),
+        "plan": record.plan,
+        "plans": record.plans,
+        "queries": len(record.latencies),
+        "latency_ms": latency_summary(record.latencies),
+        "recall_at_10": round(float(np.mean(record.recalls)), 4),
+        "recall_at_10_min": round(float(np.min(record.recalls)), 4),
+        "mean_results": round(float(np.mean(record.returned)), 2),
         "explain": explained,
     }
 
@@ -281,13 +307,15 @@ def measure_query_embedding(embedder: Embedder, questions: Sequence[str]) -> dic
 
 
 def run_search_latency(
-    corpus: Corpus, work_dir: Path, embedder: Embedder, config: SearchConfig
+    corpus: Corpus, server: str, work_dir: Path, embedder: Embedder, config: SearchConfig
 ) -> dict[str, Any]:
+    """Measure every size and regime on the embedded server at ``server`` (its databases
+    are created and dropped here); ``work_dir`` holds the vector cache."""
     cache = work_dir / "cache"
     info = embedder.info
     real = embed_cached(
         embedder,
-        [t.text for t in corpus.turns],
+        [t.text for t in corpus.turns[: config.real_vectors]],
         cache,
         progress=config.progress,
         label="embed corpus",
@@ -295,7 +323,6 @@ def run_search_latency(
     questions = pick(corpus.questions, config.queries, config.seed)
     queries = embed_cached(embedder, questions, cache, progress=False)
     query_embedding = measure_query_embedding(embedder, questions)
-    server = start_embedded_postgres(work_dir / "search-db")
     results: list[dict[str, Any]] = []
     for size in config.sizes:
         vectors = derive_vectors(real, size, seed=config.seed + size)
@@ -320,11 +347,10 @@ def run_search_latency(
                 row_of = {message_id: i for i, message_id in enumerate(loaded["ids"])}
                 truth = exact_truth(vectors, queries, layout, query_tenant, config.top_k)
 
-                measured = Measured(url, info, queries, truth, row_of, vectors, config)
-                default = measured.run(Case(regime, "service default"))
-                cases = [default] + [
-                    measured.run(case) for case in _cases(regime, size, default["plan"], config)
-                ]
+                db = Loaded(
+                    url, work_dir / "runtime", info, queries, truth, row_of, vectors, config
+                )
+                cases = measure_cases(db, regime, size)
             finally:
                 drop_database(server, name)
             results.append(
@@ -334,7 +360,7 @@ def run_search_latency(
         "config": {k: v for k, v in asdict(config).items() if k != "progress"},
         "model": asdict(info),
         "vectors": {
-            "real": int(len(real)),
+            "real": len(real),
             "derivation": "rows beyond the real embeddings: normalise(w*a + (1-w)*b + noise), "
             "a, b random real vectors, w ~ U(0.2, 0.8), Gaussian noise of expected norm 0.1",
         },

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +24,7 @@ from psycopg import sql
 from tqdm import tqdm
 
 from memory_mesh.embeddings import EmbedderInfo
+from memory_mesh.store.embedded import start_embedded_postgres
 
 # session settings for the index build; recorded with the results
 BUILD_SETTINGS = {"maintenance_work_mem": "1GB"}
@@ -61,6 +65,20 @@ class Layout:
 
     def rows_of(self, tenant: int) -> np.ndarray:
         return np.flatnonzero(self.row_tenant == tenant)
+
+
+@contextmanager
+def embedded_server(data_dir: Path) -> Iterator[str]:
+    """The embedded PostgreSQL under ``data_dir`` for the benchmark's own databases;
+    stopped on exit (unless another process still uses it)."""
+    url = start_embedded_postgres(data_dir)
+    try:
+        yield url
+    finally:
+        import pgserver
+
+        # the same handle start_embedded_postgres got (pgserver caches it per directory)
+        pgserver.get_server(data_dir / "pgdata").cleanup()  # type: ignore[attr-defined]
 
 
 def create_database(admin_url: str, name: str) -> None:

@@ -37,6 +37,7 @@ def test_store_and_find_by_meaning_and_data_survives_a_restart(tmp_path: Path) -
         assert {c["name"]: c["ok"] for c in ready.json()["checks"]} == {
             "database": True,
             "embedder": True,
+            "redis": True,  # not configured here: in-memory rate limits, reported as such
         }
         conv = _conversation(http, "acme")
         texts = [

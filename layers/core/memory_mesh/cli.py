@@ -10,6 +10,7 @@ import os
 import sys
 
 from memory_mesh.config import ConfigError, Settings, load_settings
+from memory_mesh.observability.logs import configure_logging
 
 log = logging.getLogger("memory_mesh")
 
@@ -34,6 +35,10 @@ async def _serve(settings: Settings) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         lifespan="on",
+        # our access log (memory_mesh.access) replaces uvicorn's, and our handler formats
+        # uvicorn's own lines too, so it must not install its logging config
+        access_log=False,
+        log_config=None,
     )
     server = uvicorn.Server(config)
 
@@ -85,10 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         if v is not None
     }
     settings = _settings(**overrides)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call
+    configure_logging(settings)  # MEMORY_LOG_FORMAT: json or text, with the request id
     if args.command == "serve":
         asyncio.run(_serve(settings))
     elif args.command == "migrate":

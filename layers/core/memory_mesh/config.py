@@ -315,6 +315,28 @@ class Settings(BaseSettings):
         "Unset: the repository's `frontend/out` once built (`cd frontend && npm run build`).",
     )
 
+    # --- reliability -----------------------------------------------------------------
+    idempotency_ttl_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long the answer to a request with an `Idempotency-Key` is kept.",
+    )
+    idempotency_lock_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="How long a running keyed request holds its key; after that (its process "
+        "presumed dead) a retry takes it over.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="Longest a request waits for a database connection before answering "
+        "503 `datastore_unavailable` (also bounds the wait while the database is down).",
+    )
+
     @field_validator("dashboard_dir", mode="before")
     @classmethod
     def _dashboard_built(cls, value: object) -> object:

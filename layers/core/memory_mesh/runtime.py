@@ -32,6 +32,7 @@ from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
 from memory_mesh.services.health import HealthService
+from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
 from memory_mesh.services.retention import RetentionScheduler, RetentionService
 from memory_mesh.services.search import SearchService
@@ -142,6 +143,7 @@ class Runtime:
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
+            pool_timeout=settings.db_pool_timeout_seconds,
         )
         await db.open()
         if embedder is None:
@@ -252,6 +254,15 @@ class Runtime:
     def transfer(self) -> TransferService:
         """Export and import, over this runtime's message service (stateless)."""
         return TransferService(self.db, self.messages, limits_from(self.settings))
+
+    @property
+    def idempotency(self) -> IdempotencyService:
+        """Idempotency keys over this runtime's database (stateless)."""
+        return IdempotencyService(
+            self.db,
+            ttl_seconds=self.settings.idempotency_ttl_hours * 3600,
+            lock_seconds=self.settings.idempotency_lock_seconds,
+        )
 
     async def stop(self) -> None:
         if self.retention_schedule is not None:

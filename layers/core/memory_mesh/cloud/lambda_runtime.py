@@ -70,13 +70,14 @@ class LambdaContainer:
         from aws_lambda_powertools.metrics import MetricUnit
         from mangum import Mangum
 
-        asyncio.set_event_loop(self.loop)  # Mangum takes the thread's current loop
-        adapter = Mangum(app, lifespan="off")
+        adapters: list[Mangum] = []  # built on the first invocation, on the container loop
 
         def handle(event: LambdaEvent, context: Any) -> dict[str, Any]:
             app.state.runtime = self.runtime()
-            asyncio.set_event_loop(self.loop)
-            response = adapter(event, context)
+            asyncio.set_event_loop(self.loop)  # Mangum runs on the thread's current loop
+            if not adapters:
+                adapters.append(Mangum(app, lifespan="off"))
+            response = adapters[0](event, context)
             if metrics is not None:
                 status = int(response.get("statusCode", 500))
                 metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
@@ -84,12 +85,25 @@ class LambdaContainer:
 
         return handle
 
-    def close(self) -> None:
-        """Stop the runtime and close the loop (tests; Lambda just freezes the container)."""
+    def close(self, timeout_seconds: float = 20.0) -> None:
+        """Stop the runtime and close the loop (tests, the local poller; Lambda just
+        freezes the container). A stop that outlasts ``timeout_seconds`` is abandoned
+        with a warning rather than hanging the caller."""
         if self._runtime is not None:
-            self.run(self._runtime.stop())
-            self._runtime = None
+            runtime, self._runtime = self._runtime, None
+            stopping = self.loop.create_task(runtime.stop())
+            done, _ = self.run(asyncio.wait({stopping}, timeout=timeout_seconds))
+            if not done:
+                log.warning("runtime did not stop within %.0f s; abandoning it", timeout_seconds)
+                stopping.cancel()
+            elif stopping.exception() is not None:
+                log.warning("runtime stop failed: %r", stopping.exception())
         if self._loop is not None and not self._loop.is_closed():
+            pending = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:  # let them see the cancellation, briefly
+                self._loop.run_until_complete(asyncio.wait(pending, timeout=2.0))
             self._loop.close()
         self._loop = None
         asyncio.set_event_loop(None)

@@ -1,8 +1,9 @@
 """Settings for a Lambda function, with secrets read from AWS Secrets Manager.
 
 The template passes secret ARNs, never secret values: ``MEMORY_DATABASE_SECRET_ARN``
-(the Aurora credentials; ``MEMORY_DATABASE_URL`` is built from it) and
-``MEMORY_GEMINI_API_KEY_SECRET_ARN``. They are read once per cold start.
+(the Aurora credentials; ``MEMORY_DATABASE_URL`` is built from it),
+``MEMORY_JWT_SECRET_KEY_SECRET_ARN`` and ``MEMORY_GEMINI_API_KEY_SECRET_ARN`` (secrets
+whose string is the value). They are read once per cold start.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ class SecretRefs(BaseSettings):
 
     database_secret_arn: str | None = Field(
         None, description="Secrets Manager secret {username, password, host, port, dbname}."
+    )
+    jwt_secret_key_secret_arn: str | None = Field(
+        None, description="Secrets Manager secret whose string is MEMORY_JWT_SECRET_KEY."
     )
     gemini_api_key_secret_arn: str | None = Field(
         None, description="Secrets Manager secret whose string is the Gemini API key."
@@ -51,7 +55,11 @@ def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
     """
     refs = SecretRefs()
     overrides: dict[str, object] = {}
-    if refs.database_secret_arn or refs.gemini_api_key_secret_arn:
+    plain = {
+        "jwt_secret_key": (refs.jwt_secret_key_secret_arn, "MEMORY_JWT_SECRET_KEY_SECRET_ARN"),
+        "gemini_api_key": (refs.gemini_api_key_secret_arn, "MEMORY_GEMINI_API_KEY_SECRET_ARN"),
+    }
+    if refs.database_secret_arn or any(arn for arn, _ in plain.values()):
         client = secrets_client or _client()
         if refs.database_secret_arn:
             raw = _secret_string(client, refs.database_secret_arn, "MEMORY_DATABASE_SECRET_ARN")
@@ -60,10 +68,9 @@ def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
             except json.JSONDecodeError:
                 raise ConfigError("MEMORY_DATABASE_SECRET_ARN: the secret is not JSON") from None
             overrides["database_url"] = database_url_from_secret(secret)
-        if refs.gemini_api_key_secret_arn:
-            overrides["gemini_api_key"] = _secret_string(
-                client, refs.gemini_api_key_secret_arn, "MEMORY_GEMINI_API_KEY_SECRET_ARN"
-            ).strip()
+        for setting, (arn, variable) in plain.items():
+            if arn:
+                overrides[setting] = _secret_string(client, arn, variable).strip()
     return load_settings(**overrides)
 
 

@@ -19,6 +19,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from memory_mesh.domain.identity import Principal, Scope, Unauthorized
 from memory_mesh.errors import InvalidInput, TooManyRequests
 from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.observability.context import note_principal, note_tenant
+from memory_mesh.observability.metrics import RateLimitKind
 from memory_mesh.ratelimit.limiter import Decision
 from memory_mesh.runtime import Runtime
 
@@ -38,11 +40,13 @@ def _headers(decision: Decision) -> dict[str, str]:
     }
 
 
-async def _count(runtime: Runtime, response: Response, rule: str, key: str, what: str) -> None:
+async def _count(
+    runtime: Runtime, response: Response, rule: str, key: str, what: RateLimitKind
+) -> None:
     decision = await runtime.limiter.hit(rule, key)
     headers = _headers(decision)
     if not decision.allowed:
-        runtime.rate_limit_hits += 1
+        runtime.metrics.rate_limit_hit(limit=what)
         raise TooManyRequests(
             f"{what} rate limit of {rule} exceeded; retry after {decision.retry_after} s",
             code="rate_limited",
@@ -70,6 +74,7 @@ async def current_principal(
             code="not_authenticated",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    note_principal(principal.kind, principal.id)
     await _count(
         runtime, response, runtime.settings.global_rate_limit, principal.rate_key, "caller"
     )
@@ -105,6 +110,7 @@ class Access:
                 details=[{"field": "tenant_id", "problem": "missing"}],
             )
         self.principal.authorize(tenant_id, scope)
+        note_tenant(tenant_id)
         await _count(
             self.runtime,
             self.response,

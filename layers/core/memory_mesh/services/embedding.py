@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -17,6 +18,7 @@ from uuid import UUID
 import anyio
 
 from memory_mesh.embeddings import Embedder, EmbeddingError
+from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.store import messages as message_store
 from memory_mesh.store.database import Database
 from memory_mesh.store.messages import EmbeddingTask
@@ -50,11 +52,14 @@ class EmbeddingPipeline:
         embedder: Embedder,
         policy: EmbeddingPolicy,
         on_embedded: EmbeddedListener | None = None,
+        *,
+        metrics: MetricsRecorder = NULL_METRICS,
     ) -> None:
         self.db = db
         self.embedder = embedder
         self.policy = policy
         self.on_embedded = on_embedded
+        self.metrics = metrics
 
     async def embed_ids(self, ids: list[UUID]) -> EmbedOutcome:
         """Embed exactly these pending messages now (inline mode, SQS jobs)."""
@@ -81,10 +86,18 @@ class EmbeddingPipeline:
 
     async def _process(self, tasks: list[EmbeddingTask]) -> EmbedOutcome:
         outcome = EmbedOutcome()
+        started = time.perf_counter()
         size = self.policy.batch_size
         for start in range(0, len(tasks), size):
             chunk = tasks[start : start + size]
             await self._embed_chunk(chunk, outcome, split_on_error=len(chunk) > 1)
+        if tasks:  # an empty poll is not a job
+            self.metrics.embedding_job(
+                seconds=time.perf_counter() - started,
+                embedded=outcome.embedded,
+                failed=outcome.failed,
+                gave_up=outcome.gave_up,
+            )
         return outcome
 
     async def _embed_chunk(

@@ -1,4 +1,9 @@
-"""Liveness and readiness: readiness checks each dependency and reports its latency."""
+"""Liveness and readiness: readiness checks each dependency and reports its latency.
+
+Dependencies: the database and the embedder (always required), and Redis when
+``MEMORY_REDIS_URL`` is set (required unless ``MEMORY_READINESS_REDIS_REQUIRED=false``;
+without it the rate limits are in-memory and the check says so).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import anyio
 
 from memory_mesh.embeddings import Embedder, circuit_state
+from memory_mesh.ratelimit.limiter import RateLimiter
 from memory_mesh.store.database import Database
 
 
@@ -18,16 +24,47 @@ class Check:
     ok: bool
     latency_ms: float
     detail: str | None = None
+    required: bool = True  # a failed optional check is reported but keeps readiness
 
 
 class HealthService:
-    def __init__(self, db: Database, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        db: Database,
+        embedder: Embedder,
+        limiter: RateLimiter | None = None,
+        *,
+        redis_required: bool = True,
+    ) -> None:
         self.db = db
         self.embedder = embedder
+        self.limiter = limiter
+        self.redis_required = redis_required
 
     async def readiness(self) -> tuple[bool, list[Check]]:
         checks = [await self._check_database(), await self._check_embedder()]
-        return all(c.ok for c in checks), checks
+        if self.limiter is not None:
+            checks.append(await self._check_redis(self.limiter))
+        return all(c.ok or not c.required for c in checks), checks
+
+    async def _check_redis(self, limiter: RateLimiter) -> Check:
+        if limiter.backend == "memory":
+            return Check("redis", True, 0.0, "not configured: in-memory rate limits (one process)")
+        start = time.perf_counter()
+        ok = False
+        with anyio.move_on_after(3):
+            ok = await limiter.ping()
+        required = self.redis_required
+        if ok:
+            return Check("redis", True, _ms(start), "rate limits shared through Redis")
+        detail = "unreachable: rate limits fall back to per-process counts"
+        return Check(
+            "redis",
+            False,
+            _ms(start),
+            detail if required else detail + " (optional)",
+            required=required,
+        )
 
     async def _check_database(self) -> Check:
         start = time.perf_counter()

@@ -8,6 +8,7 @@ embedder degrades the search to keywords (reported as ``degraded``) instead of f
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 
 import anyio
@@ -18,6 +19,7 @@ from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.domain.validation import Limits, check_metadata, check_top_k
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.errors import InvalidInput, ServiceUnavailable
+from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Database
 from memory_mesh.store.search import SearchPlanConfig
@@ -42,15 +44,18 @@ class SearchService:
         weights: RankingWeights,
         plan: SearchPlanConfig,
         limits: Limits,
+        metrics: MetricsRecorder = NULL_METRICS,
     ) -> None:
         self.db = db
         self.embedder = embedder
         self.weights = weights
         self.plan = plan
         self.limits = limits
+        self.metrics = metrics
 
     async def search(self, query: SearchQuery) -> SearchOutcome:
         self._validate(query)
+        started = time.perf_counter()
         mode = query.mode
         vector: np.ndarray | None = None
         degraded = False
@@ -77,6 +82,9 @@ class SearchService:
                 config=self.plan,
                 plan=plan,
             )
+        self.metrics.search(
+            mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
+        )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
 
     def _validate(self, query: SearchQuery) -> None:

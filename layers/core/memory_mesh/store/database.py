@@ -22,14 +22,22 @@ Conn = psycopg.AsyncConnection[dict[str, Any]]
 class Database:
     """A pool of connections with pgvector types registered on each."""
 
-    def __init__(self, url: str, *, min_size: int, max_size: int, statement_timeout_ms: int):
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int,
+        max_size: int,
+        statement_timeout_ms: int,
+        pool_timeout: float = 10.0,
+    ):
         self.url = url
         self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             url,
             min_size=min_size,
             max_size=max_size,
             open=False,
-            timeout=10.0,
+            timeout=pool_timeout,  # waiting longer for a connection answers 503
             kwargs={
                 "row_factory": dict_row,
                 "options": f"-c statement_timeout={statement_timeout_ms}",

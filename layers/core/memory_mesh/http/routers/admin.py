@@ -1,4 +1,5 @@
-"""/v1/admin: health, readiness, and replay of failed embeddings."""
+"""/v1/admin: health, readiness, replay of failed embeddings, and retention
+(``/v1/admin/retention``, from routers/retention.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi.responses import JSONResponse
 from memory_mesh import __version__
 from memory_mesh.domain.identity import Scope
 from memory_mesh.http.deps import HealthDep, RuntimeDep
+from memory_mesh.http.routers import retention
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import CheckOut, HealthOut, ReadinessOut, ReplayOut, TenantId
 from memory_mesh.http.security import AccessDep
@@ -54,3 +56,6 @@ async def replay_failed(
     count = await runtime.pipeline.replay_failed(target)
     runtime.worker.notify()
     return ReplayOut(requeued=count)
+
+
+router.include_router(retention.router)

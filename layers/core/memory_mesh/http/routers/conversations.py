@@ -1,4 +1,5 @@
-"""/v1/conversations: create, list (cursor pages), read, change, delete, statistics."""
+"""/v1/conversations: create, list (cursor pages), read, change, delete, statistics,
+export (JSON Lines, see routers/transfer.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import ConversationsDep
+from memory_mesh.http.deps import ConversationsDep, RuntimeDep
+from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS
+from memory_mesh.http.routers.transfer import STREAM_RESPONSE, export_response
 from memory_mesh.http.schemas import (
     ConversationCreate,
     ConversationOut,
@@ -35,17 +39,29 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
     status_code=status.HTTP_201_CREATED,
     summary="Create a conversation",
     responses={200: {"model": ConversationOut, "description": "Already created (retry)."}},
+    response_model=ConversationOut,
 )
 async def create_conversation(
-    body: ConversationCreate, service: ConversationsDep, access: AccessDep, response: Response
-) -> ConversationOut:
+    body: ConversationCreate,
+    service: ConversationsDep,
+    access: AccessDep,
+    response: Response,
+    idempotency: IdempotencyDep,
+) -> ConversationOut | Response:
     tenant_id = await access.tenant(body.tenant_id, Scope.write)
-    conversation, created = await service.create(
-        tenant_id, title=body.title, metadata=body.metadata, conversation_id=body.id
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return ConversationOut.of(conversation)
+
+    async def create() -> ConversationOut:
+        conversation, created = await service.create(
+            tenant_id,
+            title=body.title,
+            metadata=body.metadata,
+            conversation_id=body.id or idempotency.derived_id(tenant_id),
+        )
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return ConversationOut.of(conversation)
+
+    return await idempotency.run(tenant_id, body, status.HTTP_201_CREATED, create)
 
 
 @router.get("", summary="List conversations, newest first")
@@ -129,3 +145,25 @@ async def conversation_stats(
     tenant = await access.tenant(tenant_id, Scope.read)
     figures = await service.stats(tenant, conversation_id)
     return ConversationStats(conversation_id=conversation_id, **figures)
+
+
+@router.get(
+    "/{conversation_id}/export",
+    summary="Export a conversation as JSON Lines",
+    response_class=StreamingResponse,
+    responses=STREAM_RESPONSE,
+)
+async def export_conversation(
+    conversation_id: UUID,
+    runtime: RuntimeDep,
+    access: AccessDep,
+    tenant_id: TenantQuery = None,
+    include_archived: bool = True,
+) -> StreamingResponse:
+    tenant = await access.tenant(tenant_id, Scope.read)
+    return await export_response(
+        runtime.transfer,
+        tenant,
+        conversation_id=conversation_id,
+        include_archived=include_archived,
+    )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from memory_mesh.domain.identity import Scope
 from memory_mesh.http.deps import MessagesDep
+from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS, batch_out
 from memory_mesh.http.schemas import (
     BatchOut,
@@ -34,13 +35,20 @@ TenantQuery = Annotated[TenantId | None, Query(description="Tenant the message b
     summary="Store many messages",
     description="Each item is validated on its own; valid items are stored in one statement. "
     "The answer reports every item: `created`, `existing` (same client id) or `error`.",
+    response_model=BatchOut,
 )
 async def create_batch(
-    body: MessageBatchCreate, service: MessagesDep, access: AccessDep
-) -> BatchOut:
+    body: MessageBatchCreate, service: MessagesDep, access: AccessDep, idempotency: IdempotencyDep
+) -> BatchOut | Response:
     tenant_id = await access.tenant(body.tenant_id, Scope.write)
-    items = [MessageInput(**item.model_dump()) for item in body.items]
-    return batch_out(await service.create_batch(tenant_id, items))
+
+    async def create() -> BatchOut:
+        items = [MessageInput(**item.model_dump()) for item in body.items]
+        for i, item in enumerate(items):
+            item.id = item.id or idempotency.derived_id(tenant_id, i)
+        return batch_out(await service.create_batch(tenant_id, items))
+
+    return await idempotency.run(tenant_id, body, status.HTTP_200_OK, create)
 
 
 @router.put("/batch/update", summary="Change many messages")
@@ -67,16 +75,26 @@ async def delete_batch(
     description="Stored, then embedded (before answering in inline mode, in the background "
     "in async mode). A retry with the same `id` answers 200 with the stored message.",
     responses={200: {"model": MessageOut, "description": "Already stored (retried create)."}},
+    response_model=MessageOut,
 )
 async def create_message(
-    body: MessageCreate, service: MessagesDep, access: AccessDep, response: Response
-) -> MessageOut:
+    body: MessageCreate,
+    service: MessagesDep,
+    access: AccessDep,
+    response: Response,
+    idempotency: IdempotencyDep,
+) -> MessageOut | Response:
     tenant_id = await access.tenant(body.tenant_id, Scope.write)
-    item = MessageInput(**body.model_dump(exclude={"tenant_id"}))
-    message, created = await service.create(tenant_id, item)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return MessageOut.of(message)
+
+    async def create() -> MessageOut:
+        item = MessageInput(**body.model_dump(exclude={"tenant_id"}))
+        item.id = item.id or idempotency.derived_id(tenant_id)
+        message, created = await service.create(tenant_id, item)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return MessageOut.of(message)
+
+    return await idempotency.run(tenant_id, body, status.HTTP_201_CREATED, create)
 
 
 @router.get("/{message_id}", summary="Read a message")

@@ -1,0 +1,1 @@
+"""Benchmarks of Memory Mesh and their committed results (``bench/results``)."""

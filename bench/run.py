@@ -1,0 +1,144 @@
+"""The core benchmark: ingestion throughput and search latency/recall, one command.
+
+    python -m bench                      # full: 2,000 messages x 3, search at 10k and 100k
+    python -m bench --quick              # a couple of minutes, smaller figures
+    python -m bench --sizes 10000 --locomo ../shared/bench-data/locomo/locomo10.json
+
+Writes ``<out>/core.json`` and ``<out>/core.md``. Databases, server data directories and
+cached corpus vectors live in ``--work-dir`` (default: the system temp dir), never here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.data import DEFAULT_LOCOMO, load_corpus
+from bench.ingest import IngestConfig, local_embedder, run_ingest
+from bench.machine import describe, load_average
+from bench.search_latency import SearchConfig, run_search_latency
+from bench.tables import embedded_server
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class BenchConfig:
+    locomo: Path | None = DEFAULT_LOCOMO
+    out: Path = RESULTS_DIR
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+    ingest: IngestConfig | None = field(default_factory=IngestConfig)
+    search: SearchConfig | None = field(default_factory=SearchConfig)
+    command: str = "python -m bench"
+
+
+def run(config: BenchConfig) -> dict[str, Any]:
+    """Run the configured benchmarks; write and return the results."""
+    started = time.perf_counter()
+    config.work_dir.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus(config.locomo)
+    with embedded_server(config.work_dir / "search-db") as server:
+        results: dict[str, Any] = {
+            "command": config.command,
+            "machine": describe(server),
+            "corpus": {
+                "source": corpus.source,
+                "turns": len(corpus.turns),
+                "questions": len(corpus.questions),
+            },
+        }
+        embedder = local_embedder(32)
+        results["model"] = {
+            "provider": embedder.info.provider,
+            "model": embedder.info.model,
+            "dimensions": embedder.info.dimensions,
+        }
+        if config.ingest is not None:
+            results["ingest"] = run_ingest(corpus, config.work_dir, config.ingest)
+        if config.search is not None:
+            results["search"] = run_search_latency(
+                corpus, server, config.work_dir, embedder, config.search
+            )
+    results["machine"]["load_average_at_end"] = load_average()
+    results["duration_seconds"] = round(time.perf_counter() - started, 1)
+    report.write(results, config.out)
+    return results
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+
+
+def parse(argv: list[str]) -> BenchConfig:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=_ints, help="search table sizes (default 10000,100000)")
+    parser.add_argument("--quick", action="store_true", help="small run: minutes, not tens")
+    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument("--work-dir", type=Path, help="databases and caches (default: temp)")
+    parser.add_argument("--messages", type=int, help="messages ingested per run (2000)")
+    parser.add_argument("--batch-size", type=int, help="messages per HTTP batch (100)")
+    parser.add_argument("--repetitions", type=int, help="ingestion runs (3)")
+    parser.add_argument("--queries", type=int, help="search questions (200)")
+    parser.add_argument("--ef", type=_ints, help="hnsw.ef_search values (40,100,200)")
+    parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+
+    progress = not args.no_progress
+    ingest = IngestConfig(
+        messages=args.messages or (500 if args.quick else 2000),
+        batch_size=args.batch_size or 100,
+        repetitions=args.repetitions or (1 if args.quick else 3),
+        progress=progress,
+    )
+    search = SearchConfig(
+        sizes=args.sizes or ((10_000,) if args.quick else (10_000, 100_000)),
+        queries=args.queries or (50 if args.quick else 200),
+        ef_values=args.ef or (40, 100, 200),
+        progress=progress,
+    )
+    config = BenchConfig(
+        locomo=args.locomo,
+        out=args.out,
+        ingest=None if args.skip_ingest else ingest,
+        search=None if args.skip_search else search,
+        command=shlex.join(["python", "-m", "bench", *argv]),
+    )
+    if args.work_dir is not None:
+        config.work_dir = args.work_dir
+    return config
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    config = parse(sys.argv[1:] if argv is None else argv)
+    results = run(config)
+    print(f"wrote {config.out / 'core.json'} and {config.out / 'core.md'}")
+    ingest = results.get("ingest")
+    if ingest:
+        print(
+            f"ingest msgs/s: model {ingest['embedder']['msgs_per_s']}, "
+            f"inline {ingest['inline']['msgs_per_s']}, async {ingest['async']['msgs_per_s']}"
+        )
+    for block in results.get("search", {}).get("results", []):
+        for case in block["cases"]:
+            latency = case["latency_ms"]
+            print(
+                f"{block['size']:>7} {block['regime']:<8} {case['label']:<18} {case['plan']:<5} "
+                f"p50 {latency['p50']:7.2f} ms  p95 {latency['p95']:7.2f} ms  "
+                f"recall@10 {case['recall_at_10']:.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

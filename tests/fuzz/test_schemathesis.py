@@ -1,0 +1,95 @@
+"""Contract fuzzing: schemathesis generates requests from the running server's OpenAPI
+document for every operation, authenticated with an API key, and checks that no answer
+is a 5xx and every answer matches its documented schema and content type.
+
+CI runs this bounded (MEMORY_FUZZ_EXAMPLES, default 20 examples per operation); the
+longer run is documented in docs/RELIABILITY.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+
+from tests.conftest import JWT_SECRET
+from tests.e2e.server import running_server
+from tests.faults.support import sign_up
+
+EXAMPLES = int(os.environ.get("MEMORY_FUZZ_EXAMPLES", "20"))
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(_: object, value: Any) -> bytes:
+    """POST /v1/import takes JSON Lines: one generated value per line."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    items = value if isinstance(value, list) else [value]
+    return b"".join(json.dumps(item).encode() + b"\n" for item in items)
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """A real `memory-mesh serve` process and an admin API key of a fresh tenant."""
+    with running_server(
+        tmp_path_factory.mktemp("fuzz"),
+        MEMORY_DATABASE_URL=database_url,
+        MEMORY_ENVIRONMENT="test",
+        MEMORY_JWT_SECRET_KEY=JWT_SECRET,
+        # the fuzzer sends thousands of requests: limits are not what is tested here
+        MEMORY_GLOBAL_RATE_LIMIT="1000000/minute",
+        MEMORY_TENANT_RATE_LIMIT="1000000/minute",
+        MEMORY_LOGIN_RATE_LIMIT="1000000/minute",
+    ) as url:
+        _, key = sign_up(url)
+        yield url, key
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_server: tuple[str, str]) -> schemathesis.BaseSchema:
+    url, _ = fuzz_server
+    return schemathesis.openapi.from_url(f"{url}/openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_operation_answers_without_5xx_and_within_its_schema(
+    case: schemathesis.Case, fuzz_server: tuple[str, str]
+) -> None:
+    url, key = fuzz_server
+    case.call_and_validate(
+        base_url=url,
+        headers={"x-api-key": key},
+        timeout=60,
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    )
+
+
+def test_the_fuzzer_covers_the_api(api_schema: schemathesis.BaseSchema) -> None:
+    """Guard against silently fuzzing nothing (a broken schema load)."""
+    operations = [op.ok() for op in api_schema.get_all_operations()]
+    paths = {op.path for op in operations}
+    assert {"/v1/messages", "/v1/messages/batch", "/v1/memory/search"} <= paths
+    assert len(operations) >= 30
