@@ -344,3 +344,18 @@ def test_a_lambda_function_with_the_emf_backend_writes_request_metrics(
     [http_line] = [x for x in lines if "HttpRequests" in x]
     assert http_line["Route"] == "/v1/admin/health" and http_line["StatusClass"] == "2xx"
     assert http_line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "MemoryMesh"
+
+
+def test_the_websocket_gauge_follows_the_hub(runtime: Runtime) -> None:
+    from memory_mesh.realtime.hub import Subscriber
+
+    def gauge() -> float:
+        value = runtime.metrics.registry.get_sample_value("memory_mesh_websocket_connections")  # type: ignore[attr-defined]
+        return float(value or 0)
+
+    before = gauge()
+    subscriber = Subscriber("acme", None, 4)
+    runtime.hub.add(subscriber)
+    assert gauge() == before + 1
+    runtime.hub.remove(subscriber)
+    assert gauge() == before

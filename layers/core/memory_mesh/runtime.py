@@ -150,7 +150,7 @@ class Runtime:
             embedder = await anyio.to_thread.run_sync(build_embedder, settings)
         limits = limits_from(settings)
         recorder = metrics if metrics is not None else build_metrics(settings)
-        hub = Hub()
+        hub = Hub(on_count=recorder.websocket_connections.set)  # this process's subscribers
         bus = build_event_bus(settings, hub)
         publisher = EventPublisher(bus, db)
         pipeline = EmbeddingPipeline(
