@@ -2,7 +2,7 @@
 
 The safety net of the SQS path: messages whose job was lost (a failed send, a crash
 between commit and enqueue), replayed ones (``POST /v1/admin/embeddings/replay``), and
-retries after backoff. Retention will run on this schedule too once it exists.
+retries after backoff. Retention has its own scheduled function (functions/retention).
 """
 
 from __future__ import annotations

@@ -14,10 +14,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import JWT_SECRET
 from tests.e2e.server import running_server
 from tests.faults.support import EmbeddedPostgres, messages_of, sign_up, wait_until
+
+pytestmark = pytest.mark.e2e
 
 WRITERS = 4
 

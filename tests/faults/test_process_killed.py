@@ -11,10 +11,13 @@ from pathlib import Path
 import httpx
 import psutil
 import psycopg
+import pytest
 
 from tests.conftest import JWT_SECRET
 from tests.e2e.server import running_server
 from tests.faults.support import EmbeddedPostgres, messages_of, sign_up, wait_until
+
+pytestmark = pytest.mark.e2e
 
 ENV = {
     "MEMORY_ENVIRONMENT": "test",

@@ -26,6 +26,8 @@ from tests.conftest import JWT_SECRET
 from tests.e2e.server import running_server
 from tests.faults.support import sign_up
 
+pytestmark = pytest.mark.e2e
+
 EXAMPLES = int(os.environ.get("MEMORY_FUZZ_EXAMPLES", "20"))
 
 

@@ -143,8 +143,8 @@ def _ws_event(name: str, connection_id: str, **changes: Any) -> dict[str, Any]:
 async def test_websocket_connects_searches_its_tenant_subscribes_and_disconnects(
     websocket: Any, runtime: Runtime
 ) -> None:
-    tenant, _ = await make_tenant(runtime)
-    other, _ = await make_tenant(runtime)
+    tenant, key = await make_tenant(runtime)
+    other, other_key = await make_tenant(runtime)
     conversation, _ = await runtime.conversations.create(tenant, title="ws", metadata={})
     elsewhere, _ = await runtime.conversations.create(other, title="ws", metadata={})
     for owner, conv, text in (
@@ -163,13 +163,28 @@ async def test_websocket_connects_searches_its_tenant_subscribes_and_disconnects
     async def invoke(event: dict[str, Any]) -> dict[str, Any]:
         return await anyio.to_thread.run_sync(call, event)
 
-    # $connect without a tenant is refused; with one, the connection is kept in Redis
+    # $connect without a tenant, without a credential, with a bad one or with another
+    # tenant's key is refused; a browser's subprotocol credential is accepted and echoed
     refused = await invoke(_ws_event("websocket_connect", connection, queryStringParameters={}))
     assert refused["statusCode"] == 400
+    anonymous = _ws_event("websocket_connect", connection)
+    anonymous["queryStringParameters"] = {"tenant_id": tenant}
+    assert (await invoke(anonymous))["statusCode"] == 401
+    for credential, status in (("mm_forged", 401), (other_key, 403)):
+        attempt = _ws_event("websocket_connect", connection)
+        attempt["queryStringParameters"] = {"tenant_id": tenant}
+        attempt["headers"]["x-api-key"] = credential
+        assert (await invoke(attempt))["statusCode"] == status
+    assert websocket.routes.registry.get(connection) is None
     connect = _ws_event("websocket_connect", connection)
     connect["queryStringParameters"] = {"tenant_id": tenant}
-    assert (await invoke(connect))["statusCode"] == 200
-    assert websocket.routes.registry.get(connection) == {"tenant_id": tenant, "subscriptions": []}
+    connect["headers"]["Sec-WebSocket-Protocol"] = f"memory-mesh.v1, auth.{key}"
+    accepted = await invoke(connect)
+    assert accepted == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "memory-mesh.v1"}}
+    record = websocket.routes.registry.get(connection)
+    assert record is not None and record["tenant_id"] == tenant
+    # subscribed to its tenant at once: events reach it without a subscribe frame
+    assert websocket.routes.registry.subscribers(tenant) == {connection}
 
     # search answers in the route response, only from the connection's own tenant
     search = _ws_event(

@@ -153,7 +153,7 @@ class Settings(BaseSettings):
 
     # --- search plan -------------------------------------------------------------
     search_exact_max_rows: int = Field(
-        20_000,
+        10_000,
         ge=0,
         description="Scopes up to this many rows are searched exactly; larger ones via HNSW.",
     )

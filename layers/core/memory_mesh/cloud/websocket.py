@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from memory_mesh.cloud.connections import ConnectionRegistry
 from memory_mesh.cloud.lambda_runtime import LambdaContainer
 from memory_mesh.config import ConfigError
+from memory_mesh.domain.identity import Forbidden, Scope, Unauthorized
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.errors import AppError, InvalidInput
+from memory_mesh.realtime.credentials import SUBPROTOCOL, websocket_credential
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ class WebSocketRoutes:
         route = context["routeKey"]
         connection_id = context["connectionId"]
         if route == "$connect":
-            return self._connect(connection_id, event.get("queryStringParameters") or {})
+            return self._connect(connection_id, event)
         if route == "$disconnect":
             self.registry.remove(connection_id)
             return {"statusCode": 200}
@@ -119,13 +121,36 @@ class WebSocketRoutes:
         except AppError as exc:
             return _error(exc.code, exc.message, request_id)
 
-    def _connect(self, connection_id: str, query: dict[str, str]) -> Response:
+    def _connect(self, connection_id: str, event: dict[str, Any]) -> Response:
+        """Authenticate and authorise at the handshake (refusing it answers the client
+        with that HTTP status and no connection is made), then keep the connection and
+        subscribe it to its tenant (``?conversation_id=`` narrows it), so a browser
+        receives events exactly as from the local server, without a subscribe frame."""
+        query: dict[str, str] = event.get("queryStringParameters") or {}
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         tenant_id = (query.get("tenant_id") or "").strip()
         if not tenant_id or len(tenant_id) > 128:
-            # refusing the handshake: the client sees HTTP 400 and no connection is made
             return {"statusCode": 400, "body": "tenant_id query parameter required"}
+        offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
+        credential = websocket_credential(offered, headers, query)
+        if not credential:
+            return {"statusCode": 401, "body": "credential required"}
+        runtime = self.container.runtime()
+        try:
+            principal = self.container.run(runtime.auth.principal_from_credential(credential))
+            principal.authorize(tenant_id, Scope.read)
+        except Unauthorized:
+            return {"statusCode": 401, "body": "credential refused"}
+        except Forbidden:
+            return {"statusCode": 403, "body": "tenant not held"}
+        conversation_id = query.get("conversation_id")
+        _uuid(conversation_id)
         self.registry.add(connection_id, tenant_id=tenant_id)
-        return {"statusCode": 200}
+        self.registry.subscribe(connection_id, conversation_id)
+        response: Response = {"statusCode": 200}
+        if SUBPROTOCOL in offered:  # browsers drop a connection whose protocol is not echoed
+            response["headers"] = {"Sec-WebSocket-Protocol": SUBPROTOCOL}
+        return response
 
     def _search(self, connection_id: str, tenant_id: str, body: dict[str, Any]) -> Response:
         from memory_mesh.http.schemas import SearchHitOut

@@ -56,7 +56,10 @@ def resolve_range(
                 name, "needs a time zone (for example 2024-05-01T00:00:00Z)", "invalid_timestamp"
             )
     end = end or now
-    start = start or end - min(DEFAULT_SPAN, timedelta(days=max_span_days))
+    try:
+        start = start or end - min(DEFAULT_SPAN, timedelta(days=max_span_days))
+    except OverflowError:  # 'to' within the span of year 1
+        raise _problem("to", "is too early", "invalid_date_range") from None
     if start >= end:
         raise _problem("from", "must be earlier than 'to'", "invalid_date_range")
     if end - start > timedelta(days=max_span_days):

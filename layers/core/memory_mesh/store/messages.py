@@ -18,6 +18,12 @@ from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
 
 
+def _real(value: float | None) -> float | None:
+    """``value`` as the column's ``real`` holds it: a tiny importance (say 1e-200) would
+    otherwise fail the cast with an underflow error instead of being stored as 0."""
+    return None if value is None else float(np.float32(value))
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -39,7 +45,7 @@ async def insert_many(
             "role": m.role.value,
             "content": m.content,
             "metadata": m.metadata,
-            "importance": m.importance,
+            "importance": _real(m.importance),
             "importance_explicit": m.importance_explicit,
             "created_at": _iso(m.created_at),
         }
@@ -124,7 +130,7 @@ async def update_many(
             "content": p.content,
             "role": p.role,
             "metadata": p.metadata,
-            "importance": p.importance,
+            "importance": _real(p.importance),
             "archived": p.archived,
         }
         for p in patches

@@ -117,7 +117,9 @@ class MemberIn(Strict):
 
 class ApiKeyIn(Strict):
     tenant_id: TenantId | None = None
-    name: str = Field(min_length=1, max_length=200, examples=["chatbot production"])
+    name: str = Field(
+        min_length=1, max_length=200, pattern=r"^[^\x00]*$", examples=["chatbot production"]
+    )
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.read, Scope.write], min_length=1)
     expires_in_days: int | None = Field(None, ge=1, le=3650)
 

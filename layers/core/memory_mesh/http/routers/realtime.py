@@ -29,29 +29,21 @@ from memory_mesh.domain.identity import Forbidden, Principal, Scope, Unauthorize
 from memory_mesh.domain.models import SearchQuery
 from memory_mesh.errors import AppError
 from memory_mesh.http.schemas import SearchHitOut, SearchRequest
+from memory_mesh.realtime.credentials import SUBPROTOCOL, websocket_credential
 from memory_mesh.realtime.hub import Subscriber
 from memory_mesh.runtime import Runtime
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["realtime"])
 
-SUBPROTOCOL = "memory-mesh.v1"
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 1013  # "try again later": the subscriber stopped reading
 
 
 def _credential(websocket: WebSocket) -> str | None:
-    for protocol in websocket.scope.get("subprotocols", []):
-        if protocol.startswith("auth."):
-            return str(protocol[5:])
-    authorization = websocket.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    return (
-        websocket.headers.get("x-api-key")
-        or websocket.query_params.get("access_token")
-        or websocket.query_params.get("api_key")
+    return websocket_credential(
+        websocket.scope.get("subprotocols", []), websocket.headers, websocket.query_params
     )
 
 
