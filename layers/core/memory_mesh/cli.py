@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
 
 from memory_mesh.config import ConfigError, Settings, load_settings
 from memory_mesh.observability.logs import configure_logging
@@ -23,10 +26,35 @@ def _settings(**overrides: object) -> Settings:
         raise SystemExit(2) from None
 
 
+def _graceful_server_class() -> type:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which ends the
+        process without ``atexit`` — and the embedded PostgreSQL's cleanup is an atexit
+        hook. Here the signal only starts the shutdown; the process then exits normally
+        and the embedded database stops with it."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            previous = {
+                sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return GracefulServer
+
+
 async def _serve(settings: Settings) -> None:
     import uvicorn
 
     from memory_mesh.http.app import create_app
+
+    _GracefulServer = _graceful_server_class()
 
     app = create_app(settings)
     config = uvicorn.Config(
@@ -40,7 +68,7 @@ async def _serve(settings: Settings) -> None:
         access_log=False,
         log_config=None,
     )
-    server = uvicorn.Server(config)
+    server = _GracefulServer(config)
 
     async def announce() -> None:
         while not server.started:
