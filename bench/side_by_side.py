@@ -58,12 +58,13 @@ def _recall(found: list[int], truth: np.ndarray) -> float:
     return len(set(found) & set(truth.tolist())) / len(truth)
 
 
-def _chroma(vectors: np.ndarray, layout: Layout, progress: bool) -> Any:
+def _chroma(vectors: np.ndarray, layout: Layout, name: str, progress: bool) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    collection = client.create_collection("bench", metadata={"hnsw:space": "cosine"})
+    # one in-memory system per process: a fresh collection per regime
+    collection = client.create_collection(name, metadata={"hnsw:space": "cosine"})
     step = 5000
     for start in tqdm(range(0, len(vectors), step), desc="chroma add", disable=not progress):
         stop = min(start + step, len(vectors))
@@ -110,7 +111,7 @@ async def _regime(
             run_worker=False,
         )
         started = time.perf_counter()
-        collection = _chroma(vectors, layout, config.progress) if config.chroma else None
+        collection = _chroma(vectors, layout, name, config.progress) if config.chroma else None
         chroma_load = time.perf_counter() - started
 
         def numpy_exact(i: int) -> list[int]:
