@@ -34,6 +34,7 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
+import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
@@ -344,7 +345,10 @@ async def measure(config: QualityConfig, server: str) -> dict[str, Any]:
         variants = [await _measure(runtime, dialogues, dia_of, v, config) for v in config.variants]
     finally:
         await runtime.stop()
-        drop_database(server, name)
+        try:
+            drop_database(server, name)
+        except psycopg.OperationalError as exc:  # a scratch database: never fail the run
+            log.warning("could not drop %s: %s", name, exc)
     return {
         "data": {
             "conversations": len(dialogues),

@@ -208,17 +208,22 @@ async def test_a_subscriber_that_stops_reading_is_dropped_without_slowing_writes
                 assert response.status_code == 200 and response.json()["succeeded"] == 100
             stats = (await http.get(f"/v1/conversations/{conv}/stats")).json()
             assert stats["message_count"] == 600
-        # the server dropped it: its buffer of 8 events overflowed (close 1013), or, on a
-        # machine so loaded that the kernel buffers absorbed everything for 40 s, the
-        # server's keepalive gave up on it (1011) — either way writes never waited
-        try:
-            with pytest.raises(ConnectionClosed) as closed:
-                async with asyncio.timeout(90):
-                    while True:
-                        await slow.recv()
-        finally:
-            await slow.close()
-        assert closed.value.rcvd is None or closed.value.rcvd.code in (1013, 1011)
-        dropped_for_overflow = any("too slow: dropped" in line for line in log)
-        keepalive = closed.value.rcvd is not None and closed.value.rcvd.code == 1011
-        assert dropped_for_overflow or keepalive, "".join(log[-10:])
+            # the server dropped it for falling behind: its buffer of 8 events overflowed
+            # (logged, close 1013 queued behind the unread data) and it left the hub —
+            # observed on the server, whatever the client's TCP buffers still hold
+            deadline = asyncio.get_running_loop().time() + 60
+            while True:
+                gauge = await _gauge(http, "memory_mesh_websocket_connections")
+                if gauge == 0 and any("too slow: dropped" in line for line in log):
+                    break
+                assert asyncio.get_running_loop().time() < deadline, (gauge, log[-5:])
+                await asyncio.sleep(0.5)
+        await slow.close()
+
+
+async def _gauge(http: httpx.AsyncClient, name: str) -> float:
+    text = (await http.get("/metrics")).text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exported")
