@@ -4,13 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# `sam build` needs python3.12 beside 3.11 (the Lambda runtime); pyenv machines have it
-if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare | grep -qx "3.12.1" \
-    && ! command -v python3.12 >/dev/null 2>&1; then
-    export PYENV_VERSION="$(pyenv version-name):3.12.1"
-fi
-
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# new console scripts (sam, cfn-lint) need their pyenv shims on a fresh machine
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 
 # the tests talk to a real Redis; install the Debian package when it is missing
 if ! command -v redis-server >/dev/null 2>&1; then
