@@ -153,12 +153,12 @@ class Settings(BaseSettings):
 
     # --- search plan -------------------------------------------------------------
     search_exact_max_rows: int = Field(
-        10_000,
+        5_000,
         ge=0,
         description="Scopes up to this many rows are searched exactly; larger ones via HNSW.",
     )
     search_hnsw_ef_search: int = Field(
-        100, ge=1, le=1000, description="hnsw.ef_search for large scopes."
+        200, ge=1, le=1000, description="hnsw.ef_search for large scopes (recall vs latency)."
     )
     search_candidate_multiplier: int = Field(
         4, ge=1, le=50, description="Candidates fetched per requested result before re-ranking."

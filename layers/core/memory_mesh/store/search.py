@@ -159,11 +159,13 @@ async def run_search(
     plan: str,
 ) -> list[SearchHit]:
     """Run the search in the caller's transaction with the chosen plan's settings."""
+    # candidates fetched before re-ranking; the HNSW walk must look at least this far
+    candidates = max(query.top_k * config.candidate_multiplier, 50)
     await conn.execute("set local plan_cache_mode = force_custom_plan")
     if plan == "exact":
         await conn.execute("set local enable_indexscan = off")
     else:
-        ef = max(config.ef_search, query.top_k * config.candidate_multiplier)
+        ef = max(config.ef_search, candidates)
         await conn.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(ef)))
         await conn.execute("set local hnsw.iterative_scan = relaxed_order")
     params: dict[str, Any] = {
@@ -176,7 +178,7 @@ async def run_search(
         "qv": query_vector,
         "qt": query.query,
         "model": model,
-        "candidates": max(query.top_k * config.candidate_multiplier, 50),
+        "candidates": candidates,
         "half_life": weights.half_life_days,
         "h": weights.hybrid_keyword_share,
         "w_rel": weights.relevance,
