@@ -19,7 +19,9 @@ def start_embedded_postgres(data_dir: Path) -> str:
     import pgserver  # heavy and local-only: imported when used
 
     pgdata = data_dir / "pgdata"
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # created here, not by the wheel: its own ``mkdir(exist_ok=False)`` races when several
+    # processes start on a fresh data directory at once (initdb itself runs under its lock)
+    pgdata.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 4):
         try:
             server = pgserver.get_server(  # type: ignore[attr-defined]
