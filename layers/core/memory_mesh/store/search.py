@@ -148,6 +148,22 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
     )
 
 
+# the plan's transaction-local settings in one round trip (``set_config(..., true)`` is
+# ``SET LOCAL``); settings a plan does not need are given their defaults
+_PLAN_SETTINGS = (
+    "select set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('enable_indexscan', %(indexscan)s, true),"
+    " set_config('hnsw.ef_search', %(ef)s, true),"
+    " set_config('hnsw.iterative_scan', %(iterative)s, true)"
+)
+
+
+def _plan_settings(plan: str, ef_search: int) -> dict[str, str]:
+    if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
+        return {"indexscan": "off", "ef": "40", "iterative": "off"}
+    return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+
+
 async def run_search(
     conn: Conn,
     *,
@@ -161,13 +177,7 @@ async def run_search(
     """Run the search in the caller's transaction with the chosen plan's settings."""
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    await conn.execute("set local plan_cache_mode = force_custom_plan")
-    if plan == "exact":
-        await conn.execute("set local enable_indexscan = off")
-    else:
-        ef = max(config.ef_search, candidates)
-        await conn.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(ef)))
-        await conn.execute("set local hnsw.iterative_scan = relaxed_order")
+    await conn.execute(_PLAN_SETTINGS, _plan_settings(plan, max(config.ef_search, candidates)))
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
