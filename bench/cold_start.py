@@ -5,7 +5,9 @@ Lambda cold start does before the first invocation; no database or network is to
 at import) and report the median wall time, the modules loaded, and whether the local
 model's runtime (onnxruntime, tokenizers) or the embedded database (pgserver) came in.
 
-    python bench/cold_start.py [--runs 5] [--out bench/results/cold_start.md]
+    python -m bench.cold_start [--runs 5] [--functions auth,messages] [--out bench/results]
+
+Writes ``<out>/cold_start.json`` and ``<out>/cold_start.md``.
 """
 
 from __future__ import annotations
@@ -72,34 +74,57 @@ def measure(app: Path, runs: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="Cold-start import time of each function.")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "cold_start.md")
-    args = parser.parse_args()
-    rows = []
+    parser.add_argument("--functions", help="comma-separated function names (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    wanted = set(args.functions.split(",")) if args.functions else None
+    functions = []
     for app in sorted((ROOT / "functions").glob("*/app.py")):
-        result = measure(app, args.runs)
-        rows.append((app.parent.name, result))
-        print(app.parent.name, result, flush=True)
+        if wanted is None or app.parent.name in wanted:
+            result = measure(app, args.runs)
+            functions.append({"function": app.parent.name, **result})
+            print(app.parent.name, result, flush=True)
+    results = {
+        "command": f"python -m bench.cold_start --runs {args.runs}",
+        "machine": {
+            "arch": platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "runs": args.runs,
+        "functions": functions,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "cold_start.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "cold_start.md").write_text(render(results))
+    print(f"wrote {args.out / 'cold_start.md'}")
+    return results
+
+
+def render(results: dict[str, Any]) -> str:
+    runs, machine = results["runs"], results["machine"]
     lines = [
         "# Cold-start import time of each function",
         "",
-        f"`python bench/cold_start.py --runs {args.runs}`: each `functions/<name>/app.py` "
-        f"imported in {args.runs} fresh processes; median and fastest wall time of the import "
+        f"`{results['command']}`: each `functions/<name>/app.py` "
+        f"imported in {runs} fresh processes; median and fastest wall time of the import "
         "(module-level code included: settings, Powertools, the FastAPI app; no database or "
         "network). Provider bedrock, as deployed.",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()} (Lambda runs 3.12).",
+        f"Machine: {machine['arch']}, {machine['cpu_count']} cores, Python "
+        f"{machine['python']} (Lambda runs 3.12).",
         "",
         "| function | median ms | fastest ms | modules loaded | local model / embedded DB |",
         "|---|---:|---:|---:|---|",
     ]
-    for name, r in rows:
+    for r in results["functions"]:
         heavy = ", ".join(r["heavy"]) or "none"
         lines.append(
-            f"| {name} | {r['median_ms']:.0f} | {r['min_ms']:.0f} | {r['modules']} | {heavy} |"
+            f"| {r['function']} | {r['median_ms']:.0f} | {r['min_ms']:.0f} | {r['modules']} "
+            f"| {heavy} |"
         )
     lines += [
         "",
@@ -108,8 +133,7 @@ def main() -> None:
         "(`layers/core/requirements.txt`, checked by `tests/infra/test_template.py`).",
         "",
     ]
-    args.out.write_text("\n".join(lines))
-    print(f"wrote {args.out}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

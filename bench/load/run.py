@@ -2,19 +2,24 @@
 bench/results/load.md: error rate, throughput, p50/p99 per request type, and the rate
 limiter's accuracy measured under that load.
 
-    python -m bench.load.run --users 20 --minutes 3
+    python -m bench.load.run --users 20 --minutes 3 [--out bench/results]
 
-Rate-limiter accuracy: every caller (API key) has MEMORY_GLOBAL_RATE_LIMIT (here
-LIMIT/minute). While Locust runs, one extra key sends requests as fast as it can for one
-minute from a cold window; a moving window must allow exactly LIMIT of them.
+Writes ``<out>/load.json`` (every figure) and ``<out>/load.md``.
+
+Rate-limiter accuracy: every caller (API key) has MEMORY_GLOBAL_RATE_LIMIT (``--limit``
+per minute). While Locust runs, one extra key sends requests as fast as it can for
+``--limiter-seconds`` from a cold window; a one-minute moving window must allow exactly
+``--limit`` of them (as long as the threads can send that many in the time).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,13 +28,14 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMIT = 600  # per caller per minute
+LIMIT = 600  # per caller per minute, by default
 PASSWORD = "correct horse battery staple"
 
 
@@ -74,18 +80,20 @@ def hammer(url: str, key: str, seconds: float, threads: int = 4) -> tuple[int, i
     return counts["allowed"], counts["refused"], counts["other"]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--minutes", type=float, default=3.0)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench/results/load.md")
-    args = parser.parse_args()
+    parser.add_argument("--limit", type=int, default=LIMIT, help="caller requests/minute")
+    parser.add_argument("--limiter-seconds", type=float, default=60.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results")
+    args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="memory-mesh-load-"))
     server = ServerProcess(
         work / "data",
         MEMORY_ENVIRONMENT="test",
         MEMORY_JWT_SECRET_KEY="load-test-secret-" + "k" * 40,
-        MEMORY_GLOBAL_RATE_LIMIT=f"{LIMIT}/minute",
+        MEMORY_GLOBAL_RATE_LIMIT=f"{args.limit}/minute",
         MEMORY_TENANT_RATE_LIMIT="1000000/minute",
     )
     try:
@@ -93,7 +101,7 @@ def main() -> None:
         accounts = [account(url) for _ in range(args.users)]
         _, limited_key = account(url)
         env = {"MEMORY_LOAD_ACCOUNTS": ",".join(f"{t}:{k}" for t, k in accounts)}
-        seconds = int(args.minutes * 60)
+        seconds = max(1, round(args.minutes * 60))
         locust = subprocess.Popen(
             [
                 sys.executable,
@@ -117,57 +125,110 @@ def main() -> None:
             env={**os.environ, **env},
         )
         time.sleep(min(20, seconds / 4))  # measure the limiter with the load running
-        allowed, refused, other = hammer(url, limited_key, 60.0)
+        limiter = hammer(url, limited_key, args.limiter_seconds)
         locust.wait()
-        rows = list(csv.DictReader((work / "load_stats.csv").open()))
-        write_report(args, rows, allowed, refused, other, seconds)
-        print(args.out.read_text())
+        with (work / "load_stats.csv").open() as stats:
+            rows = list(csv.DictReader(stats))
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    results = summarise(args, rows, limiter, seconds)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "load.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "load.md").write_text(render(results))
+    print((args.out / "load.md").read_text())
+    return results
 
 
-def write_report(
+def summarise(
     args: argparse.Namespace,
     rows: list[dict[str, str]],
-    allowed: int,
-    refused: int,
-    other: int,
+    limiter: tuple[int, int, int],
     seconds: int,
-) -> None:
+) -> dict[str, Any]:
+    """Locust's per-request rows and the limiter's counts as one JSON-able record."""
+    requests = []
+    for row in rows:
+        count, failures = int(row["Request Count"]), int(row["Failure Count"])
+        requests.append(
+            {
+                "name": row["Name"],
+                "count": count,
+                "failures": failures,
+                "error_rate": failures / count if count else 0.0,
+                "requests_per_s": float(row["Requests/s"]),
+                "p50_ms": _ms(row["50%"]),
+                "p99_ms": _ms(row["99%"]),
+                "max_ms": _ms(row["Max Response Time"]),
+            }
+        )
+    allowed, refused, other = limiter
+    argv = ["--users", str(args.users), "--minutes", str(args.minutes)]
+    if args.limit != LIMIT:
+        argv += ["--limit", str(args.limit)]
+    if args.limiter_seconds != 60.0:
+        argv += ["--limiter-seconds", str(args.limiter_seconds)]
+    return {
+        "command": "python -m bench.load.run " + " ".join(argv),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "users": args.users,
+        "seconds": seconds,
+        "requests": requests,
+        "limiter": {
+            "limit_per_minute": args.limit,
+            "seconds": args.limiter_seconds,
+            "allowed": allowed,
+            "refused": refused,
+            "other": other,
+            "accuracy": allowed / args.limit,
+        },
+    }
+
+
+def _ms(value: str) -> float:
+    return float(value) if value not in ("", "N/A") else 0.0
+
+
+def render(results: dict[str, Any]) -> str:
+    limiter = results["limiter"]
     lines = [
         "# Load: mixed workload (Locust)",
         "",
-        f"Command: `python -m bench.load.run --users {args.users} --minutes {args.minutes}` "
-        f"({seconds} s, {args.users} users, each with its own tenant and API key; "
-        "inline embedding with the local model; embedded PostgreSQL).",
+        f"Command: `{results['command']}` ({results['seconds']} s, {results['users']} users, "
+        "each with its own tenant and API key; inline embedding with the local model; "
+        "embedded PostgreSQL).",
         "",
-        f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}",
+        f"Machine: {results['machine']['cpu_count']} CPUs, {results['machine']['platform']}, "
+        f"Python {results['machine']['python']}",
         "",
         "| request | count | failures | error rate | req/s | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        count, failures = int(row["Request Count"]), int(row["Failure Count"])
-        rate = failures / count if count else 0.0
+    for row in results["requests"]:
         lines.append(
-            f"| {row['Name']} | {count} | {failures} | {rate:.2%} | {float(row['Requests/s']):.1f} "
-            f"| {row['50%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
+            f"| {row['name']} | {row['count']} | {row['failures']} | {row['error_rate']:.2%} "
+            f"| {row['requests_per_s']:.1f} | {row['p50_ms']:.0f} | {row['p99_ms']:.0f} "
+            f"| {row['max_ms']:.0f} |"
         )
     lines += [
         "",
         "## Rate limiter accuracy under load",
         "",
-        f"One extra API key (caller limit {LIMIT}/minute, moving window) sent `GET /v1/auth/me` "
-        "as fast as 4 threads could for 60 s from a cold window, while the load above ran.",
+        f"One extra API key (caller limit {limiter['limit_per_minute']}/minute, moving window) "
+        f"sent `GET /v1/auth/me` as fast as 4 threads could for {limiter['seconds']:.0f} s "
+        "from a cold window, while the load above ran.",
         "",
         "| expected allowed | allowed | refused (429) | other | accuracy |",
         "|---|---|---|---|---|",
-        f"| {LIMIT} | {allowed} | {refused} | {other} | {allowed / LIMIT:.2%} |",
+        f"| {limiter['limit_per_minute']} | {limiter['allowed']} | {limiter['refused']} "
+        f"| {limiter['other']} | {limiter['accuracy']:.2%} |",
         "",
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
