@@ -3,9 +3,11 @@
 With ``MEMORY_REDIS_URL`` unset the counts live in this process's memory (a warning at
 start: several processes would each allow the full rate). When Redis goes away mid-run
 the limiter FAILS OPEN to its in-memory counts — requests keep being served and limited
-per process — logs a warning, and tries Redis again after ``retry_seconds``. A memory
-service that stops answering because its rate-limit store blinked would be worse than
-one that limits a little less exactly for a while.
+per process (each process allows the full rate, counted from zero) — logs a warning, and
+tries Redis again on the first request after ``retry_seconds`` (5 s); once Redis answers,
+counts are shared again (from what Redis holds) and that is logged too. A memory service
+that stops answering because its rate-limit store blinked would be worse than one that
+limits a little less exactly for a while.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class RateLimiter:
         self._redis: MovingWindowRateLimiter | None = None
         self._redis_storage: Storage | None = None
         self._redis_down_until = 0.0
+        self._fell_back = False  # Redis failed; logged once, and again when it is back
         self.retry_seconds = retry_seconds
         if redis_url:
             url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
@@ -65,13 +68,15 @@ class RateLimiter:
         item = parse(rule)
         limiter = self._pick()
         try:
-            return await self._hit(limiter, item, key, cost)
+            decision = await self._hit(limiter, item, key, cost)
         except Exception as exc:
             if limiter is self._memory:
                 raise
-            log.warning("Redis rate-limit store unavailable, using in-memory counts: %s", exc)
-            self._redis_down_until = time.monotonic() + self.retry_seconds
+            self._redis_failed(exc)
             return await self._hit(self._memory, item, key, cost)
+        if limiter is not self._memory:
+            self._redis_answered()
+        return decision
 
     async def test(self, rule: str, key: str) -> Decision:
         """Whether ``key`` is still under ``rule``, without counting a hit."""
@@ -80,13 +85,16 @@ class RateLimiter:
         try:
             allowed = await limiter.test(item, key)
             stats = await limiter.get_window_stats(item, key)
-        except Exception:
+        except Exception as exc:
             if limiter is self._memory:
                 raise
-            self._redis_down_until = time.monotonic() + self.retry_seconds
+            self._redis_failed(exc)
             limiter = self._memory
             allowed = await limiter.test(item, key)
             stats = await limiter.get_window_stats(item, key)
+        else:
+            if limiter is not self._memory:
+                self._redis_answered()
         return Decision(
             allowed, item.amount, stats.remaining, max(0.0, stats.reset_time - time.time())
         )
@@ -113,6 +121,17 @@ class RateLimiter:
         client = getattr(getattr(self._redis_storage, "bridge", None), "storage", None)
         if client is not None:
             await client.aclose()
+
+    def _redis_failed(self, exc: Exception) -> None:
+        self._redis_down_until = time.monotonic() + self.retry_seconds
+        if not self._fell_back:
+            log.warning("Redis rate-limit store unavailable, using in-memory counts: %s", exc)
+            self._fell_back = True
+
+    def _redis_answered(self) -> None:
+        if self._fell_back:
+            log.warning("Redis rate-limit store is back: limits are shared again")
+            self._fell_back = False
 
     def _pick(self) -> MovingWindowRateLimiter:
         if self._redis is not None and time.monotonic() >= self._redis_down_until:

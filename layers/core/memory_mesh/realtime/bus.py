@@ -3,8 +3,18 @@
 - ``LocalBus``: this process only (no Redis configured).
 - ``RedisBus``: Redis pub/sub; every server process listens and hands events to its hub.
   Publishing goes through a bounded outbox drained by a background task, so a slow or
-  absent Redis never slows a write. If Redis goes away, events still reach this
-  process's own subscribers (logged once), and the listener reconnects with backoff.
+  absent Redis never slows a write.
+
+When Redis goes away (documented in docs/RELIABILITY.md, "Redis stops"):
+
+- this process's own subscribers still get every event: while the listener is not
+  subscribed, an event is handed to the local hub at once (and still offered to Redis
+  for the other processes, whose listeners may be up); the copy that Redis then echoes
+  back, if the listener resubscribed meanwhile, is recognised and skipped;
+- other processes' subscribers miss what is published while Redis is down (pub/sub is
+  at most once: nothing is replayed);
+- the listener reconnects by itself, retrying every 0.1 s doubling to at most 2 s, so
+  cross-process delivery resumes within about 2 s of Redis answering again.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from typing import Any, Protocol
 
 from memory_mesh.realtime.hub import Hub
@@ -48,23 +59,108 @@ class LocalBus:
         return None
 
 
+class Backoff:
+    """Delays between reconnection attempts: ``first``, doubling, at most ``cap``;
+    :meth:`reset` once connected again."""
+
+    def __init__(self, first: float = 0.1, cap: float = 2.0) -> None:
+        self.first = first
+        self.cap = cap
+        self._next = first
+        self.attempts = 0  # delays handed out since the last reset
+
+    def next(self) -> float:
+        self.attempts += 1
+        delay = self._next
+        self._next = min(self._next * 2, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.first
+        self.attempts = 0
+
+
+class Echoes:
+    """Payloads this process already delivered to its own subscribers and also published
+    to Redis: if Redis sends one back (the listener resubscribed in between), it is
+    skipped once. Bounded: the oldest are forgotten first (an echo that never comes —
+    the usual case, the listener being down — costs one entry until evicted)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._order: deque[str] = deque()
+        self._counts: dict[str, int] = {}
+        self.size = size
+
+    def remember(self, payload: str) -> None:
+        if len(self._order) >= self.size:
+            self._drop(self._order.popleft())
+        self._order.append(payload)
+        self._counts[payload] = self._counts.get(payload, 0) + 1
+
+    def claim(self, payload: str) -> bool:
+        """True, and forget it, if ``payload`` was remembered (an echo to skip)."""
+        if payload not in self._counts:
+            return False
+        self._drop(payload)
+        self._order.remove(payload)
+        return True
+
+    def forget(self, payload: str) -> None:
+        """Never published after all (Redis refused it): no echo will come."""
+        self.claim(payload)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _drop(self, payload: str) -> None:
+        left = self._counts[payload] - 1
+        if left:
+            self._counts[payload] = left
+        else:
+            del self._counts[payload]
+
+
 class RedisBus:
-    def __init__(self, hub: Hub, redis_url: str, *, outbox_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        redis_url: str,
+        *,
+        outbox_size: int = 10_000,
+        backoff: Backoff | None = None,
+    ) -> None:
         import redis.asyncio as aioredis
 
         self.hub = hub
         self._redis = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=outbox_size)
+        # (event, already delivered to this process's hub)
+        self._outbox: asyncio.Queue[tuple[dict[str, Any], bool]] = asyncio.Queue(
+            maxsize=outbox_size
+        )
         self._tasks: list[asyncio.Task[None]] = []
-        self._listening = asyncio.Event()
-        self.dropped = 0
+        self._listening = asyncio.Event()  # set while subscribed (confirmed by Redis)
+        self._echoes = Echoes()
+        self._backoff = backoff or Backoff()
+        self.dropped = 0  # events the outbox had no room for (this process still heard them)
+        self.reconnects = 0  # times the listener subscribed again after losing Redis
+
+    @property
+    def subscribed(self) -> bool:
+        """Whether this process currently hears events from Redis."""
+        return self._listening.is_set()
 
     def publish(self, event: dict[str, Any]) -> None:
+        delivered = False
+        if not self._listening.is_set():
+            # not subscribed: Redis would not bring it back to us, so hear it here now
+            self.hub.deliver(event)
+            delivered = True
         try:
-            self._outbox.put_nowait(event)
+            self._outbox.put_nowait((event, delivered))
         except asyncio.QueueFull:
             self.dropped += 1
-            self.hub.deliver(event)  # Redis is far behind: at least this process hears it
+            if not delivered:
+                self.hub.deliver(event)  # Redis is far behind: at least this process hears it
 
     async def start(self) -> None:
         self._tasks = [
@@ -85,35 +181,69 @@ class RedisBus:
     async def _drain(self) -> None:
         warned = False
         while True:
-            event = await self._outbox.get()
+            event, delivered = await self._outbox.get()
+            if not delivered and not self._listening.is_set():
+                self.hub.deliver(event)  # the listener went away since publish()
+                delivered = True
             channel = CHANNEL_PREFIX + str(event.get("tenant_id"))
+            payload = json.dumps(event)
+            if delivered:
+                self._echoes.remember(payload)
             try:
-                await self._redis.publish(channel, json.dumps(event))
-                warned = False
+                await self._redis.publish(channel, payload)
             except Exception as exc:  # Redis down: deliver locally rather than lose it
+                if delivered:
+                    self._echoes.forget(payload)
+                else:
+                    self.hub.deliver(event)
                 if not warned:
                     log.warning("Redis unavailable for real-time events (local only): %s", exc)
                     warned = True
-                self.hub.deliver(event)
+                continue
+            if warned:
+                log.warning("Redis is back: real-time events are published again")
+                warned = False
 
     async def _listen(self) -> None:
-        delay = 0.5
+        lost = False
         while True:
+            pubsub = self._redis.pubsub()
             try:
-                pubsub = self._redis.pubsub()
                 await pubsub.psubscribe(CHANNEL_PREFIX + "*")
-                self._listening.set()
-                delay = 0.5
                 async for item in pubsub.listen():
-                    if item.get("type") != "pmessage":
-                        continue
-                    try:
-                        self.hub.deliver(json.loads(item["data"]))
-                    except (ValueError, TypeError):
-                        log.warning("ignored a malformed real-time event")
-            except asyncio.CancelledError:
-                raise
+                    kind = item.get("type")
+                    if kind == "psubscribe":
+                        # confirmed: from here on Redis sends us everything published
+                        self._listening.set()
+                        self._backoff.reset()
+                        if lost:
+                            self.reconnects += 1
+                            log.warning("real-time listener subscribed to Redis again")
+                            lost = False
+                    elif kind == "pmessage":
+                        self._receive(item["data"])
+                failure: Exception = ConnectionError("the subscription ended")
             except Exception as exc:
-                log.warning("real-time listener lost Redis, retrying in %.1f s: %s", delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                failure = exc
+            finally:  # also on cancellation
+                self._listening.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            if not lost:
+                log.warning(
+                    "real-time listener lost Redis (events reach this process only), "
+                    "retrying every %.1f s at most: %s",
+                    self._backoff.cap,
+                    failure,
+                )
+                lost = True
+            await asyncio.sleep(self._backoff.next())
+
+    def _receive(self, data: bytes | str) -> None:
+        payload = data.decode() if isinstance(data, bytes) else data
+        if self._echoes.claim(payload):
+            return  # delivered here already while the listener was away
+        try:
+            self.hub.deliver(json.loads(payload))
+        except (ValueError, TypeError):
+            log.warning("ignored a malformed real-time event")
