@@ -1,0 +1,268 @@
+"""Every benchmark, one command: each stage runs as its own process (its own progress
+bars, its own JSON + Markdown under ``--out``), then ``summary.md`` gathers the headline
+figures of every report there, with the command behind each.
+
+    python -m bench.all                  # the full suite: about two hours on 2 cores
+    python -m bench.all --quick          # every stage at a small size: about 20 minutes
+    python -m bench.all --only quality,fanout
+    python -m bench.all --summary-only   # rebuild summary.md from the JSON files
+
+A stage that fails is reported and the others still run; the exit status is 1 if any
+failed. Stages run one after another, never side by side, so they do not load each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bench.machine import load_average
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    module: str
+    full: tuple[str, ...]
+    quick: tuple[str, ...]
+    what: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "core",
+        "bench",
+        (),
+        ("--quick",),
+        "ingestion end to end vs the model; search latency and recall at 10k / 100k",
+    ),
+    Stage(
+        "concurrency",
+        "bench.concurrency",
+        (),
+        ("--quick",),
+        "search throughput under concurrent clients",
+    ),
+    Stage(
+        "side_by_side",
+        "bench.side_by_side",
+        ("--size", "100000"),
+        ("--size", "10000", "--queries", "50"),
+        "the same vectors and queries through NumPy, Chroma, mem0 and Memory Mesh",
+    ),
+    Stage(
+        "quality",
+        "bench.quality",
+        (),
+        ("--conversations", "2"),
+        "LoCoMo recall@k of the evidence turns, per mode",
+    ),
+    Stage(
+        "footprint",
+        "bench.footprint",
+        ("--messages", "100000"),
+        ("--messages", "10000"),
+        "memory of the server and its database at 0 and N messages",
+    ),
+    Stage(
+        "fanout",
+        "bench.fanout",
+        ("--subscribers", "100", "--messages", "30"),
+        ("--subscribers", "20", "--messages", "10"),
+        "real-time delivery latency to WebSocket subscribers",
+    ),
+    Stage(
+        "cold_start",
+        "bench.cold_start",
+        ("--runs", "5"),
+        ("--runs", "1"),
+        "import time of each Lambda function",
+    ),
+    Stage(
+        "load",
+        "bench.load.run",
+        ("--users", "20", "--minutes", "2"),
+        ("--users", "5", "--minutes", "0.5", "--limit", "300", "--limiter-seconds", "20"),
+        "Locust mixed workload and the rate limiter's accuracy under it",
+    ),
+)
+
+
+def command(stage: Stage, quick: bool, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        stage.module,
+        *(stage.quick if quick else stage.full),
+        "--out",
+        str(out),
+    ]
+
+
+def run_stages(stages: list[Stage], quick: bool, out: Path) -> dict[str, dict[str, Any]]:
+    """Run each stage in its own process; return its exit status and duration."""
+    outcome: dict[str, dict[str, Any]] = {}
+    for stage in tqdm(stages, desc="benchmarks", unit="stage", position=0):
+        argv = command(stage, quick, out)
+        tqdm.write(f"== {stage.name}: {' '.join(argv[1:])}")
+        started = time.perf_counter()
+        status = subprocess.call(argv)
+        outcome[stage.name] = {
+            "exit_status": status,
+            "seconds": round(time.perf_counter() - started, 1),
+            "load_average_after": load_average(),
+        }
+        if status != 0:
+            tqdm.write(f"!! {stage.name} failed with exit status {status}")
+    return outcome
+
+
+# headline figures, read back from each stage's JSON (absent reports are skipped)
+Headline = Callable[[dict[str, Any]], list[tuple[str, str]]]
+HEADLINES: dict[str, Headline] = {}
+
+
+def headline(name: str) -> Callable[[Headline], Headline]:
+    def register(function: Headline) -> Headline:
+        HEADLINES[name] = function
+        return function
+
+    return register
+
+
+@headline("core")
+def _core(data: dict[str, Any]) -> list[tuple[str, str]]:
+    figures = []
+    ingest = data.get("ingest")
+    if ingest:
+        figures.append(
+            (
+                "ingest, stored + embedded over HTTP (inline / async) vs the model alone",
+                f"{ingest['inline']['msgs_per_s']:.1f} / {ingest['async']['msgs_per_s']:.1f} vs "
+                f"{ingest['embedder']['msgs_per_s']:.1f} msg/s",
+            )
+        )
+    for block in data.get("search", {}).get("results", []):
+        case = block["cases"][0]  # the service default
+        latency = case["latency_ms"]
+        figures.append(
+            (
+                f"search {block['size']:,} rows, {block['regime']} ({case['plan']})",
+                f"p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms, "
+                f"recall@10 {case['recall_at_10']:.3f}",
+            )
+        )
+    return figures
+
+
+@headline("fanout")
+def _fanout(data: dict[str, Any]) -> list[tuple[str, str]]:
+    latency = data["publish_to_deliver_ms"]
+    return [
+        (
+            f"publish → delivered, {data['subscribers']} WebSocket subscribers",
+            f"p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms "
+            f"({data['delivered']}/{data['expected_deliveries']} frames)",
+        )
+    ]
+
+
+@headline("cold_start")
+def _cold_start(data: dict[str, Any]) -> list[tuple[str, str]]:
+    medians = sorted(f["median_ms"] for f in data["functions"])
+    return [
+        (
+            f"Lambda import time, {len(medians)} functions (median of {data['runs']} runs each)",
+            f"{medians[0]:.0f} to {medians[-1]:.0f} ms",
+        )
+    ]
+
+
+@headline("load")
+def _load(data: dict[str, Any]) -> list[tuple[str, str]]:
+    total = next(r for r in data["requests"] if r["name"] == "Aggregated")
+    limiter = data["limiter"]
+    return [
+        (
+            f"Locust mixed workload, {data['users']} users, {data['seconds']} s",
+            f"{total['requests_per_s']:.1f} req/s, errors {total['error_rate']:.2%}, "
+            f"p50 {total['p50_ms']:.0f} ms, p99 {total['p99_ms']:.0f} ms",
+        ),
+        (
+            "rate limiter under load: allowed of the limit",
+            f"{limiter['allowed']} of {limiter['limit_per_minute']}",
+        ),
+    ]
+
+
+def summary(out: Path, outcome: dict[str, dict[str, Any]] | None = None) -> str:
+    lines = [
+        "# Memory Mesh benchmarks: summary",
+        "",
+        "Headline figures of every report in this directory, read from their JSON files. "
+        "Each report says how it was measured, on what machine, and the command that "
+        "reproduces it; `python -m bench.all` runs them all.",
+        "",
+        "| benchmark | figure | value | report |",
+        "|---|---|---|---|",
+    ]
+    for stage in STAGES:
+        path = out / f"{stage.name}.json"
+        if not path.is_file() or stage.name not in HEADLINES:
+            continue
+        data = json.loads(path.read_text("utf-8"))
+        try:
+            figures = HEADLINES[stage.name](data)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            figures = [("(unreadable)", f"{type(exc).__name__}: {exc}")]
+        for i, (figure, value) in enumerate(figures):
+            name = stage.name if i == 0 else ""
+            link = f"[{stage.name}.md]({stage.name}.md)" if i == 0 else ""
+            lines.append(f"| {name} | {figure} | {value} | {link} |")
+    if outcome:
+        lines += ["", "## This run", "", "| stage | exit status | minutes |", "|---|---:|---:|"]
+        for name, result in outcome.items():
+            minutes = result["seconds"] / 60
+            lines.append(f"| {name} | {result['exit_status']} | {minutes:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.all", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="every stage at a small size")
+    stage_names = ",".join(s.name for s in STAGES)
+    parser.add_argument("--only", help=f"comma-separated stages: {stage_names}")
+    parser.add_argument("--skip", help="comma-separated stages to leave out")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument("--summary-only", action="store_true", help="only rebuild summary.md")
+    args = parser.parse_args(argv)
+    names = {s.name for s in STAGES}
+    only = set(args.only.split(",")) if args.only else names
+    skip = set(args.skip.split(",")) if args.skip else set()
+    unknown = (only | skip) - names
+    if unknown:
+        parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
+    stages = [s for s in STAGES if s.name in only and s.name not in skip]
+    args.out.mkdir(parents=True, exist_ok=True)
+    outcome = None if args.summary_only else run_stages(stages, args.quick, args.out)
+    (args.out / "summary.md").write_text(summary(args.out, outcome), "utf-8")
+    print(f"wrote {args.out / 'summary.md'}")
+    failed = [name for name, result in (outcome or {}).items() if result["exit_status"] != 0]
+    if failed:
+        print(f"failed stages: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

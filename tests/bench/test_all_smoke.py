@@ -1,0 +1,33 @@
+"""The one-command suite: runs a stage as its own process, gathers its headline into
+summary.md, and reports a failing stage by its exit status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import all as suite
+
+
+def test_suite_runs_a_stage_and_summarises_it(tmp_path: Path) -> None:
+    assert suite.main(["--only", "cold_start", "--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "cold_start.json").read_text())
+    assert results["runs"] == 1 and len(results["functions"]) >= 10
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| cold_start | Lambda import time" in summary
+    assert "| cold_start | 0 |" in summary  # this run's stage table: exit status 0
+
+
+def test_a_failing_stage_fails_the_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = suite.Stage("cold_start", "bench.no_such_module", (), (), "missing on purpose")
+    monkeypatch.setattr(suite, "STAGES", (broken,))
+    assert suite.main(["--out", str(tmp_path)]) == 1
+    assert "| cold_start | 1 |" in (tmp_path / "summary.md").read_text()
+
+
+def test_unknown_stage_is_refused() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        suite.main(["--only", "nonsense"])
+    assert exit_info.value.code == 2
