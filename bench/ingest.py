@@ -1,17 +1,19 @@
 """Ingestion: messages stored AND embedded per second, end to end through HTTP, next to
-the embedding model's own throughput on the same texts (the limit).
+the embedding model's own throughput on the same texts (the limit) and the database's
+(the service's own two statements per batch, vectors precomputed: the storage ceiling).
 
 Two real ``memory-mesh serve`` processes (each with its own embedded PostgreSQL in a temp
 directory) run side by side: one in ``inline`` mode (a batch is searchable when its
 response returns) and one in ``async`` mode (answered at once; the clock stops when every
 message of the run has its vector, polled through ``GET /v1/conversations/{id}/stats``).
-Each repetition measures embedder, inline and async one after the other on the same
-texts (in a rotated order), so the ratios compare figures taken under the same machine
+Each repetition measures embedder, database, inline and async one after the other on the
+same texts (in a rotated order), so the ratios compare figures taken under the same machine
 load; the reported ratio is the median of the per-repetition ratios.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import shutil
@@ -24,13 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+from pgserver.utils import PostmasterInfo
 from tqdm import tqdm
 
 from bench.data import Corpus, Turn
 from bench.server import ServerProcess
 from bench.stats import median
 from memory_mesh.config import Settings
+from memory_mesh.domain.models import NewMessage, Role
 from memory_mesh.embeddings import Embedder, build_embedder
+from memory_mesh.store import messages as message_store
+from memory_mesh.store.database import Database
 
 # rate limits lifted for the benchmark's one client (the limiter itself still runs)
 SERVER_ENV = {
@@ -215,6 +222,88 @@ def _async_run(http: httpx.Client, turns: Sequence[Turn], config: IngestConfig) 
     return {"seconds": seconds, "accepted_seconds": accepted}
 
 
+def embed_all(embedder: Embedder, texts: Sequence[str], batch_size: int) -> np.ndarray:
+    return np.vstack(
+        [
+            embedder.embed_documents(list(texts[i : i + batch_size]))
+            for i in range(0, len(texts), batch_size)
+        ]
+    )
+
+
+def server_database_url(data_dir: Path) -> str:
+    """The URL of a running `memory-mesh serve`'s embedded PostgreSQL (its pgdata)."""
+    info = PostmasterInfo.read_from_pgdata(data_dir / "pgdata")
+    if info is None:
+        raise RuntimeError(f"no PostgreSQL running in {data_dir}")
+    return info.get_uri()
+
+
+async def _store_batches(
+    url: str,
+    tenant: str,
+    conversation: str,
+    turns: Sequence[Turn],
+    vectors: np.ndarray,
+    batch_size: int,
+) -> float:
+    """Seconds to store ``turns`` as the inline service does per batch, minus HTTP and the
+    model: ``insert_many`` (tenant transaction, leased as inline writes are), ``claim`` then ``store_embeddings`` of
+    precomputed vectors (system transactions), the service's own statements."""
+    db = Database(url, min_size=1, max_size=1, statement_timeout_ms=60_000)
+    await db.open()
+    try:
+        start = time.perf_counter()
+        for i in range(0, len(turns), batch_size):
+            batch = turns[i : i + batch_size]
+            new = [
+                NewMessage(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant,
+                    conversation_id=uuid.UUID(conversation),
+                    role=Role.user if t.first_speaker else Role.assistant,
+                    content=t.text,
+                    metadata={},
+                    importance=0.5,
+                    importance_explicit=False,
+                )
+                for t in batch
+            ]
+            async with db.tenant(tenant) as conn:
+                stored, _ = await message_store.insert_many(conn, new, lease_seconds=60.0)
+            ids = [m.id for m in stored]
+            async with db.system() as conn:
+                tasks = await message_store.claim(conn, limit=len(ids), lease_seconds=60, ids=ids)
+            by_id = {m.id: n for n, m in enumerate(new)}
+            rows = vectors[i : i + len(batch)][[by_id[t.id] for t in tasks]]
+            async with db.system() as conn:
+                written = await message_store.store_embeddings(
+                    conn, tasks=tasks, vectors=rows, provider="bench", model="precomputed"
+                )
+            if len(written) != len(batch):
+                raise RuntimeError("database run stored an unexpected number of vectors")
+        return time.perf_counter() - start
+    finally:
+        await db.close()
+
+
+def _database_run(
+    http: httpx.Client,
+    url: str,
+    turns: Sequence[Turn],
+    vectors: np.ndarray,
+    config: IngestConfig,
+) -> dict[str, Any]:
+    client = IngestClient(http, f"database-{uuid.uuid4().hex[:8]}", turns[:1])
+    conversation = next(iter(client.conversations.values()))
+    seconds = asyncio.run(
+        _store_batches(url, client.tenant, conversation, turns, vectors, config.batch_size)
+    )
+    if client.message_count() != len(turns):
+        raise RuntimeError("database run stored an unexpected number of messages")
+    return {"seconds": seconds}
+
+
 def _warm(http: httpx.Client, turns: Sequence[Turn], config: IngestConfig) -> None:
     """Load the model, fill the pool and caches before the clock matters."""
     client = IngestClient(http, f"warmup-{uuid.uuid4().hex[:8]}", turns[: config.warmup_messages])
@@ -229,7 +318,7 @@ def run_ingest(corpus: Corpus, work_dir: Path, config: IngestConfig) -> dict[str
     turns = corpus.turns[: config.messages]
     texts = [t.text for t in turns]
     embedder = local_embedder(config.embed_batch_size)
-    time_embedder(embedder, texts[: config.warmup_messages], config.embed_batch_size)  # warm-up
+    vectors = embed_all(embedder, texts, config.embed_batch_size)  # also the model's warm-up
 
     runs: list[dict[str, Any]] = []
     data_dirs = {mode: work_dir / f"ingest-{mode}-{uuid.uuid4().hex[:8]}" for mode in ("i", "a")}
@@ -247,6 +336,8 @@ def run_ingest(corpus: Corpus, work_dir: Path, config: IngestConfig) -> dict[str
                     httpx.Client(base_url=server.url(), timeout=600)
                 )
                 _warm(clients[mode], turns, config)
+            # the storage ceiling is measured on the inline server's own database
+            inline_db = server_database_url(data_dirs["i"])
             for rep in range(config.repetitions):
                 if config.progress:
                     tqdm.write(f"ingest repetition {rep + 1}/{config.repetitions}")
@@ -254,17 +345,22 @@ def run_ingest(corpus: Corpus, work_dir: Path, config: IngestConfig) -> dict[str
                     "embedder": lambda: {
                         "seconds": time_embedder(embedder, texts, config.embed_batch_size)
                     },
+                    "database": lambda: _database_run(
+                        clients["i"], inline_db, turns, vectors, config
+                    ),
                     "inline": lambda: _inline_run(clients["i"], turns, config),
                     "async": lambda: _async_run(clients["a"], turns, config),
                 }
                 names = list(steps)
-                order = names[rep % 3 :] + names[: rep % 3]  # rotated: no fixed position
+                shift = rep % len(names)
+                order = names[shift:] + names[:shift]  # rotated: no fixed position
                 done = {name: steps[name]() for name in order}
                 runs.append(
                     {
                         "repetition": rep + 1,
                         "order": order,
                         "embedder_seconds": round(done["embedder"]["seconds"], 4),
+                        "database_seconds": round(done["database"]["seconds"], 4),
                         "inline_seconds": round(done["inline"]["seconds"], 4),
                         "inline_ready_at_response": done["inline"]["ready_at_response"],
                         "async_seconds": round(done["async"]["seconds"], 4),
@@ -284,10 +380,15 @@ def summarise(
         return [messages / r[key] for r in runs]
 
     embedder_rates = rate("embedder_seconds")
+    database_rates = rate("database_seconds")
     inline_rates = rate("inline_seconds")
     async_rates = rate("async_seconds")
-    for run, e, i, a in zip(runs, embedder_rates, inline_rates, async_rates, strict=True):
+    for run, e, d, i, a in zip(
+        runs, embedder_rates, database_rates, inline_rates, async_rates, strict=True
+    ):
         run["embedder_msgs_per_s"] = round(e, 2)
+        run["database_msgs_per_s"] = round(d, 2)
+        run["database_to_embedder"] = round(d / e, 2)
         run["inline_msgs_per_s"] = round(i, 2)
         run["async_msgs_per_s"] = round(a, 2)
         run["inline_ratio"] = round(i / e, 4)
@@ -298,6 +399,10 @@ def summarise(
         "server_env": SERVER_ENV,
         "model": asdict(embedder.info),
         "embedder": {"msgs_per_s": round(median(embedder_rates), 2)},
+        "database": {
+            "msgs_per_s": round(median(database_rates), 2),
+            "ratio_to_embedder": round(median([r["database_to_embedder"] for r in runs]), 2),
+        },
         "inline": {
             "msgs_per_s": round(median(inline_rates), 2),
             "ratio_to_embedder": round(median([r["inline_ratio"] for r in runs]), 4),
