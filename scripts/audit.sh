@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Dependency audit: known vulnerabilities in what Memory Mesh ships (docs/RELIABILITY.md,
+# "Dependency audit"; scripts/test.sh runs it).
+#
+# - Python: the runtime closure of memory-mesh (its dependencies and the extras gemini,
+#   bedrock, tracing) and of the Lambda layer (layers/core/requirements.txt), at the
+#   versions installed in this environment, with pip-audit: against its default service
+#   (the package index's JSON API), or OSV when that cannot be reached.
+# - npm: the dashboard's production packages (frontend/package-lock.json), `npm audit
+#   --omit=dev`, against the npm registry's advisory service.
+#
+# Exit 1 on any known vulnerability. An advisory service that cannot be reached is NOT a
+# pass: the output says "dependency audit could not reach <service>: not checked" and the
+# run goes on (exit 0), so that CI in a sandbox without those services still runs. Where
+# they are reachable, set AUDIT_STRICT=1 to fail (exit 2) when one cannot be reached.
+#
+# For tests: AUDIT_PIP_AUDIT and AUDIT_NPM replace the pip-audit and npm commands.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+findings=0
+unchecked=0
+
+# classify a pip-audit or npm audit JSON answer: prints the verdict, exits
+# 0 (checked, nothing found), 1 (vulnerabilities found), 3 (service not reached)
+classify() {
+    "$PYTHON" - "$@" <<'EOF'
+import json
+import sys
+
+kind, answer_path, errors_path, service = sys.argv[1:5]
+try:
+    answer = json.load(open(answer_path))
+except (OSError, ValueError):
+    answer = None
+errors = open(errors_path).read().strip().splitlines()
+why = errors[-1] if errors else "no answer"
+
+if kind == "python":
+    if not isinstance(answer, dict) or "dependencies" not in answer:
+        print(f"dependency audit could not reach {service}: not checked ({why})")
+        sys.exit(3)
+    deps = answer["dependencies"]
+    checked = [d for d in deps if "skip_reason" not in d]
+    skipped = [d for d in deps if "skip_reason" in d]
+    if not checked:
+        reason = skipped[0]["skip_reason"] if skipped else "no packages"
+        print(
+            f"dependency audit could not reach {service}: not checked "
+            f"(all {len(skipped)} packages skipped, e.g. {reason!r})"
+        )
+        sys.exit(3)
+    found = [d for d in checked if d["vulns"]]
+    for d in found:
+        for v in d["vulns"]:
+            fixes = ", ".join(v.get("fix_versions") or []) or "none yet"
+            print(f"VULNERABLE {d['name']} {d['version']}: {v['id']} (fixed in: {fixes})")
+    for d in skipped:
+        print(f"NOT CHECKED {d['name']}: {d['skip_reason']}")
+    verdict = f"{len(found)} vulnerable" if found else "no known vulnerabilities"
+    print(f"python: {len(checked)} packages checked against {service}: {verdict}")
+    sys.exit(1 if found else 0)
+
+# npm audit --json
+if not isinstance(answer, dict) or "auditReportVersion" not in answer:
+    message = answer.get("message") if isinstance(answer, dict) else None
+    print(f"dependency audit could not reach {service}: not checked ({message or why})")
+    sys.exit(3)
+counts = answer.get("metadata", {}).get("vulnerabilities", {})
+total = int(counts.get("total", 0))
+for name, v in sorted(answer.get("vulnerabilities", {}).items()):
+    titles = [x["title"] for x in v.get("via", []) if isinstance(x, dict) and "title" in x]
+    print(f"VULNERABLE {name} ({v.get('severity')}): {'; '.join(titles) or v.get('via')}")
+packages = answer.get("metadata", {}).get("dependencies", {}).get("prod", "?")
+verdict = f"{total} vulnerable" if total else "no known vulnerabilities"
+print(f"npm: {packages} production packages checked against {service}: {verdict}")
+sys.exit(1 if total else 0)
+EOF
+}
+
+tally() { # the exit code of classify -> the counts
+    case $1 in
+        0) ;;
+        1) findings=$((findings + 1)) ;;
+        *) unchecked=$((unchecked + 1)) ;;
+    esac
+}
+
+echo "-- python packages"
+# the runtime closure, pinned to what is installed
+if "$PYTHON" - "$work/requirements.txt" <<'EOF'; then
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+EXTRAS = ("gemini", "bedrock", "tracing")
+
+
+def wanted(req: Requirement, extras: tuple[str, ...]) -> bool:
+    if req.marker is None:
+        return True
+    return any(req.marker.evaluate({"extra": e}) for e in extras or ("",))
+
+
+roots = [Requirement(r) for r in metadata.requires("memory-mesh") or []]
+roots = [r for r in roots if wanted(r, EXTRAS)]
+layer = Path("layers/core/requirements.txt").read_text().splitlines()
+roots += [Requirement(line) for line in layer if line.strip() and not line.startswith("#")]
+pinned: dict[str, str] = {}
+missing: set[str] = set()
+seen: set[tuple[str, frozenset[str]]] = set()
+queue = list(roots)
+while queue:
+    req = queue.pop()
+    name = canonicalize_name(req.name)
+    if (name, frozenset(req.extras)) in seen:
+        continue
+    seen.add((name, frozenset(req.extras)))
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        missing.add(name)
+        continue
+    pinned[name] = dist.version
+    queue += [
+        sub
+        for sub in (Requirement(r) for r in dist.requires or [])
+        if wanted(sub, tuple(req.extras))
+    ]
+Path(sys.argv[1]).write_text("".join(f"{n}=={v}\n" for n, v in sorted(pinned.items())))
+for name in sorted(missing):
+    print(f"NOT CHECKED {name}: not installed here")
+print(f"{len(pinned)} installed packages to audit")
+EOF
+    if [ -n "${AUDIT_PIP_AUDIT:-}" ]; then
+        read -r -a pip_audit <<<"$AUDIT_PIP_AUDIT"
+    else
+        pip_audit=("$PYTHON" -m pip_audit)
+        if ! "$PYTHON" -c "import pip_audit" 2>/dev/null; then
+            "$PYTHON" -m pip install --quiet --disable-pip-version-check "pip-audit>=2.7" \
+                || echo "could not install pip-audit"
+        fi
+    fi
+    status=3
+    for service in pypi osv; do
+        timeout 600 "${pip_audit[@]}" -r "$work/requirements.txt" --no-deps --disable-pip \
+            --vulnerability-service "$service" --format json --progress-spinner off \
+            >"$work/pip-audit.json" 2>"$work/pip-audit.err"
+        classify python "$work/pip-audit.json" "$work/pip-audit.err" \
+            "pip-audit's $service vulnerability service"
+        status=$?
+        [ "$status" -eq 3 ] || break # reached (found or not): no need for the next service
+    done
+    tally "$status"
+else
+    echo "dependency audit could not list the installed packages: python not checked"
+    tally 3
+fi
+
+echo "-- npm packages (frontend, production)"
+if [ ! -f frontend/package-lock.json ]; then
+    echo "dependency audit: no frontend/package-lock.json: npm not checked"
+    tally 3
+else
+    read -r -a npm <<<"${AUDIT_NPM:-npm}"
+    if ! command -v "${npm[0]}" >/dev/null 2>&1; then
+        echo "dependency audit: npm is not installed: npm packages not checked"
+        tally 3
+    else
+        (cd frontend && timeout 600 "${npm[@]}" audit --omit=dev --json) \
+            >"$work/npm-audit.json" 2>"$work/npm-audit.err"
+        classify npm "$work/npm-audit.json" "$work/npm-audit.err" \
+            "the npm registry's advisory service"
+        tally $?
+    fi
+fi
+
+echo "-- dependency audit: $findings part(s) with known vulnerabilities, $unchecked part(s) NOT CHECKED"
+if [ "$findings" -gt 0 ]; then
+    exit 1
+fi
+if [ "$unchecked" -gt 0 ]; then
+    echo "!! dependency audit INCOMPLETE: an advisory service could not be reached (see above)"
+    [ "${AUDIT_STRICT:-0}" = 1 ] && exit 2
+fi
+exit 0
