@@ -42,6 +42,7 @@ from memory_mesh.domain.validation import Limits, check_page_size
 from memory_mesh.errors import Conflict, NotFound
 from memory_mesh.services.conversations import Page
 from memory_mesh.store import conversations as conversation_store
+from memory_mesh.store import idempotency as idempotency_store
 from memory_mesh.store import retention as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.retention import BatchOutcome
@@ -74,6 +75,7 @@ class RetentionSweep:
     interrupted: bool = False  # time ran out; the next sweep carries on
     abandoned_closed: int = 0
     pruned_runs: int = 0
+    expired_idempotency_keys: int = 0
     seconds: float = 0.0
 
 
@@ -289,6 +291,9 @@ class RetentionService:
             )
             sweep.pruned_runs = await store.prune_runs(
                 conn, keep_days=RUN_HISTORY_DAYS, limit=_PRUNE_LIMIT
+            )
+            sweep.expired_idempotency_keys = await idempotency_store.delete_expired(
+                conn, limit=_PRUNE_LIMIT
             )
             tenants = await store.tenants_to_sweep(conn, every_tenant=self.policy.enabled)
         sweep.tenants = len(tenants)

@@ -1,5 +1,7 @@
 """Repository of idempotency keys (migration 0004): claim a key, record its answer,
-release it. Every function runs inside a tenant transaction (row-level security)."""
+release it, forget expired keys. Every function runs inside a tenant transaction
+(row-level security), except :func:`delete_expired` across tenants (the retention sweep,
+as the system role)."""
 
 from __future__ import annotations
 
@@ -33,9 +35,7 @@ async def claim(
     """Take ``key`` for a new request (None), or return the row that already holds it.
 
     An expired row is forgotten first; a running row whose lock ran out is taken over."""
-    await conn.execute(
-        "delete from idempotency_keys where tenant_id = %s and expires_at < now()", [tenant_id]
-    )
+    await delete_expired(conn, tenant_id=tenant_id)
     cur = await conn.execute(
         """
         insert into idempotency_keys (tenant_id, key, request_hash, locked_until, expires_at)
@@ -83,3 +83,20 @@ async def release(conn: Conn, *, tenant_id: str, key: str) -> None:
         "delete from idempotency_keys where tenant_id = %s and key = %s and status_code is null",
         [tenant_id, key],
     )
+
+
+async def delete_expired(conn: Conn, *, tenant_id: str | None = None, limit: int = 10_000) -> int:
+    """Forget at most ``limit`` keys past their expiry (THE expiry rule): of one tenant
+    (when a key of it is claimed), or of every tenant (``tenant_id`` None: the retention
+    sweep, so that a tenant that stopped sending keys does not keep them forever)."""
+    one_tenant = "and tenant_id = %(tenant)s" if tenant_id is not None else ""
+    cur = await conn.execute(
+        f"""
+        delete from idempotency_keys where (tenant_id, key) in (
+            select tenant_id, key from idempotency_keys
+            where expires_at < now() {one_tenant}
+            limit %(limit)s)
+        """,
+        {"tenant": tenant_id, "limit": limit},
+    )
+    return cur.rowcount
