@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -235,3 +236,59 @@ async def test_tenants_never_see_each_other(
         "/v1/memory/search", params={"tenant_id": other, "query": "peanut allergy"}
     )
     assert refused.status_code == 403 and refused.json()["code"] == "tenant_forbidden"
+
+
+async def _search(
+    client: httpx.AsyncClient, tenant: str, query: str, mode: str
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/v1/memory/search",
+        params={"tenant_id": tenant, "query": query, "mode": mode, "top_k": 5},
+    )
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+async def test_keyword_mode_finds_a_message_holding_only_some_of_the_question_words(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    ids = await _store(client, tenant, conv, FACTS)
+    # "beach", "afternoons" and "usually" are in no message: the question's words are ORed,
+    # not all required, and the message holding more of them ranks first
+    question = "Does our dog usually love chasing tennis balls on the beach in the afternoons?"
+    for mode in ("keyword", "hybrid"):
+        results = await _search(client, tenant, question, mode)
+        assert results and results[0]["message"]["id"] == ids[2], (mode, results)
+        assert results[0]["scores"]["keyword"] > 0
+    keyword = await _search(client, tenant, "dog park holiday", "keyword")
+    found = [r["message"]["id"] for r in keyword]
+    assert found[0] == ids[2]  # two of the words (dog, park) before one (holiday)
+    assert ids[4] in found and ids[0] not in found  # a message without any word is not a hit
+
+
+async def test_keyword_queries_without_searchable_words_return_no_keyword_hits(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    await _store(client, tenant, conv, FACTS)
+    for query in ("the of and it is", "?!... ---", "& | ! <-> :* ( )", "''''"):
+        assert await _search(client, tenant, query, "keyword") == [], query
+        hybrid = await _search(client, tenant, query, "hybrid")  # the vector half still ranks
+        assert all(r["scores"]["keyword"] == 0 for r in hybrid), query
+
+
+async def test_keyword_query_syntax_is_read_as_plain_words(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    ids = await _store(client, tenant, conv, FACTS)
+    for query in (
+        '"coast of Portugal" -holiday OR destination',
+        "Portugal & (coast | !beach) <-> 'destination':*",
+        "portugal'); drop table messages; --",
+        "Portugal\\ \\' \\\" coast",
+    ):
+        results = await _search(client, tenant, query, "keyword")
+        assert results and results[0]["message"]["id"] == ids[4], query

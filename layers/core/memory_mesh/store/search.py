@@ -70,6 +70,18 @@ def _filters(query: SearchQuery) -> sql.Composable:
     return sql.SQL(" and ").join(parts)
 
 
+# The keyword query: the text's words, stemmed and without stop words (as ``plainto_tsquery``
+# reads them: any quotes or operators in the text are plain punctuation), ORed. A message
+# matching any word is a keyword candidate; ``ts_rank_cd`` ranks it by how many of the words
+# it holds and how close together. Requiring every word (``websearch_to_tsquery`` ANDs
+# them) found almost nothing for a question in natural language: keyword recall@10 on
+# LoCoMo 10% against 57% (bench/results/quality.md). The replace is exact: the canonical
+# text of a ``plainto_tsquery`` is quoted lexemes joined by " & ", and a lexeme holds no
+# space. A text without a searchable word gives the empty query, which matches nothing
+# (keyword mode: no hits; hybrid: the vector half alone).
+TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
+KEYWORD_RANK = f"ts_rank_cd(m.content_tsv, {TSQUERY}, 32)"
+
 _RELEVANCE = {
     SearchMode.vector: "coalesce(similarity, 0)",
     SearchMode.keyword: "coalesce(keyword, 0)",
@@ -101,12 +113,11 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
             sql.SQL(
                 """kw as (
                 select m.id from messages m
-                where {where} and m.content_tsv @@ websearch_to_tsquery('english', %(qt)s)
-                order by ts_rank_cd(m.content_tsv, websearch_to_tsquery('english', %(qt)s), 32)
-                         desc
+                where {where} and m.content_tsv @@ {tsquery}
+                order by {rank} desc
                 limit %(candidates)s
             )"""
-            ).format(where=where)
+            ).format(where=where, tsquery=sql.SQL(TSQUERY), rank=sql.SQL(KEYWORD_RANK))
         )
         sources.append("select id from kw")
     similarity = (
@@ -115,11 +126,7 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
         if query.mode is not SearchMode.keyword
         else "null::float8"
     )
-    keyword = (
-        "ts_rank_cd(m.content_tsv, websearch_to_tsquery('english', %(qt)s), 32)::float8"
-        if query.mode is not SearchMode.vector
-        else "null::float8"
-    )
+    keyword = f"{KEYWORD_RANK}::float8" if query.mode is not SearchMode.vector else "null::float8"
     body = f"""
         cands as ({" union ".join(sources)}),
         scored as (
