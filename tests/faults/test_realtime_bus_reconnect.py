@@ -100,3 +100,34 @@ async def test_the_bus_keeps_local_delivery_and_resumes_cross_process_after_redi
     assert first_there > 10
     assert publisher.reconnects == 1 and other.reconnects == 1
     print(f"\nFAULT redis (bus): cross-process delivery back {resumed_after:.2f} s after restart")
+
+
+async def test_a_publish_connection_left_from_before_a_restart_does_not_lose_the_next_event() -> (
+    None
+):
+    redis = RestartableRedis()
+    here, there = Subscriber("acme", None, 100), Subscriber("acme", None, 100)
+    hub_here, hub_there = Hub(), Hub()
+    hub_here.add(here)
+    hub_there.add(there)
+    publisher, other = RedisBus(hub_here, redis.url), RedisBus(hub_there, redis.url)
+    got_here: list[int] = []
+    got_there: list[int] = []
+    try:
+        await publisher.start()
+        await other.start()
+        publisher.publish(_event(0))  # the publisher's pooled connection is now open
+        await _until(lambda: _collect(there, got_there) == [0], seconds=30, what="delivery")
+        redis.kill()  # nothing is published while Redis is down
+        await _until(lambda: not other.subscribed, seconds=30, what="the listener to notice")
+        redis.start()
+        await _until(
+            lambda: publisher.subscribed and other.subscribed, seconds=60, what="resubscribing"
+        )
+        publisher.publish(_event(1))  # goes out on the connection from before the restart
+        await _until(lambda: _collect(there, got_there)[-1] == 1, seconds=30, what="event 1")
+        assert _collect(here, got_here) == [0, 1]
+    finally:
+        await publisher.stop()
+        await other.stop()
+        redis.stop()

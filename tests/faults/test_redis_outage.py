@@ -183,10 +183,11 @@ async def test_redis_stops_and_returns_under_two_server_processes(tmp_path: Path
     # each process logged the outage and the return once, not once per request
     for log in (log_a, log_b):
         text = "".join(log)
-        assert text.count("Redis rate-limit store unavailable") == 1, text[-3000:]
-        assert text.count("Redis rate-limit store is back") == 1, text[-3000:]
-        assert text.count("real-time listener lost Redis") == 1, text[-3000:]
-        assert text.count("real-time listener subscribed to Redis again") == 1, text[-3000:]
+        about_redis = "".join(line for line in log if "Redis" in line and "access" not in line)
+        assert text.count("Redis rate-limit store unavailable") == 1, about_redis
+        assert text.count("Redis rate-limit store is back") == 1, about_redis
+        assert text.count("real-time listener lost Redis") == 1, about_redis
+        assert text.count("real-time listener subscribed to Redis again") == 1, about_redis
 
 
 async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -> None:
@@ -273,13 +274,17 @@ async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -
             cross_back_at = time.monotonic()
             cross_after = cross_back_at - restarted
 
+            probe_started = restarted
+
             async def shared_again() -> bool:
+                nonlocal probe_started
+                probe_started = time.monotonic()
                 email = f"again-{uuid.uuid4().hex[:8]}@example.com"
                 await _failed_logins(url_a, email, LOGIN_LIMIT)
                 return await _failed_logins(url_b, email, 1) == [429]
 
             await _until(shared_again, seconds=60, what="the login limit to be shared again")
-            shared_after = time.monotonic() - restarted
+            shared_after = probe_started - restarted  # when the first probe to pass began
 
             async def a_hears_again(at_least: int) -> bool:
                 later = [w for w in run.acked("after") if w.sent_at > cross_back_at]
@@ -343,7 +348,7 @@ async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -
                 f"readiness while down {readiness_down_seconds:.2f} s (503); "
                 f"after the restart: readiness green in {ready_after:.1f} s, "
                 f"cross-process events in {cross_after:.1f} s, "
-                f"shared login limit in {shared_after:.1f} s"
+                f"shared login limit by {shared_after:.1f} s (a probe takes ~4 logins)"
             )
         finally:  # also when an assertion failed: no task outlives the servers
             run.phase = "done"

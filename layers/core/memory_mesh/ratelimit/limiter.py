@@ -16,10 +16,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +49,15 @@ class RateLimiter:
         self.retry_seconds = retry_seconds
         if redis_url:
             url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+            options: dict[str, Any] = {
+                "socket_timeout": 0.5,
+                "socket_connect_timeout": 0.5,
+                # a pooled connection left from before a Redis restart fails once on use:
+                # reconnect and retry at once rather than fall back for retry_seconds
+                "retry": Retry(NoBackoff(), retries=1),
+            }
             self._redis_storage = RedisStorage(
-                url,
-                implementation="redispy",
-                wrap_exceptions=True,
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
+                url, implementation="redispy", wrap_exceptions=True, **options
             )
             self._redis = MovingWindowRateLimiter(self._redis_storage)
         else:

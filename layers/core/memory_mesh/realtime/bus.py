@@ -132,7 +132,17 @@ class RedisBus:
         import redis.asyncio as aioredis
 
         self.hub = hub
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        # the listener's client: a lost connection must surface (not be retried inside
+        # redis-py), so that this process knows it is not subscribed
         self._redis = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        # the publisher's: a pooled connection left from before a Redis restart fails once
+        # on use; reconnect and send again rather than lose that event for other processes
+        self._publisher = aioredis.Redis.from_url(
+            redis_url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
+        )
         # (event, already delivered to this process's hub)
         self._outbox: asyncio.Queue[tuple[dict[str, Any], bool]] = asyncio.Queue(
             maxsize=outbox_size
@@ -177,6 +187,7 @@ class RedisBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._redis.aclose()
+        await self._publisher.aclose()
 
     async def _drain(self) -> None:
         warned = False
@@ -190,7 +201,7 @@ class RedisBus:
             if delivered:
                 self._echoes.remember(payload)
             try:
-                await self._redis.publish(channel, payload)
+                await self._publisher.publish(channel, payload)
             except Exception as exc:  # Redis down: deliver locally rather than lose it
                 if delivered:
                     self._echoes.forget(payload)
