@@ -3,9 +3,12 @@
     python -m bench                      # full: 2,000 messages x 3, search at 10k and 100k
     python -m bench --quick              # a couple of minutes, smaller figures
     python -m bench --sizes 10000 --locomo ../shared/bench-data/locomo/locomo10.json
+    python -m bench --name scale_1m --sizes 1000000 --skip-ingest --keep-databases \
+        --work-dir /tmp/mm-bench-scale --ef 40,100,200,400,800   # the 1M scale report
 
-Writes ``<out>/core.json`` and ``<out>/core.md``. Databases, server data directories and
-cached corpus vectors live in ``--work-dir`` (default: the system temp dir), never here.
+Writes ``<out>/<name>.json`` and ``<out>/<name>.md`` (name ``core`` by default).
+Databases, server data directories and cached corpus vectors live in ``--work-dir``
+(default: the system temp dir), never here.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class BenchConfig:
     ingest: IngestConfig | None = field(default_factory=IngestConfig)
     search: SearchConfig | None = field(default_factory=SearchConfig)
     command: str = "python -m bench"
+    name: str = "core"
+    plot: bool = True
 
 
 def run(config: BenchConfig) -> dict[str, Any]:
@@ -47,6 +52,9 @@ def run(config: BenchConfig) -> dict[str, Any]:
     corpus = load_corpus(config.locomo)
     with embedded_server(config.work_dir / "search-db") as server:
         results: dict[str, Any] = {
+            "title": "Memory Mesh core benchmark"
+            if config.name == "core"
+            else f"Memory Mesh search at scale ({config.name})",
             "command": config.command,
             "machine": describe(server),
             "corpus": {
@@ -69,12 +77,30 @@ def run(config: BenchConfig) -> dict[str, Any]:
             )
     results["machine"]["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    report.write(results, config.out)
+    if config.search is not None and config.search.prepare_only:
+        return results  # nothing measured: no report
+    report.write(results, config.out, config.name)
+    if config.plot and config.search is not None:
+        from bench.plots import ef_curve, scale_curve
+
+        if config.name == "core":
+            ef_curve(results, config.out / "hnsw_ef.png")
+        else:
+            scale_curve(results, config.out / f"{config.name}.png")
     return results
 
 
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+
+
+def _pairs(text: str) -> tuple[tuple[int, int], ...]:
+    pairs = []
+    for part in text.split(","):
+        if part.strip():
+            m, ef_construction = part.split(":")
+            pairs.append((int(m), int(ef_construction)))
+    return tuple(pairs)
 
 
 def parse(argv: list[str]) -> BenchConfig:
@@ -89,9 +115,26 @@ def parse(argv: list[str]) -> BenchConfig:
     parser.add_argument("--repetitions", type=int, help="ingestion runs (3)")
     parser.add_argument("--queries", type=int, help="search questions (200)")
     parser.add_argument("--ef", type=_ints, help="hnsw.ef_search values (40,100,200)")
+    parser.add_argument("--rounds", type=int, help="interleaved passes per search case (3)")
+    parser.add_argument(
+        "--keep-databases",
+        action="store_true",
+        help="keep loaded search databases in the work dir; reuse them when the data matches",
+    )
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="load (or find) the databases, no timing"
+    )
+    parser.add_argument(
+        "--hnsw-variants",
+        type=_pairs,
+        help="m:ef_construction pairs rebuilt and swept at --variants-size, e.g. 8:32,16:64",
+    )
+    parser.add_argument("--variants-size", type=int, help="rows for --hnsw-variants (100000)")
+    parser.add_argument("--name", default="core", help="results file name (core)")
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--no-plot", action="store_true", help="no PNG plots")
     args = parser.parse_args(argv)
 
     progress = not args.no_progress
@@ -105,6 +148,11 @@ def parse(argv: list[str]) -> BenchConfig:
         sizes=args.sizes or ((10_000,) if args.quick else (10_000, 100_000)),
         queries=args.queries or (50 if args.quick else 200),
         ef_values=args.ef or (40, 100, 200),
+        rounds=args.rounds or (1 if args.quick else 3),
+        keep_databases=args.keep_databases or args.prepare_only,
+        prepare_only=args.prepare_only,
+        hnsw_variants=args.hnsw_variants or (),
+        variants_size=args.variants_size or 100_000,
         progress=progress,
     )
     config = BenchConfig(
@@ -113,6 +161,8 @@ def parse(argv: list[str]) -> BenchConfig:
         ingest=None if args.skip_ingest else ingest,
         search=None if args.skip_search else search,
         command=shlex.join(["python", "-m", "bench", *argv]),
+        name=args.name,
+        plot=not args.no_plot,
     )
     if args.work_dir is not None:
         config.work_dir = args.work_dir
@@ -123,7 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     config = parse(sys.argv[1:] if argv is None else argv)
     results = run(config)
-    print(f"wrote {config.out / 'core.json'} and {config.out / 'core.md'}")
+    if config.search is not None and config.search.prepare_only:
+        for block in results.get("search", {}).get("results", []):
+            print(f"prepared {block['size']:,} {block['regime']}: {block['data']}")
+        return
+    print(f"wrote {config.out / (config.name + '.json')} and {config.out / (config.name + '.md')}")
     ingest = results.get("ingest")
     if ingest:
         print(

@@ -2,16 +2,26 @@
 product's own code: ``Runtime.search.search(SearchQuery(mode=vector, top_k=10))`` on a
 database filled with real-model vectors.
 
-Two regimes per size, each in its own database of the embedded PostgreSQL:
+Two databases per size in the embedded PostgreSQL, four regimes:
 - ``scoped``: many tenants of ``rows_per_tenant`` rows; each query searches one of them.
 - ``unscoped``: one tenant holds every row (the HNSW regime once it passes
   ``MEMORY_SEARCH_EXACT_MAX_ROWS``).
+- ``conversation``: in that same one-tenant database, each query is filtered to one
+  conversation of ``rows_per_conversation`` rows.
+- ``large conversation``: the same, in one of a few conversations holding
+  ``large_conversation_share`` of the rows each (1% of 1M rows: a filtered scope too
+  large for exact search, so the service walks the HNSW index with the filter).
 The service picks its plan from the scope size; the plan it used is recorded. Extra
 cases force the other plan (``search_exact_max_rows`` 0 or above the size) to show what
 the choice is worth, and sweep ``hnsw.ef_search`` for the latency/recall trade-off.
 
-All cases of one database are measured interleaved: each question is asked of every
-case in turn, so load from other processes on a shared machine affects them alike.
+All cases of one regime are measured interleaved: each question is asked of every case
+in turn, so load from other processes on a shared machine affects them alike; the whole
+pass is repeated ``rounds`` times and each percentile reported is the median of the
+rounds' (every round's figures are kept). With ``keep_databases`` the loaded databases
+stay in the work directory and a later run with the same data reuses them (the 1M load
+and index build take a long time); ``hnsw_variants`` rebuilds the one-tenant database's
+index with other ``m`` / ``ef_construction`` at ``variants_size`` and sweeps ef_search.
 
 The query embedder is replaced by one returning precomputed vectors of the questions,
 so the figures are database + service time, without the model (measured separately as
@@ -37,12 +47,11 @@ from tqdm import tqdm
 from bench.data import Corpus, derive_vectors, embed_cached, pick
 from bench.explain import explain_search
 from bench.stats import latency_summary
-from bench.tables import Layout, create_database, drop_database, load
+from bench.tables import Layout, drop_database, prepare, rebuild_hnsw
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.embeddings import Embedder, EmbedderInfo
 from memory_mesh.runtime import Runtime
-from memory_mesh.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +69,13 @@ class SearchConfig:
     ef_values: tuple[int, ...] = (40, 100, 200)
     seed: int = 7
     real_vectors: int | None = None  # embed only the first N corpus turns (None: all)
+    rounds: int = 3  # interleaved passes over the questions; percentiles: median of rounds
+    large_conversations: int = 5  # conversations holding large_conversation_share each
+    large_conversation_share: float = 0.01
+    keep_databases: bool = False  # keep loaded databases in the work dir, reuse if same
+    prepare_only: bool = False  # load (or find) the databases, measure nothing
+    hnsw_variants: tuple[tuple[int, int], ...] = ()  # (m, ef_construction) to rebuild with
+    variants_size: int = 100_000
     progress: bool = True
 
 
@@ -113,27 +129,40 @@ def search_settings(url: str, data_dir: Path, **overrides: int) -> Settings:
     )
 
 
+Scope = tuple[int, int | None]  # (tenant index, conversation index or None)
+
+
 @dataclass
 class Truth:
     """Exact cosine similarities of each query over its scope, from NumPy."""
 
-    query_tenants: list[str]
-    scope_rows: list[np.ndarray]  # row indexes in scope, per query
+    scopes: list[Scope]  # per query
+    scope_size: list[int]  # rows in each query's scope
     kth: list[float]  # similarity of the exact k-th neighbour, per query
 
 
 def exact_truth(
-    vectors: np.ndarray, queries: np.ndarray, layout: Layout, query_tenant: np.ndarray, k: int
+    vectors: np.ndarray, queries: np.ndarray, layout: Layout, scopes: Sequence[Scope], k: int
 ) -> Truth:
-    tenants, scopes, kth = [], [], []
-    for q, t in zip(queries, query_tenant, strict=True):
-        rows = layout.rows_of(int(t))
-        sims = vectors[rows] @ q
+    """Queries are grouped by scope; a scope of every row is scored in place (no copy)
+    a few queries at a time, so 1M rows stay cheap."""
+    kth = [0.0] * len(queries)
+    size = [0] * len(queries)
+    groups: dict[Scope, list[int]] = {}
+    for i, scope in enumerate(scopes):
+        groups.setdefault(scope, []).append(i)
+    for (tenant, conversation), members in groups.items():
+        rows = layout.rows_of(tenant, conversation)
+        block = vectors if len(rows) == len(vectors) else vectors[rows]
         top = min(k, len(rows))
-        kth.append(float(np.partition(sims, len(sims) - top)[len(sims) - top]))
-        tenants.append(layout.tenants[int(t)])
-        scopes.append(rows)
-    return Truth(tenants, scopes, kth)
+        for start in range(0, len(members), 16):
+            chunk = members[start : start + 16]
+            sims = block @ queries[chunk].T
+            kths = np.partition(sims, len(rows) - top, axis=0)[len(rows) - top]
+            for i, value in zip(chunk, kths, strict=True):
+                kth[i] = float(value)
+                size[i] = len(rows)
+    return Truth(list(scopes), size, kth)
 
 
 def recall_at_k(
@@ -144,16 +173,18 @@ def recall_at_k(
     vectors: np.ndarray,
     query: np.ndarray,
     k: int,
+    layout: Layout,
 ) -> float:
     """Share of the exact top k found: a hit counts if it is in scope and at least as
     similar as the exact k-th neighbour (so exact ties at the boundary count)."""
-    scope = truth.scope_rows[index]
-    expected = min(k, len(scope))
-    in_scope = set(scope.tolist())
+    tenant, conversation = truth.scopes[index]
+    expected = min(k, truth.scope_size[index])
     found = 0
     for hit in hit_ids[:k]:
         row = row_of.get(hit)
-        if row is None or row not in in_scope:
+        if row is None or int(layout.row_tenant[row]) != tenant:
+            continue
+        if conversation is not None and int(layout.row_conversation[row]) != conversation:
             continue
         if float(vectors[row] @ query) >= truth.kth[index] - TIE_TOLERANCE:
             found += 1
@@ -172,13 +203,29 @@ class Loaded:
     row_of: dict[UUID, int]
     vectors: np.ndarray
     config: SearchConfig
+    layout: Layout
+    conversation_ids: list[UUID]
 
     def query(self, i: int) -> SearchQuery:
+        tenant, conversation = self.truth.scopes[i]
         return SearchQuery(
-            tenant_id=self.truth.query_tenants[i],
+            tenant_id=self.layout.tenants[tenant],
             query=f"q{i}",
             mode=SearchMode.vector,
             top_k=self.config.top_k,
+            conversation_id=None if conversation is None else self.conversation_ids[conversation],
+        )
+
+    def recall(self, i: int, ids: Sequence[UUID]) -> float:
+        return recall_at_k(
+            ids,
+            self.truth,
+            i,
+            self.row_of,
+            self.vectors,
+            self.queries[i],
+            self.config.top_k,
+            self.layout,
         )
 
     async def runtime(self, case: Case) -> Runtime:
@@ -194,6 +241,7 @@ class Record:
     recalls: list[float] = field(default_factory=list)
     returned: list[int] = field(default_factory=list)
     plans: dict[str, int] = field(default_factory=dict)
+    round_latencies: list[list[float]] = field(default_factory=list)
 
     @property
     def plan(self) -> str:
@@ -208,49 +256,88 @@ async def _measure_cases(db: Loaded, regime: str, size: int) -> list[dict[str, A
     """Every case of one database, interleaved: each question is asked of every case in
     turn (rotating the order), so a burst of load on this shared machine hits all cases
     alike and their ratios stay meaningful."""
-    config = db.config
     default = Case(regime, "service default")
+    runtime = await db.runtime(default)
+    try:
+        probe = await runtime.search.search(db.query(0))
+    finally:
+        await runtime.stop()
+    return await _measure(db, [default, *_cases(regime, size, probe.plan, db.config)], size)
+
+
+async def _measure(db: Loaded, cases: list[Case], size: int) -> list[dict[str, Any]]:
+    """``cases`` on ``db``, interleaved, ``rounds`` times."""
+    config = db.config
+    regime = cases[0].regime
     runtimes: list[Runtime] = []
     try:
-        runtimes.append(await db.runtime(default))
-        probe = await runtimes[0].search.search(db.query(0))
-        cases = [default, *_cases(regime, size, probe.plan, config)]
-        for case in cases[1:]:
+        for case in cases:
             runtimes.append(await db.runtime(case))
         records = [Record() for _ in cases]
         for runtime in runtimes:
             for i in range(config.warmup):
                 await runtime.search.search(db.query(i % len(db.queries)))
-        for i in tqdm(
-            range(len(db.queries)),
-            desc=f"  {regime}: {len(cases)} cases",
+        questions = len(db.queries)
+        with tqdm(
+            total=questions * config.rounds,
+            desc=f"  {size:,} {regime}: {len(cases)} cases x {config.rounds} rounds",
             disable=not config.progress,
-        ):
-            for k in range(len(cases)):
-                c = (i + k) % len(cases)
-                start = time.perf_counter()
-                outcome = await runtimes[c].search.search(db.query(i))
-                records[c].latencies.append(time.perf_counter() - start)
-                ids = [hit.message.id for hit in outcome.hits]
-                records[c].plans[outcome.plan] = records[c].plans.get(outcome.plan, 0) + 1
-                records[c].returned.append(len(ids))
-                records[c].recalls.append(
-                    recall_at_k(
-                        ids, db.truth, i, db.row_of, db.vectors, db.queries[i], config.top_k
-                    )
-                )
+        ) as bar:
+            for round_ in range(config.rounds):
+                for record in records:
+                    record.round_latencies.append([])
+                for i in range(questions):
+                    for k in range(len(cases)):
+                        c = (i + k + round_) % len(cases)
+                        start = time.perf_counter()
+                        outcome = await runtimes[c].search.search(db.query(i))
+                        seconds = time.perf_counter() - start
+                        record = records[c]
+                        record.round_latencies[-1].append(seconds)
+                        record.latencies.append(seconds)
+                        ids = [hit.message.id for hit in outcome.hits]
+                        record.plans[outcome.plan] = record.plans.get(outcome.plan, 0) + 1
+                        if round_ == 0:  # the answers do not change between rounds
+                            record.returned.append(len(ids))
+                            record.recalls.append(db.recall(i, ids))
+                    bar.update()
         results = []
         for case, runtime, record in zip(cases, runtimes, records, strict=True):
             explained = await explain_search(runtime, db.query(0), db.queries[0], record.plan)
-            results.append(_summary(case, runtime, record, explained))
+            summary = _summary(case, runtime, record, explained, config.top_k)
+            summary["p50_vs_first"] = _ratio_of_rounds(record, records[0])
+            results.append(summary)
         return results
     finally:
         for runtime in runtimes:
             await runtime.stop()
 
 
+def _ratio_of_rounds(record: Record, first: Record) -> float:
+    """p50 of ``record`` over p50 of ``first`` (the service default, measured in the same
+    interleaved pass), per round; the median of the rounds."""
+    ratios = [
+        float(np.median(mine) / np.median(theirs))
+        for mine, theirs in zip(record.round_latencies, first.round_latencies, strict=True)
+        if mine and theirs
+    ]
+    return round(float(np.median(ratios)), 3)
+
+
+def effective_ef(ef_search: int, top_k: int, multiplier: int) -> int:
+    """The ef_search the service sets: at least as far as the candidates it fetches
+    (store/search.py: ``max(ef_search, max(top_k * multiplier, 50))``)."""
+    return max(ef_search, max(top_k * multiplier, 50))
+
+
+def median_of_rounds(rounds: Sequence[Sequence[float]]) -> dict[str, float]:
+    """Each percentile of :func:`latency_summary`, the median over the rounds."""
+    summaries = [latency_summary(r) for r in rounds if r]
+    return {key: round(float(np.median([s[key] for s in summaries])), 3) for key in summaries[0]}
+
+
 def _summary(
-    case: Case, runtime: Runtime, record: Record, explained: dict[str, Any]
+    case: Case, runtime: Runtime, record: Record, explained: dict[str, Any], top_k: int
 ) -> dict[str, Any]:
     plan_config = runtime.search.plan
     return {
@@ -260,11 +347,17 @@ def _summary(
             "search_exact_max_rows": plan_config.exact_max_rows,
             "search_hnsw_ef_search": plan_config.ef_search,
             "search_candidate_multiplier": plan_config.candidate_multiplier,
+            "effective_ef_search": effective_ef(
+                plan_config.ef_search, top_k, plan_config.candidate_multiplier
+            ),
         },
         "plan": record.plan,
         "plans": record.plans,
-        "queries": len(record.latencies),
-        "latency_ms": latency_summary(record.latencies),
+        "queries": len(record.recalls),
+        "rounds": len(record.round_latencies),
+        "latency_ms": median_of_rounds(record.round_latencies),
+        "latency_ms_pooled": latency_summary(record.latencies),
+        "latency_ms_rounds": [latency_summary(r) for r in record.round_latencies],
         "recall_at_10": round(float(np.mean(record.recalls)), 4),
         "recall_at_10_min": round(float(np.min(record.recalls)), 4),
         "mean_results": round(float(np.mean(record.returned)), 2),
@@ -275,8 +368,8 @@ def _summary(
 def _cases(regime: str, size: int, default_plan: str, config: SearchConfig) -> list[Case]:
     """Cases after the service-default one, given the plan the default chose."""
     cases: list[Case] = []
-    if regime == "scoped":
-        # what the plan choice avoids: HNSW + tenant filter (iterative scan)
+    if regime in ("scoped", "conversation"):
+        # what the plan choice avoids: HNSW + tenant / conversation filter (iterative scan)
         cases.append(Case(regime, "forced hnsw", {"search_exact_max_rows": 0}))
         return cases
     if default_plan != "exact":
@@ -306,11 +399,51 @@ def measure_query_embedding(embedder: Embedder, questions: Sequence[str]) -> dic
     return latency_summary(seconds)
 
 
+def query_scopes(
+    regime: str, layout: Layout, count: int, rng: np.random.Generator
+) -> list[Scope] | None:
+    """Each question's scope in ``regime`` (None: the layout has no such scope)."""
+    conversations = len(layout.conversation_tenant)
+    if regime == "scoped":
+        return [(int(t), None) for t in rng.integers(len(layout.tenants), size=count)]
+    if regime == "unscoped":
+        return [(0, None)] * count
+    if regime == "conversation":
+        if conversations <= layout.large_conversations:
+            return None
+        picked = rng.integers(layout.large_conversations, conversations, size=count)
+        return [(0, int(c)) for c in picked]
+    if regime == "large conversation":
+        if not layout.large_conversations:
+            return None
+        return [(0, int(c)) for c in rng.integers(layout.large_conversations, size=count)]
+    raise ValueError(regime)
+
+
+def layout_for(database: str, size: int, config: SearchConfig) -> Layout:
+    """Who owns each row of database ``scoped`` or ``unscoped`` (one tenant)."""
+    if database == "scoped":
+        return Layout.scoped(size, config.rows_per_tenant)
+    return Layout.single(
+        size,
+        config.rows_per_conversation,
+        config.large_conversations,
+        config.large_conversation_share,
+    )
+
+
+DATABASE_REGIMES = {
+    "scoped": ("scoped",),
+    "unscoped": ("unscoped", "conversation", "large conversation"),
+}
+
+
 def run_search_latency(
     corpus: Corpus, server: str, work_dir: Path, embedder: Embedder, config: SearchConfig
 ) -> dict[str, Any]:
     """Measure every size and regime on the embedded server at ``server`` (its databases
-    are created and dropped here); ``work_dir`` holds the vector cache."""
+    are created here, and dropped unless ``keep_databases``); ``work_dir`` holds the
+    vector cache."""
     cache = work_dir / "cache"
     info = embedder.info
     real = embed_cached(
@@ -324,38 +457,70 @@ def run_search_latency(
     queries = embed_cached(embedder, questions, cache, progress=False)
     query_embedding = measure_query_embedding(embedder, questions)
     results: list[dict[str, Any]] = []
+    variants: list[dict[str, Any]] = []
     for size in config.sizes:
         vectors = derive_vectors(real, size, seed=config.seed + size)
         rng = np.random.default_rng(config.seed + 1)
-        for regime in ("scoped", "unscoped"):
-            if regime == "scoped":
-                layout = Layout.scoped(size, config.rows_per_tenant)
-                query_tenant = rng.integers(len(layout.tenants), size=len(queries))
-            else:
-                layout = Layout.single(size, config.rows_per_conversation)
-                query_tenant = np.zeros(len(queries), dtype=np.int64)
-            name = f"mm_bench_{size}_{regime}"
+        for database in ("scoped", "unscoped"):
+            layout = layout_for(database, size, config)
+            name = f"mm_bench_{size}_{database}"
             if config.progress:
-                tqdm.write(f"search: {size} rows, {regime} ({len(layout.tenants)} tenants)")
-            create_database(server, name)
+                tqdm.write(f"search: {size:,} rows, {database} ({len(layout.tenants):,} tenants)")
             url = database_url(server, name)
             try:
-                migrate(url, dimensions=info.dimensions)
-                loaded = load(
-                    url, vectors, layout, info, seed=config.seed + size, progress=config.progress
+                loaded = prepare(
+                    server,
+                    name,
+                    url,
+                    vectors,
+                    layout,
+                    info,
+                    seed=config.seed + size,
+                    keep=config.keep_databases,
+                    progress=config.progress,
                 )
+                if config.prepare_only:
+                    results.append(
+                        {"size": size, "regime": database, "data": loaded["figures"], "cases": []}
+                    )
+                    continue
                 row_of = {message_id: i for i, message_id in enumerate(loaded["ids"])}
-                truth = exact_truth(vectors, queries, layout, query_tenant, config.top_k)
-
-                db = Loaded(
-                    url, work_dir / "runtime", info, queries, truth, row_of, vectors, config
-                )
-                cases = measure_cases(db, regime, size)
+                for regime in DATABASE_REGIMES[database]:
+                    scopes = query_scopes(regime, layout, len(queries), rng)
+                    if scopes is None:
+                        continue
+                    truth = exact_truth(vectors, queries, layout, scopes, config.top_k)
+                    db = Loaded(
+                        url,
+                        work_dir / "runtime",
+                        info,
+                        queries,
+                        truth,
+                        row_of,
+                        vectors,
+                        config,
+                        layout,
+                        loaded["conversation_ids"],
+                    )
+                    cases = measure_cases(db, regime, size)
+                    results.append(
+                        {
+                            "size": size,
+                            "regime": regime,
+                            "scope_rows": int(np.median(truth.scope_size)),
+                            "data": loaded["figures"],
+                            "cases": cases,
+                        }
+                    )
+                    if (
+                        regime == "unscoped"
+                        and config.hnsw_variants
+                        and size == config.variants_size
+                    ):
+                        variants = measure_variants(db, size)
             finally:
-                drop_database(server, name)
-            results.append(
-                {"size": size, "regime": regime, "data": loaded["figures"], "cases": cases}
-            )
+                if not config.keep_databases:
+                    drop_database(server, name)
     return {
         "config": {k: v for k, v in asdict(config).items() if k != "progress"},
         "model": asdict(info),
@@ -366,4 +531,52 @@ def run_search_latency(
         },
         "query_embedding_ms": query_embedding,
         "results": results,
+        "hnsw_variants": variants,
     }
+
+
+def measure_variants(db: Loaded, size: int) -> list[dict[str, Any]]:
+    """Rebuild the one-tenant database's HNSW index with each (m, ef_construction) and
+    sweep ef_search on it (unscoped queries, the ef cases interleaved). Variants are
+    measured one after the other (one index at a time: the planner would pick among
+    several), so compare them through the recall they reach, and latencies with care;
+    the migration's own index (m 16, ef_construction 64) is restored at the end."""
+    config = db.config
+    default = _index_parameters(db.url)
+    out = []
+    try:
+        for m, ef_construction in config.hnsw_variants:
+            if config.progress:
+                tqdm.write(f"  index variant m {m}, ef_construction {ef_construction}")
+            built = rebuild_hnsw(db.url, m, ef_construction, size)
+            cases = asyncio.run(_measure_ef_sweep(db, size))
+            out.append(built | {"cases": cases})
+    finally:
+        if _index_parameters(db.url) != default:
+            rebuild_hnsw(db.url, default[0], default[1], size)
+    return out
+
+
+def _index_parameters(url: str) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "select c.reloptions from pg_class c join pg_index i on i.indexrelid = c.oid"
+            " join pg_am a on a.oid = c.relam"
+            " where i.indrelid = 'messages'::regclass and a.amname = 'hnsw'"
+        ).fetchone()
+    options = dict(o.split("=", 1) for o in (row[0] or [])) if row else {}
+    return int(options.get("m", 16)), int(options.get("ef_construction", 64))
+
+
+async def _measure_ef_sweep(db: Loaded, size: int) -> list[dict[str, Any]]:
+    cases = [
+        Case(
+            "unscoped",
+            f"hnsw ef_search {ef}",
+            {"search_exact_max_rows": 0, "search_hnsw_ef_search": ef},
+        )
+        for ef in db.config.ef_values
+    ]
+    return await _measure(db, cases, size)
