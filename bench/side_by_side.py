@@ -138,8 +138,8 @@ def no_network() -> Iterator[list[str]]:
             raise socket.gaierror(socket.EAI_NONAME, "name resolution disabled by the benchmark")
         return getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guarded_getaddrinfo
     try:
         yield attempts
@@ -211,7 +211,7 @@ def _import_mem0(work_dir: Path) -> Any:
 
     # read from the environment at import: force it off even if imported earlier
     mem0_telemetry.MEM0_TELEMETRY = False
-    mem0_main.MEM0_TELEMETRY = False  # type: ignore[attr-defined]
+    mem0_main.MEM0_TELEMETRY = False
     return mem0
 
 
@@ -487,6 +487,7 @@ async def _regime(
             return [int(x) for x in top[np.argsort(-sims[top])]]
 
         def chroma(i: int) -> list[int]:
+            assert shared.chroma is not None
             where = {"tenant": int(query_tenant[i])} if filtered else None
             answer = shared.chroma.query(
                 query_embeddings=[queries[i]], n_results=config.top_k, where=where
