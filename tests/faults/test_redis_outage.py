@@ -129,8 +129,19 @@ async def _until(check: Callable[[], Awaitable[bool]], *, seconds: float, what: 
     return time.monotonic() - started
 
 
+def _client(url: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    # idle connections are dropped well before the server's 5 s keep-alive timeout, so a
+    # request never races the server closing its connection ("Server disconnected")
+    return httpx.AsyncClient(
+        base_url=url,
+        headers=headers,
+        timeout=CLIENT_TIMEOUT,
+        limits=httpx.Limits(keepalive_expiry=1.0),
+    )
+
+
 async def _failed_logins(url: str, email: str, times: int) -> list[int]:
-    async with httpx.AsyncClient(base_url=url, timeout=CLIENT_TIMEOUT) as http:
+    async with _client(url) as http:
         return [
             (
                 await http.post("/v1/auth/login", json={"email": email, "password": "wrong" * 3})
@@ -193,8 +204,8 @@ async def test_redis_stops_and_returns_under_two_server_processes(tmp_path: Path
 async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -> None:
     tenant, key = await asyncio.to_thread(sign_up, url_a)
     headers = {"x-api-key": key}
-    http_a = httpx.AsyncClient(base_url=url_a, headers=headers, timeout=CLIENT_TIMEOUT)
-    http_b = httpx.AsyncClient(base_url=url_b, headers=headers, timeout=CLIENT_TIMEOUT)
+    http_a = _client(url_a, headers)
+    http_b = _client(url_b, headers)
     ws_path = f"/ws/messages/{tenant}"
     async with (
         http_a,
@@ -236,6 +247,7 @@ async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -
             # --- Redis killed ---------------------------------------------------------------
             run.phase = "outage"
             redis.kill()
+            killed = time.monotonic()
 
             async def not_ready(http: httpx.AsyncClient) -> bool:
                 return await _redis_check(http) == (503, False)
@@ -344,7 +356,7 @@ async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -
             print(
                 f"\nFAULT redis: {len(acked)} writes acknowledged, 0 failed; "
                 f"before: {_figures(run.acked('before'))}; "
-                f"during the outage: {_figures(outage)}; "
+                f"during the outage ({restarted - killed:.1f} s): {_figures(outage)}; "
                 f"readiness while down {readiness_down_seconds:.2f} s (503); "
                 f"after the restart: readiness green in {ready_after:.1f} s, "
                 f"cross-process events in {cross_after:.1f} s, "

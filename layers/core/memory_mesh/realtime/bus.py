@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 from collections import deque
@@ -83,26 +84,28 @@ class Backoff:
 class Echoes:
     """Payloads this process already delivered to its own subscribers and also published
     to Redis: if Redis sends one back (the listener resubscribed in between), it is
-    skipped once. Bounded: the oldest are forgotten first (an echo that never comes —
-    the usual case, the listener being down — costs one entry until evicted)."""
+    skipped once. Bounded, and only a 16-byte digest of each is kept: the oldest are
+    forgotten first (an echo that never comes costs one entry until evicted)."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._order: deque[str] = deque()
-        self._counts: dict[str, int] = {}
+        self._order: deque[bytes] = deque()
+        self._counts: dict[bytes, int] = {}
         self.size = size
 
     def remember(self, payload: str) -> None:
+        digest = _digest(payload)
         if len(self._order) >= self.size:
             self._drop(self._order.popleft())
-        self._order.append(payload)
-        self._counts[payload] = self._counts.get(payload, 0) + 1
+        self._order.append(digest)
+        self._counts[digest] = self._counts.get(digest, 0) + 1
 
     def claim(self, payload: str) -> bool:
         """True, and forget it, if ``payload`` was remembered (an echo to skip)."""
-        if payload not in self._counts:
+        digest = _digest(payload)
+        if digest not in self._counts:
             return False
-        self._drop(payload)
-        self._order.remove(payload)
+        self._drop(digest)
+        self._order.remove(digest)
         return True
 
     def forget(self, payload: str) -> None:
@@ -112,12 +115,16 @@ class Echoes:
     def __len__(self) -> int:
         return len(self._order)
 
-    def _drop(self, payload: str) -> None:
-        left = self._counts[payload] - 1
+    def _drop(self, digest: bytes) -> None:
+        left = self._counts[digest] - 1
         if left:
-            self._counts[payload] = left
+            self._counts[digest] = left
         else:
-            del self._counts[payload]
+            del self._counts[digest]
+
+
+def _digest(payload: str) -> bytes:
+    return hashlib.blake2b(payload.encode(), digest_size=16).digest()
 
 
 class RedisBus:
@@ -130,11 +137,10 @@ class RedisBus:
         backoff: Backoff | None = None,
     ) -> None:
         import redis.asyncio as aioredis
-
-        self.hub = hub
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
+        self.hub = hub
         # the listener's client: a lost connection must surface (not be retried inside
         # redis-py), so that this process knows it is not subscribed
         self._redis = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
