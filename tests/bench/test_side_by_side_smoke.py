@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 ROWS = 400  # 4 tenants of 100 rows in the filtered regime
 QUERIES = 12
 PASSES = 2
-MEM0_ADD = 40
+MEM0_ADD = 20
 SYSTEMS = ["numpy exact", "chroma", "mem0", "memory mesh"]
 
 
@@ -46,7 +46,7 @@ def results(work_dir: Path) -> dict[str, Any]:
             passes=PASSES,
             warmup=2,
             mem0_add=MEM0_ADD,
-            real_vectors=ROWS // 2,
+            real_vectors=50,
             locomo=DEFAULT_LOCOMO if DEFAULT_LOCOMO.is_file() else None,
             out=work_dir / "results",
             work_dir=work_dir,
