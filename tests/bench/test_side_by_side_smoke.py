@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.data import DEFAULT_LOCOMO
-from bench.side_by_side import SideConfig, markdown, run
+from bench.side_by_side import SideConfig, markdown, no_network, run
 
 pytestmark = pytest.mark.e2e
 
@@ -105,6 +105,7 @@ def test_builds_say_how_each_system_was_loaded(results: dict[str, Any]) -> None:
     assert mem0["memory_add_messages"] == MEM0_ADD and mem0["memory_add_msgs_per_s"] > 0
     assert mem0["bulk_insert_rows"] == ROWS - MEM0_ADD
     assert mem0["bulk_payload_matches_add"] is True
+    assert mem0["llm_calls"] == 0  # infer=False: the LLM stand-in was never called
     assert mem0["hnsw_indexes"] == 1 and mem0["hnsw_build_seconds"] > 0
     assert builds["memory mesh"]["rows"] == ROWS
     assert builds["memory mesh"]["hnsw_build_seconds"] > 0
@@ -123,3 +124,19 @@ def test_markdown_and_plot(results: dict[str, Any], tmp_path: Path) -> None:
 
     path = plot(results, tmp_path / "side_by_side.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_network_guard_refuses_and_counts() -> None:
+    """What backs ``network.attempts == []``: a lookup or a connection to any host but
+    this machine is refused (before any packet) and recorded; loopback still works."""
+    import socket
+
+    original = socket.getaddrinfo
+    with no_network() as attempts:
+        with pytest.raises(OSError):
+            socket.getaddrinfo("example.com", 443)
+        with pytest.raises(OSError), socket.socket() as sock:
+            sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
+        assert socket.getaddrinfo("localhost", 80)
+    assert attempts == ["resolve example.com", "connect 192.0.2.1:80"]
+    assert socket.getaddrinfo is original  # restored on exit
