@@ -148,7 +148,11 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Age at which the recency part halves."
     )
     ranking_hybrid_keyword_share: float = Field(
-        0.3, ge=0, le=1, description="Share of keyword score in hybrid relevance."
+        0.9,
+        ge=0,
+        le=1,
+        description="Share of keyword score in hybrid relevance (0.9: chosen on LoCoMo, "
+        "see bench/results/quality.md; keyword ranks are small numbers beside similarities).",
     )
 
     # --- search plan -------------------------------------------------------------

@@ -6,10 +6,20 @@
               = keyword                                      mode "keyword"
               = (1 - h) * similarity + h * keyword           mode "hybrid"
     similarity = max(0, 1 - cosine_distance)                 in [0, 1]
-    keyword    = ts_rank_cd(..., 32) = rank / (rank + 1)     in [0, 1)
+    keyword    = ts_rank(..., 32) = rank / (rank + 1)        in [0, 1)
+                 (the query's words ORed, see store/search.py)
+
+``age_days`` is taken at the time of the search (``now()`` in the statement): recency
+favours what was said lately, measured from today, not from the conversation's last turn.
 
 The three weights are normalised to sum to 1, so ``score`` is in [0, 1] and ``min_score``
-means the same whatever the weights. ``h`` is the hybrid keyword share.
+means the same whatever the weights. ``h`` is the hybrid keyword share. Its default, 0.9,
+was chosen on LoCoMo (bench/results/quality.md: recall of evidence turns, settings chosen
+on half the conversations, confirmed on the other half). It is high because the two parts
+differ in scale: a message matching one or two of the query's words has ``keyword``
+~0.06-0.15, while ``similarity`` of related texts is ~0.3-0.7; at 0.9 both move the order.
+The same small scale makes hybrid relevance values small, so importance and recency weigh
+relatively more in the final score than in vector mode.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ class RankingWeights:
     importance: float = 0.15
     recency: float = 0.10
     half_life_days: float = 30.0
-    hybrid_keyword_share: float = 0.3
+    hybrid_keyword_share: float = 0.9
 
     def __post_init__(self) -> None:
         total = self.relevance + self.importance + self.recency

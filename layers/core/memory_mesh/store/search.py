@@ -72,15 +72,16 @@ def _filters(query: SearchQuery) -> sql.Composable:
 
 # The keyword query: the text's words, stemmed and without stop words (as ``plainto_tsquery``
 # reads them: any quotes or operators in the text are plain punctuation), ORed. A message
-# matching any word is a keyword candidate; ``ts_rank_cd`` ranks it by how many of the words
-# it holds and how close together. Requiring every word (``websearch_to_tsquery`` ANDs
-# them) found almost nothing for a question in natural language: keyword recall@10 on
-# LoCoMo 10% against 57% (bench/results/quality.md). The replace is exact: the canonical
+# matching any word is a keyword candidate; ``ts_rank`` ranks it by how often the words
+# occur in it. Requiring every word (``websearch_to_tsquery`` ANDs them) found almost
+# nothing for a question in natural language: keyword recall@10 on LoCoMo 10% against 58%;
+# ``ts_rank`` did a little better than ``ts_rank_cd`` and than length normalisations
+# (bench/results/quality.md, chosen on half the conversations). The replace is exact: the canonical
 # text of a ``plainto_tsquery`` is quoted lexemes joined by " & ", and a lexeme holds no
 # space. A text without a searchable word gives the empty query, which matches nothing
 # (keyword mode: no hits; hybrid: the vector half alone).
 TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
-KEYWORD_RANK = f"ts_rank_cd(m.content_tsv, {TSQUERY}, 32)"
+KEYWORD_RANK = f"ts_rank(m.content_tsv, {TSQUERY}, 32)"
 
 _RELEVANCE = {
     SearchMode.vector: "coalesce(similarity, 0)",
