@@ -45,6 +45,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 LOGIN_LIMIT = 3
 WRITERS = 2
+MIN_OUTAGE = 8.0  # seconds Redis stays down at least (a scenario length, not an assertion)
 CLIENT_TIMEOUT = 20.0  # seconds: an answer slower than this counts as a hang
 TOPICS = [
     "We booked the hotel in Kyoto for April",
@@ -257,15 +258,18 @@ async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -
             readiness_started = time.monotonic()
             await _redis_check(http_b)
             readiness_down_seconds = time.monotonic() - readiness_started
+
+            async def long_enough() -> bool:
+                # down past the limiter's 5 s retry and the listener's 2 s retry spacing,
+                # with writes going on: the states a real outage is in
+                return time.monotonic() - killed >= MIN_OUTAGE and await heard("b", "outage", 8)
+
+            await _until(long_enough, seconds=120, what="writes in the outage")
             apart = f"apart-{uuid.uuid4().hex[:8]}@example.com"
             # each process counts on its own, from zero, and still enforces the limit
-            assert await _failed_logins(url_a, apart, LOGIN_LIMIT + 1) == [401] * LOGIN_LIMIT + [
-                429
-            ]
-            assert await _failed_logins(url_b, apart, LOGIN_LIMIT + 1) == [401] * LOGIN_LIMIT + [
-                429
-            ]
-            await _until(lambda: heard("b", "outage", 8), seconds=120, what="writes in the outage")
+            limited = [401] * LOGIN_LIMIT + [429]
+            assert await _failed_logins(url_a, apart, LOGIN_LIMIT + 1) == limited
+            assert await _failed_logins(url_b, apart, LOGIN_LIMIT + 1) == limited
 
             # --- Redis back on the same port ------------------------------------------------
             run.phase = "after"
