@@ -248,8 +248,9 @@ async def _store_batches(
     batch_size: int,
 ) -> float:
     """Seconds to store ``turns`` as the inline service does per batch, minus HTTP and the
-    model: ``insert_many`` (tenant transaction, leased as inline writes are), ``claim`` then ``store_embeddings`` of
-    precomputed vectors (system transactions), the service's own statements."""
+    model: ``insert_many`` (tenant transaction, leased as inline writes are), ``claim``
+    then ``store_embeddings`` of precomputed vectors (system transactions): the service's
+    own statements."""
     db = Database(url, min_size=1, max_size=1, statement_timeout_ms=60_000)
     await db.open()
     try:
