@@ -119,7 +119,6 @@ def test_markdown_and_plot(results: dict[str, Any], tmp_path: Path) -> None:
     for name in SYSTEMS:
         assert f"| {name} |" in text
     assert "Memory.add(infer=False)" in text
-    pytest.importorskip("matplotlib")
     from bench.side_by_side import plot
 
     path = plot(results, tmp_path / "side_by_side.png")
