@@ -166,6 +166,43 @@ def _core(data: dict[str, Any]) -> list[tuple[str, str]]:
     return figures
 
 
+@headline("side_by_side")
+def _side_by_side(data: dict[str, Any]) -> list[tuple[str, str]]:
+    block = data["side_by_side"]
+    figures = []
+    for regime in block["regimes"]:
+        systems = regime["systems"]
+        parts = [
+            f"{name} {s['latency_ms']['p50']:.1f} ms (x{s['p50_ratio_to_numpy']:g}, "
+            f"recall {s['recall_at_10']:.3f})"
+            for name, s in systems.items()
+        ]
+        figures.append(
+            (
+                f"p50 at {block['size']:,} rows, {regime['regime']} (x = ratio to NumPy)",
+                "; ".join(parts),
+            )
+        )
+    return figures
+
+
+@headline("footprint")
+def _footprint(data: dict[str, Any]) -> list[tuple[str, str]]:
+    block = data["footprint"]
+    figures = []
+    for stage in block["stages"]:
+        if "idle" in stage["stage"] or "after" in stage["stage"]:
+            figures.append(
+                (
+                    f"memory, {stage['stage']} ({stage['disk']['messages']:,} messages)",
+                    f"server USS {stage['server_mb']['uss']:.0f} MB, PostgreSQL PSS "
+                    f"{stage['postgres_mb']['pss']:.0f} MB, database "
+                    f"{stage['disk']['database_mb']:.0f} MB on disk",
+                )
+            )
+    return figures
+
+
 @headline("fanout")
 def _fanout(data: dict[str, Any]) -> list[tuple[str, str]]:
     latency = data["publish_to_deliver_ms"]
