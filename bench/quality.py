@@ -418,12 +418,17 @@ class Setting:
 
 # what store/search.py computes now: its keyword scorer and hybrid fusion
 SHIPPED_SCORER = Scorer("or", "ts_rank", 0)
-SHIPPED_FUSION = "weighted"
+SHIPPED_FUSION = "rrf"
 
 
 def _shipped_setting() -> Setting:
+    settings = Settings()
     return Setting(
-        "hybrid", SHIPPED_SCORER, SHIPPED_FUSION, Settings().ranking_hybrid_keyword_share
+        "hybrid",
+        SHIPPED_SCORER,
+        SHIPPED_FUSION,
+        settings.ranking_hybrid_keyword_share,
+        rrf_k=settings.ranking_rrf_k,
     )
 
 

@@ -74,14 +74,48 @@ async def test_score_parts_follow_the_documented_formula(
     ).json()
     s = body["results"][0]["scores"]
     w = runtime.search.weights
-    h = w.hybrid_keyword_share
-    assert abs(s["relevance"] - ((1 - h) * s["similarity"] + h * s["keyword"])) < 1e-5
+    h, k = w.hybrid_keyword_share, w.rrf_k
+    # the one message is first in both candidate lists: reciprocal-rank fusion gives 1
+    assert s["vector_rank"] == 1 and s["keyword_rank"] == 1
+    assert abs(s["relevance"] - ((1 - h) * (k + 1) / (k + 1) + h * (k + 1) / (k + 1))) < 1e-5
     expected = (
         w.relevance * s["relevance"] + w.importance * s["importance"] + w.recency * s["recency"]
     )
     assert abs(s["score"] - expected) < 1e-5
     assert abs(s["recency"] - 0.5 ** (60 / w.half_life_days)) < 1e-3
     assert s["keyword"] > 0
+
+
+async def test_hybrid_relevance_fuses_the_two_lists_by_rank(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    texts = [
+        "The city's old streetcars climb steep hills.",  # by meaning, no shared word
+        "Lisbon has many hills.",  # one shared word
+        "Trams in Lisbon: tram 28 is the famous tram line.",  # most shared words
+        "Quarterly invoices are due on Friday.",  # unrelated
+    ]
+    await _store(client, tenant, conv, texts)
+    body = (
+        await client.get(
+            "/v1/memory/search",
+            params={"tenant_id": tenant, "query": "Lisbon tram", "mode": "hybrid", "top_k": 4},
+        )
+    ).json()
+    w = runtime.search.weights
+    h, k = w.hybrid_keyword_share, w.rrf_k
+    ranks = set()
+    for result in body["results"]:
+        s = result["scores"]
+        fused = (1 - h) * ((k + 1) / (k + s["vector_rank"]) if s["vector_rank"] else 0)
+        fused += h * ((k + 1) / (k + s["keyword_rank"]) if s["keyword_rank"] else 0)
+        assert abs(s["relevance"] - fused) < 1e-5, s
+        ranks.add((s["vector_rank"], s["keyword_rank"]))
+    # the keyword list holds only the two messages sharing a word; all four are vector hits
+    assert sorted(r[1] for r in ranks if r[1] is not None) == [1, 2]
+    assert sorted(r[0] for r in ranks) == [1, 2, 3, 4]
+    assert body["results"][0]["message"]["content"].startswith("Trams in Lisbon")
 
 
 async def test_recency_and_importance_break_ties_between_equal_texts(

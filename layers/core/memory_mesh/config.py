@@ -148,11 +148,19 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Age at which the recency part halves."
     )
     ranking_hybrid_keyword_share: float = Field(
-        0.9,
+        0.5,
         ge=0,
         le=1,
-        description="Share of keyword score in hybrid relevance (0.9: chosen on LoCoMo, "
-        "see bench/results/quality.md; keyword ranks are small numbers beside similarities).",
+        description="Weight of the keyword list in hybrid mode's reciprocal-rank fusion "
+        "(the vector list has 1 minus it).",
+    )
+    ranking_rrf_k: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Rank constant k of hybrid mode's reciprocal-rank fusion: a hit at rank "
+        "r of a list counts (k + 1) / (k + r). 10 was chosen on LoCoMo "
+        "(bench/results/quality.md).",
     )
 
     # --- search plan -------------------------------------------------------------

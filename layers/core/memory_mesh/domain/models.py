@@ -98,6 +98,8 @@ class ScoreParts:
     keyword: float | None
     importance: float
     recency: float
+    vector_rank: int | None = None  # 1-based place in the vector candidate list
+    keyword_rank: int | None = None  # ... and in the keyword one (None: not in it)
 
 
 @dataclass

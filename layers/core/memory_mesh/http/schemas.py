@@ -267,11 +267,21 @@ class SearchRequest(Strict):
 
 class ScoresOut(BaseModel):
     score: float = Field(description="Final blended score in [0, 1].")
-    relevance: float = Field(description="Similarity, keyword score, or their hybrid blend.")
+    relevance: float = Field(
+        description="Similarity (vector), keyword score (keyword), or the reciprocal-rank "
+        "fusion of the two candidate lists (hybrid: (1 - h) * (k + 1) / (k + vector_rank) "
+        "+ h * (k + 1) / (k + keyword_rank), a missing rank counting 0)."
+    )
     similarity: float | None = Field(description="Cosine similarity to the query (0..1).")
     keyword: float | None = Field(description="Full-text rank (0..1).")
     importance: float
     recency: float = Field(description="0.5 ** (age / half-life).")
+    vector_rank: int | None = Field(
+        None, description="Place in the vector candidate list (1 = nearest); null if not in it."
+    )
+    keyword_rank: int | None = Field(
+        None, description="Place in the keyword candidate list (1 = best); null if not in it."
+    )
 
 
 class SearchHitOut(BaseModel):
@@ -290,6 +300,8 @@ class SearchHitOut(BaseModel):
                 keyword=None if s.keyword is None else round(s.keyword, 6),
                 importance=round(s.importance, 6),
                 recency=round(s.recency, 6),
+                vector_rank=s.vector_rank,
+                keyword_rank=s.keyword_rank,
             ),
         )
 

@@ -86,7 +86,11 @@ KEYWORD_RANK = f"ts_rank(m.content_tsv, {TSQUERY}, 32)"
 _RELEVANCE = {
     SearchMode.vector: "coalesce(similarity, 0)",
     SearchMode.keyword: "coalesce(keyword, 0)",
-    SearchMode.hybrid: ("(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * coalesce(keyword, 0)"),
+    # reciprocal-rank fusion of the two candidate lists (domain/ranking.py)
+    SearchMode.hybrid: (
+        "(1 - %(h)s) * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + vec_rank), 0)"
+        " + %(h)s * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + kw_rank), 0)"
+    ),
 }
 
 
@@ -94,6 +98,8 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
     where = _filters(query)
     ctes: list[sql.Composable] = []
     sources: list[str] = []
+    joins: list[str] = []  # each candidate's rank in the lists it came from
+    ranks: list[str] = []
     if query.mode in (SearchMode.vector, SearchMode.hybrid):
         if plan == "hnsw":
             distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
@@ -102,25 +108,35 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
         ctes.append(
             sql.SQL(
                 """vec as (
-                select m.id from messages m
+                select m.id, {distance} as distance from messages m
                 where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
                 order by {distance} limit %(candidates)s
+            ),
+            vec_ranked as (
+                select id, row_number() over (order by distance, id) as vec_rank from vec
             )"""
             ).format(where=where, distance=distance.format(d=sql.Literal(dims)))
         )
         sources.append("select id from vec")
+        joins.append("left join vec_ranked using (id)")
+        ranks.append("vec_rank")
     if query.mode in (SearchMode.keyword, SearchMode.hybrid):
         ctes.append(
             sql.SQL(
                 """kw as (
-                select m.id from messages m
+                select m.id, {rank} as rank from messages m
                 where {where} and m.content_tsv @@ {tsquery}
                 order by {rank} desc
                 limit %(candidates)s
+            ),
+            kw_ranked as (
+                select id, row_number() over (order by rank desc, id) as kw_rank from kw
             )"""
             ).format(where=where, tsquery=sql.SQL(TSQUERY), rank=sql.SQL(KEYWORD_RANK))
         )
         sources.append("select id from kw")
+        joins.append("left join kw_ranked using (id)")
+        ranks.append("kw_rank")
     similarity = (
         "case when m.embedding_model = %(model)s then greatest(0, 1 - (m.embedding <=> "
         "%(qv)s::vector))::float8 end"
@@ -129,9 +145,12 @@ def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
     )
     keyword = f"{KEYWORD_RANK}::float8" if query.mode is not SearchMode.vector else "null::float8"
     body = f"""
-        cands as ({" union ".join(sources)}),
+        cands as (
+            select id, {", ".join(ranks)} from ({" union ".join(sources)}) ids
+            {" ".join(joins)}
+        ),
         scored as (
-            select {MESSAGE_COLUMNS},
+            select {MESSAGE_COLUMNS}, {", ".join(f"cands.{r}" for r in ranks)},
                    {similarity} as similarity,
                    {keyword} as keyword,
                    power(0.5, greatest(0, extract(epoch from now() - m.created_at)::float8)
@@ -199,6 +218,7 @@ async def run_search(
         "candidates": candidates,
         "half_life": weights.half_life_days,
         "h": weights.hybrid_keyword_share,
+        "rrf_k": weights.rrf_k,
         "w_rel": weights.relevance,
         "w_imp": weights.importance,
         "w_rec": weights.recency,
@@ -218,6 +238,8 @@ async def run_search(
                     keyword=row["keyword"],
                     importance=float(row["importance"]),
                     recency=float(row["recency"]),
+                    vector_rank=row.get("vec_rank"),
+                    keyword_rank=row.get("kw_rank"),
                 ),
             )
         )
