@@ -253,6 +253,41 @@ async def test_large_scope_uses_hnsw_and_agrees_with_exact(
     )
 
 
+async def test_a_conversation_inside_a_large_table_is_searched_exactly(
+    runtime: Runtime, database_url: str, tenant: str
+) -> None:
+    """A conversation is a thin slice of the HNSW graph: it stays on the exact plan up to
+    sqrt(exact_max_rows * rows in the table) rows, a tenant scope only up to the limit."""
+    from uuid import UUID
+
+    import psycopg
+
+    from tests.integration import seed
+
+    now = datetime.now(UTC)
+    small = await seed.conversation(runtime, tenant)
+    other = await seed.conversation(runtime, tenant)
+    await seed.insert(runtime, tenant, [seed.Row(small, now) for _ in range(40)])
+    await seed.insert(runtime, tenant, [seed.Row(other, now) for _ in range(130)])
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("analyze messages")  # the planner's row count, which the rule reads
+    service = SearchService(
+        runtime.db,
+        runtime.embedder,
+        weights=runtime.search.weights,
+        plan=replace(runtime.search.plan, exact_max_rows=10),
+        limits=runtime.search.limits,
+    )
+    in_conversation = SearchQuery(
+        tenant_id=tenant, query="anything", mode=SearchMode.vector, conversation_id=UUID(small)
+    )
+    # 40 rows <= sqrt(10 * at least 170 rows in the table) = 41: exact
+    assert (await service.search(in_conversation)).plan == "exact"
+    # the tenant's 170 rows > 10: HNSW
+    whole = replace(in_conversation, conversation_id=None)
+    assert (await service.search(whole)).plan == "hnsw"
+
+
 async def test_tenants_never_see_each_other(
     client: httpx.AsyncClient, tenant: str, runtime: Runtime, app: FastAPI
 ) -> None:

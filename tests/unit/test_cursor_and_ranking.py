@@ -28,3 +28,15 @@ def test_ranking_weights_are_normalised() -> None:
 def test_all_zero_weights_are_refused() -> None:
     with pytest.raises(ValueError):
         RankingWeights(relevance=0, importance=0, recency=0)
+
+
+def test_exact_limit_grows_with_the_table_only_for_narrowed_scopes() -> None:
+    from memory_mesh.store.search import exact_limit
+
+    assert exact_limit(5_000, 1_000_000, narrowed=False) == 5_000
+    assert exact_limit(5_000, 1_000_000, narrowed=True) == 70_710  # isqrt(5e9)
+    # a conversation as large as the table: the tenant's limit
+    assert exact_limit(5_000, 5_000, narrowed=True) == 5_000
+    # an empty or never analysed table (reltuples -1 -> 0) and a zero limit stay put
+    assert exact_limit(5_000, 0, narrowed=True) == 5_000
+    assert exact_limit(0, 1_000_000, narrowed=True) == 0

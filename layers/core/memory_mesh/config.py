@@ -167,7 +167,8 @@ class Settings(BaseSettings):
     search_exact_max_rows: int = Field(
         5_000,
         ge=0,
-        description="Scopes up to this many rows are searched exactly; larger ones via HNSW.",
+        description="A tenant scope up to this many rows is searched exactly, a larger one "
+        "via HNSW; a conversation scope exactly up to sqrt(this x rows in the table).",
     )
     search_hnsw_ef_search: int = Field(
         200, ge=1, le=1000, description="hnsw.ef_search for large scopes (recall vs latency)."

@@ -21,7 +21,7 @@ from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.errors import InvalidInput, ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.store import search as store
-from memory_mesh.store.database import Database
+from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,7 @@ class SearchService:
                 mode, degraded = SearchMode.keyword, True
         effective = replace(query, mode=mode)
         async with self.db.tenant(query.tenant_id) as conn:
-            rows = await store.scope_rows(conn, effective, self.plan.exact_max_rows + 1)
-            plan = "exact" if rows <= self.plan.exact_max_rows else "hnsw"
+            plan = await self._choose_plan(conn, effective)
             hits = await store.run_search(
                 conn,
                 query=effective,
@@ -86,6 +85,17 @@ class SearchService:
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
+        """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
+        else ``hnsw``; counted cheaply first, further only for a large narrowed scope."""
+        narrowed = query.conversation_id is not None
+        first_cap = self.plan.exact_max_rows + 1
+        rows, table_rows = await store.scope_size(conn, query, first_cap)
+        limit = store.exact_limit(self.plan.exact_max_rows, table_rows, narrowed=narrowed)
+        if rows >= first_cap and limit > self.plan.exact_max_rows:
+            rows, _ = await store.scope_size(conn, query, limit + 1)
+        return "exact" if rows <= limit else "hnsw"
 
     def _validate(self, query: SearchQuery) -> None:
         if not query.query.strip():

@@ -2,10 +2,10 @@
 in ``domain/ranking.py``, in ONE statement.
 
 The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measured):
-- ``exact``: a scope (tenant, or conversation) of at most ``exact_max_rows`` rows is read
-  through its B-tree and every vector's distance computed: complete and ~1 ms. Index
-  scans are switched off for the statement so the planner cannot pick the HNSW index plus
-  a filter, which is slow and returns too few rows.
+- ``exact``: a scope (tenant, or conversation) of at most :func:`exact_limit` rows is
+  read through its B-tree and every vector's distance computed: complete and ~1 ms per
+  thousand rows. Index scans are switched off for the statement so the planner cannot
+  pick the HNSW index plus a filter, which is slow and returns too few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
   still yield enough candidates.
 Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
@@ -14,6 +14,7 @@ would otherwise pick the slow HNSW+filter path after a few runs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +36,44 @@ class SearchPlanConfig:
     candidate_multiplier: int
 
 
-async def scope_rows(conn: Conn, query: SearchQuery, cap: int) -> int:
-    """Rows in the query's tenant or conversation, counted up to ``cap`` (bounded cost)."""
+def exact_limit(exact_max_rows: int, table_rows: int, *, narrowed: bool) -> int:
+    """The largest scope searched exactly.
+
+    A tenant scope: ``exact_max_rows``. A scope narrowed inside its tenant (a conversation)
+    is a thin slice of the HNSW graph, which the walk must cross far to collect enough of
+    its rows: its cost grows as the slice's share of the table shrinks, while an exact
+    scan costs the same per row. With the exact cost ~ rows and the filtered walk's ~
+    table_rows / rows, they meet at rows = sqrt(exact_max_rows * table_rows), which is
+    ``exact_max_rows`` itself for a scope holding the whole table. Measured at 1M rows: a
+    10,000-row conversation scanned exactly in a quarter of the filtered walk's time
+    (bench/results/scale_1m.md).
+    """
+    if not narrowed:
+        return exact_max_rows
+    return max(exact_max_rows, math.isqrt(exact_max_rows * max(table_rows, 0)))
+
+
+async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> tuple[int, int]:
+    """(rows in the query's tenant or conversation counted up to ``cap`` (bounded cost),
+    rows in the whole table as the planner last estimated them)."""
+    table_rows = (
+        "(select greatest(reltuples, 0)::bigint from pg_class"
+        " where oid = 'messages'::regclass) as table_rows"
+    )
     if query.conversation_id is not None:
         cur = await conn.execute(
-            "select count(*) as n from (select 1 from messages where tenant_id = %s"
-            " and conversation_id = %s limit %s) s",
+            f"select count(*) as n, {table_rows} from (select 1 from messages"
+            " where tenant_id = %s and conversation_id = %s limit %s) s",
             [query.tenant_id, query.conversation_id, cap],
         )
     else:
         cur = await conn.execute(
-            "select count(*) as n from (select 1 from messages where tenant_id = %s limit %s) s",
+            f"select count(*) as n, {table_rows} from (select 1 from messages"
+            " where tenant_id = %s limit %s) s",
             [query.tenant_id, cap],
         )
     row = await cur.fetchone()
-    return int(row["n"]) if row else 0
+    return (int(row["n"]), int(row["table_rows"] or 0)) if row else (0, 0)
 
 
 def _filters(query: SearchQuery) -> sql.Composable:
