@@ -12,7 +12,7 @@ def write(results: dict[str, Any], out_dir: Path, name: str = "core") -> tuple[P
     json_path = out_dir / f"{name}.json"
     md_path = out_dir / f"{name}.md"
     json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    md_path.write_text(markdown(results), "utf-8")
+    md_path.write_text(markdown(results, name), "utf-8")
     return json_path, md_path
 
 
@@ -112,7 +112,7 @@ def _case_row(block: dict[str, Any], case: dict[str, Any]) -> str:
         f"{case['label']} | {case['plan']} | {_ef(case)} | {latency['p50']:.2f} | "
         f"{latency['p95']:.2f} | {latency['p99']:.2f} | "
         f"{'' if ratio is None else f'{ratio:.2f}'} | {case['recall_at_10']:.3f} | "
-        f"{case['recall_at_10_min']:.1f} | {scans} |"
+        f"{case['recall_at_10_min']:.2f} | {scans} |"
     )
 
 
@@ -217,7 +217,7 @@ def _variants(variants: list[dict[str, Any]], c: dict[str, Any]) -> list[str]:
         "interleaved). Variants are measured one after the other (one index at a time: the "
         "planner would choose among several), so compare their recall; compare latencies "
         "with care (`p50 vs default` is relative to the variant's own first ef case). The "
-        "migration's index (m 16, ef_construction 64) is restored afterwards.",
+        "migration's index (m 16, ef_construction 64) is restored afterwards in a kept database.",
         "",
         "| m | ef_construction | build s | index MB | ef_search | p50 ms | p95 ms | p99 ms "
         "| recall@10 | load avg after build |",
@@ -235,13 +235,13 @@ def _variants(variants: list[dict[str, Any]], c: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(results: dict[str, Any]) -> str:
+def markdown(results: dict[str, Any], name: str = "core") -> str:
     lines = _header(results)
     if results.get("ingest"):
         lines += _ingest(results["ingest"])
     if results.get("search"):
         lines += _search(results["search"])
-    lines += ["Every figure, with per-run values and settings: `core.json`.", ""]
+    lines += [f"Every figure, with per-run values and settings: `{name}.json`.", ""]
     return "\n".join(lines)
 
 
