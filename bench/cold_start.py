@@ -25,9 +25,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("onnxruntime", "tokenizers", "pgserver", "uvicorn")
 
+# Optional packages of the development environment that the Lambda layer does not ship
+# (layers/core/requirements.txt): a library that imports them when present (redis-py
+# loads the OpenTelemetry metrics SDK) must find them missing, as it will in Lambda.
+NOT_IN_LAYER = ("opentelemetry.sdk", "opentelemetry.exporter", "opentelemetry.instrumentation")
+
 PROBE = """
-import importlib.util, json, sys, time
+import importlib.abc, importlib.util, json, sys, time
 HEAVY = sys.argv[2].split(",")
+ABSENT = tuple(sys.argv[3].split(","))
+class NotInLayer(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith(ABSENT):
+            raise ImportError(name + " is not in the Lambda layer")
+        return None
+sys.meta_path.insert(0, NotInLayer())
 start = time.perf_counter()
 spec = importlib.util.spec_from_file_location("lambda_app", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
@@ -58,7 +70,7 @@ def measure(app: Path, runs: int) -> dict[str, Any]:
     samples: list[dict[str, Any]] = []
     for _ in range(runs):
         out = subprocess.run(
-            [sys.executable, "-c", PROBE, str(app), ",".join(HEAVY)],
+            [sys.executable, "-c", PROBE, str(app), ",".join(HEAVY), ",".join(NOT_IN_LAYER)],
             capture_output=True,
             text=True,
             check=True,
@@ -93,6 +105,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "arch": platform.machine(),
             "cpu_count": os.cpu_count(),
             "python": platform.python_version(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "runs": args.runs,
         "functions": functions,
@@ -112,10 +125,13 @@ def render(results: dict[str, Any]) -> str:
         f"`{results['command']}`: each `functions/<name>/app.py` "
         f"imported in {runs} fresh processes; median and fastest wall time of the import "
         "(module-level code included: settings, Powertools, the FastAPI app; no database or "
-        "network). Provider bedrock, as deployed.",
+        "network). Provider bedrock, as deployed; packages of the development environment "
+        "that the layer does not ship (the OpenTelemetry SDK) are made unimportable, as in "
+        "Lambda.",
         "",
         f"Machine: {machine['arch']}, {machine['cpu_count']} cores, Python "
-        f"{machine['python']} (Lambda runs 3.12).",
+        f"{machine['python']} (Lambda runs 3.12); load average at the end "
+        f"{' / '.join(str(x) for x in machine['load_average_at_end'])} (shared machine).",
         "",
         "| function | median ms | fastest ms | modules loaded | local model / embedded DB |",
         "|---|---:|---:|---:|---|",
