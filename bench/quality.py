@@ -955,21 +955,22 @@ NOTES = [
     "- **What changed in the product** (chosen by the study on dev, confirmed held out): "
     "the keyword query ORs the question's words (`plainto_tsquery`, ` & ` -> ` | `) instead "
     "of ANDing them all (`websearch_to_tsquery`), ranked by `ts_rank(..., 32)` instead of "
-    "`ts_rank_cd`; the hybrid keyword share default goes from 0.3 to 0.9. Candidate counts "
-    "did not matter beyond 20 per list (top_k 10), so the multiplier stays.",
-    "- **Why the share is 0.9, and what that costs.** `ts_rank(..., 32)` of a turn matching "
-    "one or two of the question's words is ~0.02-0.1, cosine similarity of related turns "
-    '~0.3-0.7: the "share" mostly corrects the scale, and hybrid relevance values become '
-    "small, so importance (0.15) and recency (0.10) weigh far more in the final score. On "
-    "LoCoMo as dated the default blend ranks ~8 points (R@5) below plain hybrid, and on the "
-    "dates moved to now recency swamps relevance (R@5 ~10, worse than before the change): "
-    "**a live conversation's hybrid search would be ordered mostly by age**. Reciprocal-rank "
-    "fusion (relevance = (k+1)/2 * sum of 1/(k + rank) over the two lists, k 10, in [0, 1]) "
-    "ties the weighted 0.9 on relevance alone (dev and held out within half a point; which "
-    "of the two the criterion picks flips between runs with the random tie order of equal "
-    "keyword ranks) and keeps the blend balanced: with importance 0.15 and recency 0.10 it "
-    "keeps R@5 ~55 as dated and ~54 on dates moved to now (final-blend table). It is the "
-    "change to ship next; the weighted 0.9 is what this run measured in the product.",
+    "`ts_rank_cd`; hybrid mode fuses the vector and keyword candidate lists by rank "
+    "(reciprocal-rank fusion, k 10, keyword weight 0.5) instead of a weighted sum of their "
+    "scores with keyword share 0.3. Candidate counts did not matter beyond 20 per list "
+    "(top_k 10), so the multiplier stays.",
+    "- **Why rank fusion, not a weighted sum.** `ts_rank(..., 32)` of a turn matching one "
+    "or two of the question's words is ~0.02-0.1, cosine similarity of related turns "
+    "~0.3-0.7. A weighted sum needs a keyword share near 0.9 to let keywords count (the "
+    "hybrid grid: 0.9 is its best), which ties RRF on relevance alone, but leaves hybrid "
+    "relevance so small that importance (0.15) and recency (0.10) outweigh it: with that "
+    "share, on the dates moved to now, the default blend fell to R@5 ~10 (a live "
+    "conversation ordered mostly by age; measured in the product in an earlier run of this "
+    "benchmark, commit 2c8b7b9). Fused by rank, the best hit of both lists has relevance 1 "
+    "and the blend keeps R@5 ~55 as dated and ~54 on the moved dates (final-blend table, and "
+    "the product rows above). Which of the two the criterion prefers on relevance alone "
+    "flips between runs with the random tie order of equal keyword ranks: they are equal "
+    "within noise there.",
     "- **Importance** (role and content heuristics, not question-aware) is the other part "
     "of the blend; the final-blend table shows what its weight costs or gains on these "
     "questions.",
