@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import shlex
 import sys
 import tempfile
@@ -97,6 +98,7 @@ class Level:
     errors: int = 0
     seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    stack_cpu_seconds: float | None = None  # client + servers + PostgreSQL processes
     cpu_busy: float | None = None  # share of all CPUs busy during the burst (machine-wide)
 
     def figures(self) -> dict[str, Any]:
@@ -109,6 +111,14 @@ class Level:
             "latency_ms": latency_summary(self.latencies) if done else None,
             "client_cpu_share": round(self.client_cpu_seconds / self.seconds, 3)
             if self.seconds
+            else None,
+            # CPU the benchmark's own processes used, in cores and per query: what a
+            # query costs, whatever else runs on the machine
+            "stack_cpu_cores": round(self.stack_cpu_seconds / self.seconds, 3)
+            if self.seconds and self.stack_cpu_seconds is not None
+            else None,
+            "stack_cpu_ms_per_query": round(1000 * self.stack_cpu_seconds / done, 3)
+            if done and self.stack_cpu_seconds is not None
             else None,
             "machine_cpu_busy": self.cpu_busy,
         }
@@ -126,8 +136,60 @@ def _cpu_times() -> tuple[int, int] | None:
     return total - idle, total
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user + system CPU seconds) of ``pid``, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class StackCpu:
+    """CPU seconds used so far by the benchmark's stack: this process, the servers it
+    started (``pids``) and every process of the embedded PostgreSQL (children of the
+    postmaster whose pid ``pgdata/postmaster.pid`` names)."""
+
+    def __init__(self, pgdata: Path | None) -> None:
+        self.pgdata = pgdata
+        self.pids: list[int] = []
+
+    def _postmaster(self) -> int | None:
+        try:
+            return (
+                int((self.pgdata / "postmaster.pid").read_text().split()[0])
+                if self.pgdata
+                else None
+            )
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def __call__(self) -> float | None:
+        if not Path("/proc/self/stat").exists():
+            return None
+        total = time.process_time()
+        for pid in self.pids:
+            found = _process_cpu(pid)
+            total += found[1] if found else 0.0
+        postmaster = self._postmaster()
+        if postmaster is not None:
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    found = _process_cpu(int(entry))
+                    if found and (found[0] == postmaster or int(entry) == postmaster):
+                        total += found[1]
+        return total
+
+
 async def closed_loop(
-    clients: int, seconds: float, send: Callable[[int, int], Awaitable[bool]]
+    clients: int,
+    seconds: float,
+    send: Callable[[int, int], Awaitable[bool]],
+    stack_cpu: Callable[[], float | None] | None = None,
 ) -> Level:
     """``clients`` tasks each calling ``send(client, n)`` back to back until ``seconds``
     have passed; a call in flight at the deadline is awaited and counted."""
@@ -145,11 +207,15 @@ async def closed_loop(
                 level.errors += 1
             n += 1
 
+    stack_before = stack_cpu() if stack_cpu else None
     cpu_before, process_before = _cpu_times(), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     level.seconds = time.perf_counter() - start
     level.client_cpu_seconds = time.process_time() - process_before
+    stack_after = stack_cpu() if stack_cpu else None
+    if stack_before is not None and stack_after is not None:
+        level.stack_cpu_seconds = stack_after - stack_before
     cpu_after = _cpu_times()
     if cpu_before and cpu_after and cpu_after[1] > cpu_before[1]:
         busy = (cpu_after[0] - cpu_before[0]) / (cpu_after[1] - cpu_before[1])
@@ -327,8 +393,10 @@ def run_concurrency(
                     with httpx.Client(base_url=spec.base_url, timeout=60.0) as http:
                         spec.headers = _bench_user(http, url, workload)
                 specs.append(spec)
+        stack = StackCpu(work_dir / "search-db" / "pgdata")
+        stack.pids = [process.process.pid for process in servers]
         session = asyncio.run(
-            _session(specs, config, questions, query_vectors, work_dir / "runtime", embedder)
+            _session(specs, config, questions, query_vectors, work_dir / "runtime", embedder, stack)
         )
     finally:
         for process in servers:
@@ -355,6 +423,7 @@ async def _session(
     query_vectors: np.ndarray,
     data_dir: Path,
     embedder: Embedder,
+    stack: StackCpu | None = None,
 ) -> dict[str, Any]:
     most = max(config.clients)
     targets: list[Target] = []
@@ -390,7 +459,7 @@ async def _session(
                 targets.append(
                     ServiceTarget(spec.workload, runtime, tenants, len(questions), config.top_k)
                 )
-        levels = await _measure(targets, config)
+        levels = await _measure(targets, config, stack)
     finally:
         for target in targets:
             await target.close()
@@ -404,7 +473,9 @@ async def _session(
     }
 
 
-async def _measure(targets: list[Target], config: ConcurrencyConfig) -> list[dict[str, Any]]:
+async def _measure(
+    targets: list[Target], config: ConcurrencyConfig, stack: StackCpu | None = None
+) -> list[dict[str, Any]]:
     """Every (target, clients) level, rotated through ``rounds`` rounds."""
     for target in targets:
         await closed_loop(max(config.clients), config.warmup_seconds, target.send)
@@ -419,7 +490,7 @@ async def _measure(targets: list[Target], config: ConcurrencyConfig) -> list[dic
             if round_ % 2:
                 order.reverse()
             for t_index, clients in order:
-                level = await closed_loop(clients, config.seconds, targets[t_index].send)
+                level = await closed_loop(clients, config.seconds, targets[t_index].send, stack)
                 runs.setdefault((t_index, clients), []).append(level)
                 bar.update()
     out = []
@@ -445,6 +516,10 @@ async def _measure(targets: list[Target], config: ConcurrencyConfig) -> list[dic
                     "errors": sum(f["errors"] for f in figures),
                     "machine_cpu_busy": _median_or_none([f["machine_cpu_busy"] for f in figures]),
                     "client_cpu_share": _median_or_none([f["client_cpu_share"] for f in figures]),
+                    "stack_cpu_cores": _median_or_none([f["stack_cpu_cores"] for f in figures]),
+                    "stack_cpu_ms_per_query": _median_or_none(
+                        [f["stack_cpu_ms_per_query"] for f in figures]
+                    ),
                     "rounds": figures,
                 }
             )

@@ -273,9 +273,12 @@ def concurrency_markdown(results: dict[str, Any], name: str = "concurrency") -> 
         f"{c['seconds']:g} s per round, {c['rounds']} rounds, the levels of all workloads and "
         "transports in a rotated order within each round (so load from other processes falls "
         "on all of them); figures are medians of the rounds, `x vs 1` the median of the "
-        "per-round ratios to one client of the same row. `CPU busy` is the share of all the "
-        "machine's CPUs in use during the level (`/proc/stat`, whoever used them); `client "
-        "CPU` is this load generator's own share of one CPU.",
+        "per-round ratios to one client of the same row. `stack cores`: CPU the benchmark's "
+        "own processes used during the level (load generator, `memory-mesh serve`, every "
+        "PostgreSQL process; from /proc), in cores, and `CPU ms/query` the same per query: "
+        "what a search costs, whatever else runs. `CPU busy` is the share of all the "
+        "machine's CPUs in use (`/proc/stat`, whoever used them); `client CPU` is the load "
+        "generator's own share of one CPU.",
         "",
         "- `http`: `GET /v1/memory/search` (mode vector) against a real `memory-mesh serve` "
         "process with its shipped settings (one uvicorn process, database pool of "
@@ -289,22 +292,21 @@ def concurrency_markdown(results: dict[str, Any], name: str = "concurrency") -> 
         "every row (HNSW plan, the service's default ef_search).",
         "",
         "| workload | transport | clients | queries/s | x vs 1 | p50 ms | p95 ms | p99 ms "
-        "| CPU busy | client CPU | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| stack cores | CPU ms/query | CPU busy | client CPU | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in conc["levels"]:
         latency = level["latency_ms"] or {"p50": 0, "p95": 0, "p99": 0}
         speedup = level["speedup_vs_1"]
+        cores, per_query = level.get("stack_cpu_cores"), level.get("stack_cpu_ms_per_query")
         lines.append(
             f"| {level['workload']} | {level['transport']} | {level['clients']} | "
-            f"{level['qps']:,.1f} | {speedup:.2f} | {latency['p50']:.1f} | "
-            f"{latency['p95']:.1f} | {latency['p99']:.1f} | {_pct(level['machine_cpu_busy'])} | "
-            f"{_pct(level['client_cpu_share'])} | {level['errors']} |"
-            if speedup is not None
-            else f"| {level['workload']} | {level['transport']} | {level['clients']} | "
-            f"{level['qps']:,.1f} |  | {latency['p50']:.1f} | {latency['p95']:.1f} | "
-            f"{latency['p99']:.1f} | {_pct(level['machine_cpu_busy'])} | "
-            f"{_pct(level['client_cpu_share'])} | {level['errors']} |"
+            f"{level['qps']:,.1f} | {'' if speedup is None else f'{speedup:.2f}'} | "
+            f"{latency['p50']:.1f} | {latency['p95']:.1f} | {latency['p99']:.1f} | "
+            f"{'' if cores is None else f'{cores:.2f}'} | "
+            f"{'' if per_query is None else f'{per_query:.1f}'} | "
+            f"{_pct(level['machine_cpu_busy'])} | {_pct(level['client_cpu_share'])} | "
+            f"{level['errors']} |"
         )
     lines += ["", *_plateau(conc), "", f"Every figure, per round: `{name}.json`.", ""]
     return "\n".join(lines)
@@ -326,7 +328,17 @@ def _plateau(conc: dict[str, Any]) -> list[str]:
             f"- {workload} / {transport}: {first['qps']:,.0f} q/s with {first['clients']} "
             f"client(s), {best['qps']:,.0f} at best ({best['clients']} clients); within 10% "
             f"of that from {knee['clients']} clients, where the machine's CPUs were "
-            f"{_pct(knee['machine_cpu_busy'])} busy. "
+            f"{_pct(knee['machine_cpu_busy'])} busy"
+            + (
+                f" and the stack itself used {knee['stack_cpu_cores']:.2f} cores, "
+                f"{knee['stack_cpu_ms_per_query']:.1f} CPU ms a query "
+                f"({first['stack_cpu_ms_per_query']:.1f} with {first['clients']} client)"
+                if knee.get("stack_cpu_cores")
+                and knee.get("stack_cpu_ms_per_query")
+                and first.get("stack_cpu_ms_per_query")
+                else ""
+            )
+            + ". "
             + (
                 f"From there to {last['clients']} clients p50 goes from "
                 f"{p50[knee['clients']]:.1f} to {p50[last['clients']]:.1f} ms: the extra "

@@ -69,6 +69,8 @@ def test_concurrency_benchmark_runs_at_a_tiny_size(tmp_path: Path, work_dir: Pat
         if level["clients"] == 1:
             assert level["speedup_vs_1"] == 1.0
         assert level["machine_cpu_busy"] is None or 0 <= level["machine_cpu_busy"] <= 1
+        if Path("/proc/self/stat").exists():  # the stack's own CPU, from /proc
+            assert level["stack_cpu_cores"] > 0 and level["stack_cpu_ms_per_query"] > 0
     markdown = (out / "concurrency.md").read_text("utf-8")
     assert "| scoped | http | 3 |" in markdown and "Where throughput stops growing" in markdown
     assert (out / "concurrency.png").stat().st_size > 0
