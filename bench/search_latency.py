@@ -540,7 +540,8 @@ def measure_variants(db: Loaded, size: int) -> list[dict[str, Any]]:
     sweep ef_search on it (unscoped queries, the ef cases interleaved). Variants are
     measured one after the other (one index at a time: the planner would pick among
     several), so compare them through the recall they reach, and latencies with care;
-    the migration's own index (m 16, ef_construction 64) is restored at the end."""
+    the migration's own index (m 16, ef_construction 64) is restored at the end when the
+    database is kept."""
     config = db.config
     default = _index_parameters(db.url)
     out = []
@@ -551,8 +552,8 @@ def measure_variants(db: Loaded, size: int) -> list[dict[str, Any]]:
             built = rebuild_hnsw(db.url, m, ef_construction, size)
             cases = asyncio.run(_measure_ef_sweep(db, size))
             out.append(built | {"cases": cases})
-    finally:
-        if _index_parameters(db.url) != default:
+    finally:  # a kept database gets its own index back (a dropped one needs none)
+        if config.keep_databases and _index_parameters(db.url) != default:
             rebuild_hnsw(db.url, default[0], default[1], size)
     return out
 
