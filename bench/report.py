@@ -58,13 +58,15 @@ def _ingest(ingest: dict[str, Any]) -> list[str]:
         "",
         f"`POST /v1/messages/batch` with {c['batch_size']} messages a request, one client, "
         "against a real `memory-mesh serve` process (own embedded PostgreSQL). Each run "
-        "measures the three rows one after the other (order rotated between runs), so the "
+        "measures the rows one after the other (order rotated between runs), so the "
         "ratios are taken under the same machine load (ratio = median of the per-run ratios).",
+        *_separate_run(ingest),
         "",
         "| path | messages/s | vs the model alone |",
         "|---|---:|---:|",
         f"| model alone: `embed_documents`, batches of {c['embed_batch_size']} (the limit) "
         f"| {_n(e)} | 1.00 |",
+        *_database_row(ingest),
         f"| HTTP, inline mode (stored + embedded when the response returns) | "
         f"{_n(ingest['inline']['msgs_per_s'])} | {ingest['inline']['ratio_to_embedder']:.2f} |",
         f"| HTTP, async mode (until every message's vector is written) | "
@@ -74,15 +76,42 @@ def _ingest(ingest: dict[str, Any]) -> list[str]:
         " messages/s (responses only, before embedding). Inline: "
         f"{ingest['inline']['ready_at_response']:.0%} of messages were `ready` in the response.",
         "",
-        "| run | model msg/s | inline msg/s | async msg/s | inline ratio | async ratio |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| run | model msg/s | database msg/s | inline msg/s | async msg/s | inline ratio "
+        "| async ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in ingest["runs"]:
         lines.append(
-            f"| {r['repetition']} | {_n(r['embedder_msgs_per_s'])} | {_n(r['inline_msgs_per_s'])}"
-            f" | {_n(r['async_msgs_per_s'])} | {r['inline_ratio']:.2f} | {r['async_ratio']:.2f} |"
+            f"| {r['repetition']} | {_n(r['embedder_msgs_per_s'])} "
+            f"| {_n(r['database_msgs_per_s']) if 'database_msgs_per_s' in r else '-'} "
+            f"| {_n(r['inline_msgs_per_s'])} | {_n(r['async_msgs_per_s'])} "
+            f"| {r['inline_ratio']:.2f} | {r['async_ratio']:.2f} |"
         )
     return [*lines, ""]
+
+
+def _separate_run(section: dict[str, Any]) -> list[str]:
+    """A section measured by a run of its own (``--merge``) names that run."""
+    if "command" not in section:
+        return []
+    machine = section["machine"]
+    return [
+        f"Measured in a run of its own: `{section['command']}` ({machine['date']}; load "
+        f"average {_load(machine.get('load_average_at_start'))} at the start, "
+        f"{_load(machine.get('load_average_at_end'))} at the end)."
+    ]
+
+
+def _database_row(ingest: dict[str, Any]) -> list[str]:
+    """The storage ceiling: the service's own statements with precomputed vectors."""
+    database = ingest.get("database")
+    if not database:
+        return []
+    return [
+        "| database alone: the service's insert, claim and vector-write statements per batch, "
+        f"vectors precomputed (no HTTP, no model) | {_n(database['msgs_per_s'])} "
+        f"| {database['ratio_to_embedder']:.2f} |"
+    ]
 
 
 _REGIMES = {

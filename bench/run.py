@@ -14,6 +14,7 @@ Databases, server data directories and cached corpus vectors live in ``--work-di
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 import sys
@@ -43,6 +44,7 @@ class BenchConfig:
     command: str = "python -m bench"
     name: str = "core"
     plot: bool = True
+    merge: bool = False  # keep the sections of an existing report that this run skips
 
 
 def run(config: BenchConfig) -> dict[str, Any]:
@@ -79,6 +81,8 @@ def run(config: BenchConfig) -> dict[str, Any]:
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
     if config.search is not None and config.search.prepare_only:
         return results  # nothing measured: no report
+    if config.merge:
+        results = _merged(results, config)
     report.write(results, config.out, config.name)
     if config.plot and config.search is not None:
         from bench.plots import ef_curve, scale_curve
@@ -88,6 +92,23 @@ def run(config: BenchConfig) -> dict[str, Any]:
         else:
             scale_curve(results, config.out / f"{config.name}.png")
     return results
+
+
+def _merged(results: dict[str, Any], config: BenchConfig) -> dict[str, Any]:
+    """This run's sections over the existing report's: a section re-measured alone (for
+    example ingestion on a quieter machine) keeps its own command and machine."""
+    path = config.out / f"{config.name}.json"
+    if not path.is_file():
+        return results
+    previous = json.loads(path.read_text("utf-8"))
+    merged = dict(previous)
+    for section in ("ingest", "search"):
+        if section in results:
+            merged[section] = results[section] | {
+                "command": results["command"],
+                "machine": results["machine"],
+            }
+    return merged
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -132,6 +153,9 @@ def parse(argv: list[str]) -> BenchConfig:
     parser.add_argument("--variants-size", type=int, help="rows for --hnsw-variants (100000)")
     parser.add_argument("--name", default="core", help="results file name (core)")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the skipped sections of the existing report"
+    )
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--no-plot", action="store_true", help="no PNG plots")
@@ -163,6 +187,7 @@ def parse(argv: list[str]) -> BenchConfig:
         command=shlex.join(["python", "-m", "bench", *argv]),
         name=args.name,
         plot=not args.no_plot,
+        merge=args.merge,
     )
     if args.work_dir is not None:
         config.work_dir = args.work_dir
