@@ -3,7 +3,7 @@ bars, its own JSON + Markdown under ``--out``), then ``summary.md`` gathers the 
 figures of every report there, with the command behind each.
 
     python -m bench.all                  # the full suite: about two hours on 2 cores
-    python -m bench.all --quick          # every stage at a small size: about 20 minutes
+    python -m bench.all --quick          # every stage small, into $TMPDIR: about 20 minutes
     python -m bench.all --only quality,fanout
     python -m bench.all --summary-only   # rebuild summary.md from the JSON files
 
@@ -17,6 +17,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from tqdm import tqdm
 from bench.machine import load_average
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+QUICK_DIR = Path(tempfile.gettempdir()) / "mm-bench-quick-results"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ STAGES: tuple[Stage, ...] = (
         (),
         ("--quick",),
         "ingestion end to end vs the model; search latency and recall at 10k / 100k",
+    ),
+    Stage(
+        "scale_1m",
+        "bench",
+        (
+            *("--name", "scale_1m", "--sizes", "1000000", "--skip-ingest"),
+            *("--keep-databases", "--ef", "40,100,200,400,800"),
+        ),
+        ("--name", "scale_1m", "--sizes", "20000", "--skip-ingest", "--quick"),
+        "search latency and recall at 1M rows (its own databases, kept for reruns)",
     ),
     Stage(
         "concurrency",
@@ -141,6 +153,11 @@ def headline(name: str) -> Callable[[Headline], Headline]:
     return register
 
 
+@headline("scale_1m")
+def _scale(data: dict[str, Any]) -> list[tuple[str, str]]:
+    return _search_headlines(data)
+
+
 @headline("core")
 def _core(data: dict[str, Any]) -> list[tuple[str, str]]:
     figures = []
@@ -153,6 +170,11 @@ def _core(data: dict[str, Any]) -> list[tuple[str, str]]:
                 f"{ingest['embedder']['msgs_per_s']:.1f} msg/s",
             )
         )
+    return figures + _search_headlines(data)
+
+
+def _search_headlines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    figures = []
     for block in data.get("search", {}).get("results", []):
         case = block["cases"][0]  # the service default
         latency = case["latency_ms"]
@@ -163,6 +185,33 @@ def _core(data: dict[str, Any]) -> list[tuple[str, str]]:
                 f"recall@10 {case['recall_at_10']:.3f}",
             )
         )
+    return figures
+
+
+@headline("concurrency")
+def _concurrency(data: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = data["concurrency"]["config"]["rows"]
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for level in data["concurrency"]["levels"]:
+        key = (level["workload"], level["transport"])
+        by_key.setdefault(key, []).append(f"{level['clients']}: {level['qps']:.0f}")
+    return [
+        (f"searches/s by clients, {rows:,} rows, {workload}, {transport}", ", ".join(values))
+        for (workload, transport), values in by_key.items()
+    ]
+
+
+@headline("quality")
+def _quality(data: dict[str, Any]) -> list[tuple[str, str]]:
+    figures = []
+    for variant in data["quality"]["variants"]:
+        recall = variant["cat1-4"]
+        name = f"LoCoMo R@5 / R@10, categories 1-4: {variant['mode']}"
+        if variant["weights"] != "relevance":
+            name += " + importance + recency"
+        if variant.get("dates") == "recent":
+            name += ", dates moved to now"
+        figures.append((name, f"{recall['5'] * 100:.1f} / {recall['10'] * 100:.1f}"))
     return figures
 
 
@@ -281,7 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     stage_names = ",".join(s.name for s in STAGES)
     parser.add_argument("--only", help=f"comma-separated stages: {stage_names}")
     parser.add_argument("--skip", help="comma-separated stages to leave out")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results directory (default bench/results; with --quick a temporary one, so "
+        "the committed full results are not overwritten by small ones)",
+    )
     parser.add_argument("--summary-only", action="store_true", help="only rebuild summary.md")
     args = parser.parse_args(argv)
     names = {s.name for s in STAGES}
@@ -291,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown stage(s): {', '.join(sorted(unknown))}")
     stages = [s for s in STAGES if s.name in only and s.name not in skip]
+    if args.out is None:
+        args.out = QUICK_DIR if args.quick else RESULTS_DIR
     args.out.mkdir(parents=True, exist_ok=True)
     outcome = None if args.summary_only else run_stages(stages, args.quick, args.out)
     (args.out / "summary.md").write_text(summary(args.out, outcome), "utf-8")

@@ -48,7 +48,7 @@ from tqdm import tqdm
 from bench import report
 from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
-from bench.machine import describe, load_average
+from bench.machine import load_average, run_record
 from bench.search_latency import (
     PrecomputedQueries,
     SearchConfig,
@@ -555,21 +555,8 @@ def run(options: Options) -> dict[str, Any]:
     options.work_dir.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(options.locomo)
     with embedded_server(options.work_dir / "search-db") as server:
-        results: dict[str, Any] = {
-            "command": options.command,
-            "machine": describe(server),
-            "corpus": {
-                "source": corpus.source,
-                "turns": len(corpus.turns),
-                "questions": len(corpus.questions),
-            },
-        }
         embedder = local_embedder(32)
-        results["model"] = {
-            "provider": embedder.info.provider,
-            "model": embedder.info.model,
-            "dimensions": embedder.info.dimensions,
-        }
+        results: dict[str, Any] = run_record(options.command, server, corpus, embedder.info)
         results["concurrency"] = run_concurrency(
             corpus, server, options.work_dir, embedder, options.config
         )

@@ -11,6 +11,9 @@ from typing import Any
 
 import psycopg
 
+from bench.data import Corpus
+from memory_mesh.embeddings import EmbedderInfo
+
 
 def _cpu_model() -> str:
     try:
@@ -85,5 +88,25 @@ def describe(database_url: str) -> dict[str, Any]:
                 "uvicorn",
                 "fastapi",
             )
+        },
+    }
+
+
+def run_record(
+    command: str, database_url: str, corpus: Corpus, model: EmbedderInfo
+) -> dict[str, Any]:
+    """The head every report's JSON starts with: command, machine, texts and model."""
+    return {
+        "command": command,
+        "machine": describe(database_url),
+        "corpus": {
+            "source": corpus.source,
+            "turns": len(corpus.turns),
+            "questions": len(corpus.questions),
+        },
+        "model": {
+            "provider": model.provider,
+            "model": model.model,
+            "dimensions": model.dimensions,
         },
     }

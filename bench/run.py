@@ -27,7 +27,7 @@ from typing import Any
 from bench import report
 from bench.data import DEFAULT_LOCOMO, load_corpus
 from bench.ingest import IngestConfig, local_embedder, run_ingest
-from bench.machine import describe, load_average
+from bench.machine import load_average, run_record
 from bench.search_latency import SearchConfig, run_search_latency
 from bench.tables import embedded_server
 
@@ -53,23 +53,12 @@ def run(config: BenchConfig) -> dict[str, Any]:
     config.work_dir.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(config.locomo)
     with embedded_server(config.work_dir / "search-db") as server:
+        embedder = local_embedder(32)
         results: dict[str, Any] = {
             "title": "Memory Mesh core benchmark"
             if config.name == "core"
             else f"Memory Mesh search at scale ({config.name})",
-            "command": config.command,
-            "machine": describe(server),
-            "corpus": {
-                "source": corpus.source,
-                "turns": len(corpus.turns),
-                "questions": len(corpus.questions),
-            },
-        }
-        embedder = local_embedder(32)
-        results["model"] = {
-            "provider": embedder.info.provider,
-            "model": embedder.info.model,
-            "dimensions": embedder.info.dimensions,
+            **run_record(config.command, server, corpus, embedder.info),
         }
         if config.ingest is not None:
             results["ingest"] = run_ingest(corpus, config.work_dir, config.ingest)

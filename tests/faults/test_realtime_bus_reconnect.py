@@ -16,7 +16,7 @@ from typing import Any
 
 from memory_mesh.realtime.bus import Backoff, RedisBus
 from memory_mesh.realtime.hub import Hub, Subscriber
-from tests.faults.redis_control import RestartableRedis
+from tests.conftest import RedisServer
 
 
 def _collect(subscriber: Subscriber, into: list[int]) -> list[int]:
@@ -38,7 +38,7 @@ def _event(n: int) -> dict[str, Any]:
 
 
 async def test_the_bus_keeps_local_delivery_and_resumes_cross_process_after_redis_returns() -> None:
-    redis = RestartableRedis()
+    redis = RedisServer()
     here, there = Subscriber("acme", None, 100_000), Subscriber("acme", None, 100_000)
     hub_here, hub_there = Hub(), Hub()
     hub_here.add(here)
@@ -105,7 +105,7 @@ async def test_the_bus_keeps_local_delivery_and_resumes_cross_process_after_redi
 async def test_a_publish_connection_left_from_before_a_restart_does_not_lose_the_next_event() -> (
     None
 ):
-    redis = RestartableRedis()
+    redis = RedisServer()
     here, there = Subscriber("acme", None, 100), Subscriber("acme", None, 100)
     hub_here, hub_there = Hub(), Hub()
     hub_here.add(here)

@@ -36,9 +36,8 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import JWT_SECRET
+from tests.conftest import JWT_SECRET, RedisServer
 from tests.e2e.server import running_server
-from tests.faults.redis_control import RestartableRedis
 from tests.faults.support import messages_of, sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -172,7 +171,7 @@ def _figures(writes: list[Write]) -> str:
 
 
 async def test_redis_stops_and_returns_under_two_server_processes(tmp_path: Path) -> None:
-    redis = RestartableRedis()
+    redis = RedisServer()
     env = {
         "MEMORY_REDIS_URL": redis.url,
         "MEMORY_ENVIRONMENT": "test",
@@ -202,7 +201,7 @@ async def test_redis_stops_and_returns_under_two_server_processes(tmp_path: Path
         assert text.count("real-time listener subscribed to Redis again") == 1, about_redis
 
 
-async def _scenario(run: Run, redis: RestartableRedis, url_a: str, url_b: str) -> None:
+async def _scenario(run: Run, redis: RedisServer, url_a: str, url_b: str) -> None:
     tenant, key = await asyncio.to_thread(sign_up, url_a)
     headers = {"x-api-key": key}
     http_a = _client(url_a, headers)
