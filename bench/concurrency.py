@@ -35,6 +35,7 @@ import shlex
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -223,7 +224,7 @@ async def closed_loop(
     return level
 
 
-class Target:
+class Target(ABC):
     """What one (workload, transport) pair sends: ``send(client, n)`` runs search number
     ``n`` of ``client`` and says whether it succeeded."""
 
@@ -232,8 +233,8 @@ class Target:
         self.transport = transport
         self.errors: list[str] = []
 
-    async def send(self, client: int, n: int) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    async def send(self, client: int, n: int) -> bool: ...
 
     async def close(self) -> None:
         return None
