@@ -4,9 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
-# new console scripts (sam, cfn-lint) need their pyenv shims on a fresh machine
-if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+# a virtual environment made from the lock (scripts/venv.sh), never the global site-packages
+bash scripts/venv.sh requirements/test.txt
+venv=$(cd "${MEMORY_MESH_VENV:-.venv}" && pwd)
+export PATH="$venv/bin:$PATH" PYTHON="$venv/bin/python" UV="$venv/bin/uv"
+# python3.12 beside 3.11 for `sam build` (pyenv machines; elsewhere it is on PATH)
+if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare | grep -qx '3.12.1'; then
+    export PYENV_VERSION=${PYENV_VERSION:-$(pyenv version-name):3.12.1}
+fi
 
 # the tests talk to a real Redis; install the Debian package when it is missing
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -14,11 +19,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
 fi
 
-echo "== ruff"; python3 -m ruff check . && python3 -m ruff format --check .
-echo "== mypy"; python3 -m mypy
+echo "== locks"; bash scripts/lock.sh --check  # pyproject.toml and the locks agree
+echo "== ruff"; "$PYTHON" -m ruff check . && "$PYTHON" -m ruff format --check .
+echo "== mypy"; "$PYTHON" -m mypy
 # dependency audit (scripts/audit.sh, docs/RELIABILITY.md): a known vulnerability fails
 # the run; an advisory service that cannot be reached is printed as NOT checked
 echo "== dependency audit"; bash scripts/audit.sh
 [ -n "${SKIP_FRONTEND:-}" ] || bash scripts/test-frontend.sh  # dashboard: lint, vitest, build, playwright
 echo "== pytest"
-python3 -m pytest "$@"
+"$PYTHON" -m pytest "$@"

@@ -124,38 +124,6 @@ def _python312() -> bool:
     return found is not None and found.returncode == 0
 
 
-@pytest.mark.skipif(shutil.which("sam") is None, reason="aws-sam-cli not installed")
-@pytest.mark.skipif(not _python312(), reason="sam build needs python3.12 on PATH")
-def test_sam_build_makes_a_layer_without_the_local_model(tmp_path: Path) -> None:
-    build = tmp_path / "build"
-    result = subprocess.run(
-        [
-            "sam",
-            "build",
-            "--template-file",
-            str(TEMPLATE),
-            "--build-dir",
-            str(build),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=SAM_ENV,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    layer = build / "CoreLayer" / "python"
-    assert (layer / "memory_mesh" / "cloud" / "lambda_runtime.py").is_file()
-    assert (layer / "mangum").is_dir() and (layer / "psycopg").is_dir()
-    present = {p.name.lower() for p in layer.iterdir()}
-    assert not {"onnxruntime", "tokenizers", "pgserver", "uvicorn"} & present
-    size = sum(p.stat().st_size for p in layer.rglob("*") if p.is_file())
-    assert size < 250 * 1024 * 1024, f"layer is {size / 2**20:.0f} MiB, over Lambda's limit"
-
-
 def test_every_function_handler_exists_and_imports(
     code_dirs: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

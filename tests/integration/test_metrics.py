@@ -19,7 +19,8 @@ from pydantic import SecretStr
 from memory_mesh.embeddings import Embedder, EmbedderInfo, EmbeddingUnavailable
 from memory_mesh.http.app import create_app
 from memory_mesh.observability.emf import EmfMetrics
-from memory_mesh.observability.metrics import NullMetrics, PrometheusMetrics, build_metrics
+from memory_mesh.observability.metrics import NullMetrics, build_metrics
+from memory_mesh.observability.prometheus import PrometheusMetrics
 from memory_mesh.runtime import Runtime
 from tests.conftest import (
     JWT_SECRET,

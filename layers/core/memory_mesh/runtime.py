@@ -130,9 +130,12 @@ class Runtime:
         embedder: Embedder | None = None,
         run_worker: bool = True,
         metrics: MetricsRecorder | None = None,
+        wait_for_database: bool = True,
     ) -> Runtime:
         """Connect (starting the embedded database if no URL is set), migrate, build.
-        ``metrics``: a recorder to use instead of the one MEMORY_METRICS_BACKEND names."""
+        ``metrics``: a recorder to use instead of the one MEMORY_METRICS_BACKEND names.
+        ``wait_for_database`` False (Lambda): start even while the database is unreachable;
+        requests then answer 503 until it is back."""
         url = await anyio.to_thread.run_sync(database_url, settings)
         if settings.auto_migrate:
             await anyio.to_thread.run_sync(
@@ -145,7 +148,7 @@ class Runtime:
             statement_timeout_ms=settings.db_statement_timeout_ms,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
-        await db.open()
+        await db.open(wait=wait_for_database)
         if embedder is None:
             embedder = await anyio.to_thread.run_sync(build_embedder, settings)
         limits = limits_from(settings)

@@ -56,7 +56,14 @@ class LambdaContainer:
         """The container's runtime, started on first use (no background worker)."""
         if self._runtime is None:
             self._runtime = self.run(
-                Runtime.start(self.settings, embedder=self.embedder, run_worker=False)
+                Runtime.start(
+                    self.settings,
+                    embedder=self.embedder,
+                    run_worker=False,
+                    # a database that is down answers 503 per request, within the pool
+                    # timeout, instead of timing out the container's first invocation
+                    wait_for_database=False,
+                )
             )
         return self._runtime
 

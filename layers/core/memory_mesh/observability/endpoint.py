@@ -6,11 +6,9 @@ import hmac
 
 from fastapi import FastAPI, Request, Response
 
-from memory_mesh.observability.metrics import PrometheusMetrics
-
 
 def add_metrics_route(app: FastAPI, token: str | None = None) -> None:
-    """Serve the runtime's :class:`PrometheusMetrics` at ``/metrics`` (not in the OpenAPI
+    """Serve the runtime's ``PrometheusMetrics`` at ``/metrics`` (not in the OpenAPI
     document). With ``token``, a scrape must send ``Authorization: Bearer <token>``."""
     expected = f"Bearer {token}".encode() if token else None
 
@@ -24,6 +22,9 @@ def add_metrics_route(app: FastAPI, token: str | None = None) -> None:
                     headers={"WWW-Authenticate": "Bearer"},
                     media_type="text/plain",
                 )
+        # imported on a scrape only: the Lambda layer does not ship prometheus_client
+        from memory_mesh.observability.prometheus import PrometheusMetrics
+
         recorder = getattr(getattr(request.app.state, "runtime", None), "metrics", None)
         if not isinstance(recorder, PrometheusMetrics):
             return Response("metrics are not kept as Prometheus here\n", 404)

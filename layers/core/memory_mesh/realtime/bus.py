@@ -245,7 +245,7 @@ class RedisBus:
             finally:  # also on cancellation
                 self._listening.clear()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             if not lost:
                 log.warning(
                     "real-time listener lost Redis (events reach this process only), "

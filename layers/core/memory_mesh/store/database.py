@@ -53,8 +53,11 @@ class Database:
         # row-level security applies to this role (see migration 0002)
         await conn.execute("set role memory_mesh_app")
 
-    async def open(self) -> None:
-        await self._pool.open(wait=True, timeout=30.0)
+    async def open(self, *, wait: bool = True) -> None:
+        """Open the pool; with ``wait``, fail unless its first connections are made within
+        30 s. Without it (Lambda), an unreachable database costs each request the pool
+        timeout and a 503, instead of failing the container's start."""
+        await self._pool.open(wait=wait, timeout=30.0)
 
     async def close(self) -> None:
         await self._pool.close()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Make the virtual environment match a lock file exactly, then install memory-mesh into it
+# (editable, without its dependencies: the lock holds them all, with their hashes).
+#
+#   bash scripts/venv.sh requirements/test.txt      (scripts/test.sh)
+#   bash scripts/venv.sh requirements/service.txt   (scripts/serve.sh)
+#
+# The environment is MEMORY_MESH_VENV (default .venv). It is made anew whenever the lock or
+# pyproject.toml changed since it was last made, so a package left behind never hides a
+# missing or drifting dependency; otherwise it is reused as it is. Never touches the
+# machine's global site-packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lock=${1:?usage: scripts/venv.sh <lock file>}
+venv=${MEMORY_MESH_VENV:-.venv}
+python=${PYTHON_FOR_VENV:-python3}
+stamp="$venv/memory-mesh.lock-stamp"
+want="$lock $(cat "$lock" pyproject.toml | sha256sum | cut -c1-64)"
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
+    exit 0
+fi
+echo "== new virtual environment $venv from $lock"
+rm -rf "$venv"
+"$python" -m venv "$venv"
+pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
+"${pip[@]}" install --require-hashes --no-deps -r "$lock"
+"${pip[@]}" install --no-deps --no-build-isolation -e .
+"${pip[@]}" check  # every dependency of every locked package is in the lock
+echo "$want" > "$stamp"
