@@ -49,6 +49,7 @@ FUNCTION_EVENTS = {
     "RetentionFunction": "events_scheduled.json",
     "WebSocketFunction": "websocket_connect.json",
     "MigrateFunction": "cloudformation_create_request.json",
+    "PusherFunction": "sqs_live_event.json",
 }
 # modules that must never load in a function: the local model, the embedded database,
 # the local server, and the local server's metrics backend
@@ -232,12 +233,18 @@ def substitutes(moto_endpoint: MotoEndpoint) -> dict[str, str | None]:
         ),
     )["ARN"]
     jwt = secrets.create_secret(Name="probe-jwt", SecretString="j" * 48)["ARN"]
-    queue = moto_endpoint.client("sqs").create_queue(QueueName="probe-embedding")["QueueUrl"]
+    sqs = moto_endpoint.client("sqs")
+    queue = sqs.create_queue(QueueName="probe-embedding")["QueueUrl"]
+    events = sqs.create_queue(QueueName="probe-events")["QueueUrl"]
+    sqs.close()
+    secrets.close()
     return {
         "MEMORY_DATABASE_SECRET_ARN": database,
         "MEMORY_JWT_SECRET_KEY_SECRET_ARN": jwt,
         "MEMORY_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
         "MEMORY_SQS_QUEUE_URL": queue,
+        "MEMORY_EVENTS_QUEUE_URL": events,
+        "MEMORY_DATABASE_HOST": None,  # RDS Proxy / the cluster: the secret's host here
         "MEMORY_AWS_REGION": "us-east-1",
         "MEMORY_GEMINI_API_KEY_SECRET_ARN": None,  # only with the gemini provider
         "MEMORY_WEBSOCKET_MANAGEMENT_ENDPOINT": f"http://127.0.0.1:{_free_port()}",
@@ -347,6 +354,9 @@ def _assert_handled(function: str, out: dict[str, Any], cfn: _CloudFormationEndp
         assert out["stage"] == "done", out.get("traceback")
         assert result["statusCode"] == 503, result
         assert json.loads(result["body"])["code"] == "datastore_unavailable", result
+    elif function == "PusherFunction":  # the management API refuses: SQS delivers again
+        assert "BatchProcessingError" in error, out.get("traceback")
+        assert "PushFailed" in out["traceback"], out.get("traceback")
     elif function == "EmbedWorkerFunction":
         # Powertools raises when every record of a batch failed: Lambda retries the batch
         assert "BatchProcessingError" in error, out.get("traceback")

@@ -27,7 +27,6 @@ COMMON_SETTINGS = {
     "MEMORY_ENVIRONMENT",
     "MEMORY_AUTO_MIGRATE",
     "MEMORY_DATABASE_SECRET_ARN",
-    "MEMORY_JWT_SECRET_KEY_SECRET_ARN",
     "MEMORY_EMBEDDING_PROVIDER",
     "MEMORY_EMBEDDING_DIMENSIONS",
     "MEMORY_EMBEDDING_MAX_ATTEMPTS",
@@ -35,8 +34,22 @@ COMMON_SETTINGS = {
     "MEMORY_REDIS_URL",
 }
 EXTRA_SETTINGS = {
-    "messages": {"MEMORY_SQS_QUEUE_URL", "MEMORY_EMBEDDING_MODE"},
-    "transfer": {"MEMORY_SQS_QUEUE_URL", "MEMORY_EMBEDDING_MODE"},
+    "messages": {"MEMORY_SQS_QUEUE_URL", "MEMORY_EMBEDDING_MODE", "MEMORY_EVENTS_QUEUE_URL"},
+    "transfer": {"MEMORY_SQS_QUEUE_URL", "MEMORY_EMBEDDING_MODE", "MEMORY_EVENTS_QUEUE_URL"},
+    "embed_worker": {"MEMORY_EVENTS_QUEUE_URL"},
+    "sweeper": {"MEMORY_EVENTS_QUEUE_URL"},
+    "pusher": {"MEMORY_WEBSOCKET_MANAGEMENT_ENDPOINT"},
+}
+# the functions that sign or verify access tokens: only they read the signing key
+TOKEN_AREAS = {
+    "auth",
+    "messages",
+    "memory",
+    "conversations",
+    "admin",
+    "analytics",
+    "transfer",
+    "websocket",
 }
 
 
@@ -129,7 +142,9 @@ def test_every_function_handler_exists_and_imports(
 ) -> None:
     for name, code_uri in code_dirs.items():
         assert (ROOT / code_uri / "app.py").is_file(), name
-        module = load_function(_area(code_uri), monkeypatch, {})
+        # the pusher's one setting has no default: where API Gateway's @connections is
+        endpoint = {"MEMORY_WEBSOCKET_MANAGEMENT_ENDPOINT": "http://127.0.0.1:9/dev"}
+        module = load_function(_area(code_uri), monkeypatch, endpoint)
         assert callable(module.lambda_handler), name
 
 
@@ -155,7 +170,9 @@ def test_every_function_has_the_settings_it_needs_and_only_known_ones(
         assert not missing, f"{name} lacks {missing}"
         variables = fn["Properties"]["Environment"]["Variables"]
         assert variables["MEMORY_AUTO_MIGRATE"] == "false", "the cloud migrates at deploy"
-        assert "MEMORY_DATABASE_URL" not in variables, "the URL comes from the secret"
+        # declared empty for `sam local --env-vars`; in AWS the URL comes from the secret
+        assert variables["MEMORY_DATABASE_URL"] == "", name
+        assert variables.get("MEMORY_JWT_SECRET_KEY", "") == "", name
 
 
 # areas of the local app that are not HTTP API routes in AWS, and why
@@ -208,25 +225,161 @@ def test_embedding_queue_has_its_dead_letter_queue_and_partial_failures(
     assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
     worker = source["Resources"]["EmbedWorkerFunction"]["Properties"]
     assert queue["VisibilityTimeout"] == 6 * worker["Timeout"]
-    (mapping,) = _resources(cfn, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [
+        m
+        for m in _resources(cfn, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["EmbeddingQueue", "Arn"]}
+    ]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["Properties"]["FunctionName"] == {"Ref": "EmbedWorkerFunction"}
+    # the live alias, so CodeDeploy's shift and rollback apply to the queue's consumer too
+    assert mapping["Properties"]["FunctionName"] == {"Ref": "EmbedWorkerFunctionAliaslive"}
     # a message gives up embedding exactly when its job is dead-lettered
     globals_env = source["Globals"]["Function"]["Environment"]["Variables"]
     assert globals_env["MEMORY_EMBEDDING_MAX_ATTEMPTS"] == {"Ref": "MaxReceiveCount"}
 
 
+def _senders(cfn: dict[str, Any], queue: str) -> set[str]:
+    """Roles allowed to send to ``queue`` (SAM's SQSSendMessagePolicy names it)."""
+    senders = set()
+    for name, role in _resources(cfn, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            text = str(policy)
+            if "sqs:SendMessage" in text and f"'{queue}', 'QueueName'" in text:
+                senders.add(name)
+    return senders
+
+
 def test_only_the_functions_that_store_messages_may_send_to_the_queue(
     cfn: dict[str, Any],
 ) -> None:
-    senders = set()
-    for name, role in _resources(cfn, "AWS::IAM::Role").items():
-        if "sqs:SendMessage" in str(role["Properties"].get("Policies", [])):
-            senders.add(name)
-    assert senders == {"MessagesFunctionRole", "TransferFunctionRole"}
+    assert _senders(cfn, "EmbeddingQueue") == {"MessagesFunctionRole", "TransferFunctionRole"}
 
 
-def test_alarms_cover_the_dead_letter_queue_and_every_function(
+def test_live_events_go_from_the_writers_through_a_queue_to_the_pusher_outside_the_vpc(
+    cfn: dict[str, Any], source: dict[str, Any]
+) -> None:
+    # the functions whose writes or embeddings publish events, and only they, may send
+    assert _senders(cfn, "EventsQueue") == {
+        "MessagesFunctionRole",
+        "TransferFunctionRole",
+        "EmbedWorkerFunctionRole",
+        "SweeperFunctionRole",
+    }
+    functions = _resources(cfn, "AWS::Lambda::Function")
+    # the pusher reaches the public @connections API without a NAT gateway: no VPC
+    assert "VpcConfig" not in functions["PusherFunction"]["Properties"]
+    for name, fn in functions.items():
+        if name != "PusherFunction":
+            assert fn["Properties"]["VpcConfig"]["SubnetIds"], name
+    (mapping,) = [
+        m
+        for m in _resources(cfn, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    ]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = cfn["Resources"]["EventsQueue"]["Properties"]
+    pusher = source["Resources"]["PusherFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] == 6 * pusher.get("Timeout", 30)
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]
+    }
+    # dev has no NAT gateway and still gets live events: nothing on the path needs one
+    assert source["Parameters"]["EnableNatGateway"]["Default"] == "false"
+
+
+def test_only_the_pusher_may_post_to_websocket_connections(cfn: dict[str, Any]) -> None:
+    allowed = {
+        name
+        for name, role in _resources(cfn, "AWS::IAM::Role").items()
+        if "execute-api:ManageConnections" in str(role["Properties"].get("Policies", []))
+    }
+    assert allowed == {"PusherFunctionRole"}
+
+
+def test_only_the_functions_that_sign_or_verify_tokens_read_the_signing_key(
+    cfn: dict[str, Any], code_dirs: dict[str, str]
+) -> None:
+    roles = _resources(cfn, "AWS::IAM::Role")
+    for name, fn in _resources(cfn, "AWS::Lambda::Function").items():
+        area = _area(code_dirs[name])
+        variables = fn["Properties"]["Environment"]["Variables"]
+        reads = "{'Ref': 'JwtSecret'}" in str(roles[f"{name}Role"]["Properties"]["Policies"])
+        assert reads == (area in TOKEN_AREAS), f"{name} reads the JWT secret: {reads}"
+        assert ("MEMORY_JWT_SECRET_KEY_SECRET_ARN" in variables) == (area in TOKEN_AREAS), name
+        if area not in TOKEN_AREAS and area != "pusher":
+            assert variables["MEMORY_TOKENS"] == "false", name  # starts without the key
+
+
+def test_every_function_logs_json_to_its_own_log_group_with_retention(
+    cfn: dict[str, Any], source: dict[str, Any]
+) -> None:
+    groups = _resources(cfn, "AWS::Logs::LogGroup")
+    for name, fn in _resources(cfn, "AWS::Lambda::Function").items():
+        logging = fn["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON", name
+        group = groups[logging["LogGroup"]["Ref"]]["Properties"]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+    env = source["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"  # responses hold content
+
+
+def test_new_code_goes_live_after_its_migration_and_shifts_with_rollback_alarms(
+    cfn: dict[str, Any], source: dict[str, Any]
+) -> None:
+    migration = cfn["Resources"]["DatabaseMigration"]["Properties"]
+    assert 0 < migration["ServiceTimeout"] <= 3600
+    assert (
+        migration["ServiceTimeout"]
+        > source["Resources"]["MigrateFunction"]["Properties"]["Timeout"]
+    )
+    for name, res in source["Resources"].items():
+        if res["Type"] != "AWS::Serverless::Function" or name in (
+            "MigrateFunction",
+            "PusherFunction",
+        ):
+            continue
+        assert res.get("DependsOn") == "DatabaseMigration", name
+    assert source["Globals"]["Function"]["AutoPublishAlias"] == "live"
+    groups = _resources(cfn, "AWS::CodeDeploy::DeploymentGroup")
+    for name in ("MessagesFunction", "MemoryFunction", "EmbedWorkerFunction", "WebSocketFunction"):
+        group = groups[f"{name}DeploymentGroup"]["Properties"]
+        alarms = {a["Name"]["Ref"] for a in group["AlarmConfiguration"]["Alarms"]}
+        assert f"{name.removesuffix('Function')}ErrorsAlarm" in alarms, name
+        assert group["AutoRollbackConfiguration"]["Enabled"] is True
+    # the WebSocket API calls the live alias, so it shifts (and rolls back) too
+    uri = cfn["Resources"]["WebSocketIntegration"]["Properties"]["IntegrationUri"]
+    assert "WebSocketFunctionAliaslive" in str(uri)
+
+
+def test_the_prod_profile_deploys_by_canary_behind_rds_proxy_with_an_alarm_topic() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    overrides = config["prod"]["deploy"]["parameters"]["parameter_overrides"]
+    assert 'DeploymentStrategy="Canary10Percent5Minutes"' in overrides
+    assert 'EnableDatabaseProxy="true"' in overrides
+    assert 'EnableNatGateway="false"' in overrides  # no single-AZ NAT on the live path
+    assert 'AlarmTopicArn=""' in overrides  # so the stack makes memory-mesh-prod-alarms
+
+
+def test_database_proxy_caps_connections_and_the_functions_use_it(
+    source: dict[str, Any],
+) -> None:
+    resources = source["Resources"]
+    assert resources["DatabaseProxy"]["Condition"] == "UseProxy"
+    pool = resources["DatabaseProxyTargets"]["Properties"]["ConnectionPoolConfigurationInfo"]
+    assert 0 < pool["MaxConnectionsPercent"] < 100
+    host = source["Globals"]["Function"]["Environment"]["Variables"]["MEMORY_DATABASE_HOST"]
+    assert host == {
+        "Fn::If": [
+            "UseProxy",
+            {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+
+
+def test_alarms_cover_queues_api_database_cache_and_every_function(
     cfn: dict[str, Any], code_dirs: dict[str, str]
 ) -> None:
     alarms = _resources(cfn, "AWS::CloudWatch::Alarm").values()
@@ -236,6 +389,17 @@ def test_alarms_cover_the_dead_letter_queue_and_every_function(
     }
     dlq = str({"Fn::GetAtt": ["EmbeddingDeadLetterQueue", "QueueName"]})
     assert ("ApproximateNumberOfMessagesVisible", dlq) in watched
+    assert ("ApproximateAgeOfOldestMessage", dlq) in watched
+    events_dlq = str({"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]})
+    assert ("ApproximateNumberOfMessagesVisible", events_dlq) in watched
+    api, cluster = str({"Ref": "HttpApi"}), str({"Ref": "DatabaseCluster"})
+    assert {("5xx", api), ("Latency", api)} <= watched
+    assert {
+        ("CPUUtilization", cluster),
+        ("DatabaseConnections", cluster),
+        ("ACUUtilization", cluster),
+    } <= watched
+    assert ("ThrottledCmds", str({"Ref": "Cache"})) in watched
     for name in code_dirs:
         for metric in ("Errors", "Throttles"):
             assert (metric, str({"Ref": name})) in watched, f"no {metric} alarm for {name}"
@@ -274,3 +438,25 @@ def test_functions_import_without_the_local_model(area: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_env_json_sets_only_variables_the_template_declares(source: dict[str, Any]) -> None:
+    """`sam local --env-vars env.json` silently ignores a variable the function's template
+    environment does not declare: each one env.json sets must be declared there."""
+    import json
+
+    env = json.loads((ROOT / "env.json").read_text())
+    declared_globally = set(source["Globals"]["Function"]["Environment"]["Variables"])
+    for variable in env.pop("Parameters"):
+        assert variable in declared_globally | {"MEMORY_DATABASE_HOST"}, variable
+    for name, variables in env.items():
+        resource = source["Resources"][name]
+        assert resource["Type"] == "AWS::Serverless::Function", name
+        own = set(resource["Properties"].get("Environment", {}).get("Variables", {}))
+        assert set(variables) <= own | declared_globally, f"{name}: {set(variables) - own}"
+
+
+def test_every_alarm_has_a_runbook_entry(cfn: dict[str, Any]) -> None:
+    runbook = (ROOT / "docs" / "RUNBOOK.md").read_text()
+    for name in _resources(cfn, "AWS::CloudWatch::Alarm"):
+        assert f"`{name}`" in runbook, f"docs/RUNBOOK.md does not explain {name}"

@@ -195,6 +195,16 @@ class Settings(BaseSettings):
     sqs_endpoint_url: str | None = Field(
         None, description="Another SQS endpoint (moto, LocalStack); unset in AWS."
     )
+    events_queue_url: str | None = Field(
+        None,
+        description="SQS queue of live events for WebSocket clients (AWS: the pusher "
+        "function delivers them). Unset: events go through Redis pub/sub or this process.",
+    )
+    tokens: bool = Field(
+        True,
+        description="This process signs and verifies access tokens; false (AWS functions "
+        "that never do: embedding, sweeper, retention, migrate) needs no signing key.",
+    )
     sqs_ids_per_message: int = Field(
         32, ge=1, le=1000, description="Message ids carried by one SQS job message."
     )
@@ -359,6 +369,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} holds no index.html (build: cd frontend && npm run build)")
         return value
 
+    @field_validator("jwt_secret_key", mode="before")
+    @classmethod
+    def _empty_key_is_unset(cls, value: object) -> object:
+        # the template declares it empty so `sam local --env-vars` can set it
+        return None if value == "" else value
+
     @field_validator("database_url")
     @classmethod
     def _database_url_scheme(cls, value: str | None) -> str | None:
@@ -405,7 +421,8 @@ class Settings(BaseSettings):
             # development may use a short key or the generated one; nothing else may
             key = self.jwt_secret_key.get_secret_value() if self.jwt_secret_key else None
             weak = key is not None and (len(key) < 32 or key.lower() in _PLACEHOLDER_SECRETS)
-            if weak or (key is None and self.environment == "production"):
+            needed = self.tokens and self.environment == "production"
+            if weak or (key is None and needed):
                 raise ValueError(
                     "MEMORY_JWT_SECRET_KEY must be a random secret of 32+ characters "
                     f"(not a placeholder) when MEMORY_ENVIRONMENT is {self.environment}"

@@ -36,7 +36,7 @@ from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
 from memory_mesh.services.retention import RetentionScheduler, RetentionService
 from memory_mesh.services.search import SearchService
-from memory_mesh.services.tokens import TokenIssuer
+from memory_mesh.services.tokens import NoTokens, TokenIssuer
 from memory_mesh.services.transfer import TransferService
 from memory_mesh.store.database import Database
 from memory_mesh.store.embedded import start_embedded_postgres
@@ -91,12 +91,12 @@ def jwt_secret(settings: Settings) -> str:
 
 
 def build_event_bus(settings: Settings, hub: Hub) -> EventBus:
-    """Where message events go: API Gateway connections (AWS), Redis pub/sub shared by
-    every server process, or this process only."""
-    if settings.websocket_management_endpoint and settings.redis_url:
-        from memory_mesh.realtime.apigw import ApiGatewayBus
+    """Where message events go: the live-events queue for the pusher function (AWS),
+    Redis pub/sub shared by every server process, or this process only."""
+    if settings.events_queue_url and settings.redis_url:
+        from memory_mesh.realtime.queue_publisher import QueueEventBus
 
-        return ApiGatewayBus(hub, settings)
+        return QueueEventBus.create(hub, settings)
     if settings.redis_url:
         return RedisBus(hub, settings.redis_url)
     return LocalBus(hub)
@@ -169,9 +169,11 @@ class Runtime:
         )
         worker = EmbeddingWorker(pipeline, settings.embedding_worker_poll_seconds)
         limiter = RateLimiter(settings.redis_url)
-        issuer = TokenIssuer(
-            await anyio.to_thread.run_sync(jwt_secret, settings),
-            timedelta(seconds=settings.jwt_access_ttl_seconds),
+        access_ttl = timedelta(seconds=settings.jwt_access_ttl_seconds)
+        issuer = (
+            TokenIssuer(await anyio.to_thread.run_sync(jwt_secret, settings), access_ttl)
+            if settings.tokens
+            else NoTokens(access_ttl)  # functions that never see a token hold no key
         )
         runtime = cls(
             settings=settings,

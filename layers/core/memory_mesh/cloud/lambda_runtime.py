@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory_mesh.config import Settings
@@ -18,7 +19,9 @@ from memory_mesh.embeddings import Embedder
 from memory_mesh.runtime import Runtime
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Tracer
     from aws_lambda_powertools.metrics import Metrics
+    from aws_lambda_powertools.utilities.typing import LambdaContext
     from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
@@ -48,9 +51,19 @@ class LambdaContainer:
         return self._loop
 
     def run(self, awaitable: Awaitable[T]) -> T:
-        """Run ``awaitable`` to completion on the container's loop (from a sync handler)."""
+        """Run ``awaitable`` to completion on the container's loop (from a sync handler),
+        then let the events it published leave before Lambda freezes the container."""
         asyncio.set_event_loop(self.loop)
-        return self.loop.run_until_complete(awaitable)
+        try:
+            return self.loop.run_until_complete(awaitable)
+        finally:
+            self.flush_events()
+
+    def flush_events(self) -> None:
+        """Wait (bounded) for live events still being queued (``QueueEventBus``)."""
+        flush = getattr(getattr(self._runtime, "bus", None), "flush", None)
+        if callable(flush):
+            flush()
 
     def runtime(self) -> Runtime:
         """The container's runtime, started on first use (no background worker)."""
@@ -74,7 +87,7 @@ class LambdaContainer:
         invocation, which would open and close the database pool per request. The app's
         runtime is this container's, started once.
         """
-        from aws_lambda_powertools.metrics import MetricUnit
+        from aws_lambda_powertools.metrics import MetricUnit, single_metric
         from mangum import Mangum
 
         adapters: list[Mangum] = []  # built on the first invocation, on the container loop
@@ -84,10 +97,26 @@ class LambdaContainer:
             asyncio.set_event_loop(self.loop)  # Mangum runs on the thread's current loop
             if not adapters:
                 adapters.append(Mangum(app, lifespan="off"))
-            response = adapters[0](event, context)
+            try:
+                response = adapters[0](event, context)
+            finally:
+                self.flush_events()
             if metrics is not None:
                 status = int(response.get("statusCode", 500))
                 metrics.add_metric(name=f"Http{status // 100}xx", unit=MetricUnit.Count, value=1)
+                if status >= 500:
+                    # per function: the alarm CodeDeploy watches to roll back this function
+                    with single_metric(
+                        name="Http5xx",
+                        unit=MetricUnit.Count,
+                        value=1,
+                        namespace=getattr(metrics, "namespace", None),
+                        default_dimensions={
+                            "service": str(getattr(metrics, "service", None) or "memory-mesh"),
+                            "function": str(getattr(context, "function_name", "unknown")),
+                        },
+                    ):
+                        pass
             return response
 
         return handle
@@ -114,3 +143,43 @@ class LambdaContainer:
             self._loop.close()
         self._loop = None
         asyncio.set_event_loop(None)
+
+
+@dataclass
+class HttpFunction:
+    """Everything an HTTP area's ``app.py`` keeps at module level (one per container)."""
+
+    logger: Logger
+    tracer: Tracer
+    metrics: Metrics
+    container: LambdaContainer
+    app: FastAPI
+    lambda_handler: Callable[[LambdaEvent, LambdaContext], dict[str, Any]]
+
+
+def http_function(area: str) -> HttpFunction:
+    """The Lambda function of one ``/v1`` area (``functions/<area>/app.py`` is this call):
+    settings (secrets read once), the container, a FastAPI app with that area's router
+    only, and the handler under Powertools' logger, tracer and metrics. Called at import,
+    so all of it is built once per cold start, as Powertools' examples do."""
+    from aws_lambda_powertools import Logger, Metrics, Tracer
+    from aws_lambda_powertools.logging import correlation_paths
+
+    from memory_mesh.cloud.secrets import load_cloud_settings
+    from memory_mesh.http.app import create_app
+
+    logger = Logger()
+    tracer = Tracer()
+    metrics = Metrics(namespace="MemoryMesh")
+    settings = load_cloud_settings()
+    container = LambdaContainer(settings)
+    app = create_app(settings, areas=[area], run_worker=False)
+    handle = container.http(app, metrics)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: LambdaEvent, context: LambdaContext) -> dict[str, Any]:
+        return handle(event, context)
+
+    return HttpFunction(logger, tracer, metrics, container, app, lambda_handler)

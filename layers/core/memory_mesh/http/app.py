@@ -3,7 +3,8 @@ function mounts only its own (``areas``), over the same routers."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import importlib
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -16,37 +17,45 @@ from memory_mesh.embeddings import Embedder
 from memory_mesh.http import redaction
 from memory_mesh.http.errors import install_error_handlers
 from memory_mesh.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from memory_mesh.http.routers import (
-    admin,
-    analytics,
-    auth,
-    conversations,
-    legacy,
-    memory,
-    messages,
-    realtime,
-    transfer,
-)
 from memory_mesh.http.static import mount_dashboard
 from memory_mesh.http.versioning import install_versioning
 from memory_mesh.observability.access import AccessLogMiddleware
 from memory_mesh.observability.endpoint import add_metrics_route
-from memory_mesh.runtime import Runtime
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from opentelemetry.sdk.trace.export import SpanExporter
 
-AREAS = {
-    "auth": auth.router,
-    "messages": messages.router,
-    "memory": memory.router,
-    "conversations": conversations.router,
-    "admin": admin.router,  # includes /v1/admin/retention
-    "analytics": analytics.router,
-    "transfer": transfer.router,  # /v1/export, /v1/import
-    "realtime": realtime.router,  # the local server's WebSockets (AWS: the WebSocket API)
-    "legacy": legacy.router,  # old paths, deprecated (Deprecation/Sunset/Link headers)
+# each area's router module, imported when the area is mounted: building a router's
+# routes is most of an HTTP function's cold start, so a function builds only its own
+AREA_MODULES = {
+    "auth": "memory_mesh.http.routers.auth",
+    "messages": "memory_mesh.http.routers.messages",
+    "memory": "memory_mesh.http.routers.memory",
+    "conversations": "memory_mesh.http.routers.conversations",
+    "admin": "memory_mesh.http.routers.admin",  # includes /v1/admin/retention
+    "analytics": "memory_mesh.http.routers.analytics",
+    "transfer": "memory_mesh.http.routers.transfer",  # /v1/export, /v1/import
+    "realtime": "memory_mesh.http.routers.realtime",  # the local server's WebSockets
+    "legacy": "memory_mesh.http.routers.legacy",  # old paths, deprecated (Deprecation/Sunset)
 }
+
+
+class _Routers(Mapping[str, "APIRouter"]):
+    """Area name -> its router, importing the router's module on first access."""
+
+    def __getitem__(self, area: str) -> APIRouter:
+        router: APIRouter = importlib.import_module(AREA_MODULES[area]).router
+        return router
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(AREA_MODULES)
+
+    def __len__(self) -> int:
+        return len(AREA_MODULES)
+
+
+AREAS: Mapping[str, APIRouter] = _Routers()
 
 DESCRIPTION = """
 Memory Mesh stores the messages of an AI application's conversations and finds the ones
@@ -78,6 +87,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from memory_mesh.runtime import Runtime  # Lambda starts its own (lambda_runtime)
+
         runtime = await Runtime.start(settings, embedder=embedder, run_worker=run_worker)
         app.state.runtime = runtime
         try:

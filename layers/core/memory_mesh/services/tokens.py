@@ -68,3 +68,18 @@ class TokenIssuer:
             return UUID(str(claims["sub"]))
         except ValueError:
             raise Unauthorized("the access token is not valid", code="invalid_token") from None
+
+
+class NoTokens(TokenIssuer):
+    """The issuer of a process that holds no signing key (``MEMORY_TOKENS=false``): it
+    signs nothing and accepts no access token, so a route that needs one answers 401
+    instead of the process failing to start."""
+
+    def __init__(self, access_ttl: timedelta) -> None:
+        super().__init__("", access_ttl)
+
+    def access_token(self, user_id: UUID) -> tuple[str, datetime]:
+        raise RuntimeError("this process signs no access tokens (MEMORY_TOKENS=false)")
+
+    def verify_access(self, token: str) -> UUID:
+        raise Unauthorized("this endpoint takes no access tokens here", code="invalid_token")
