@@ -267,11 +267,13 @@ def _fanout(data: dict[str, Any]) -> list[tuple[str, str]]:
 @headline("cold_start")
 def _cold_start(data: dict[str, Any]) -> list[tuple[str, str]]:
     medians = sorted(f["median_ms"] for f in data["functions"])
+    ratios = sorted(f["ratio"] for f in data["functions"])
     return [
         (
             f"Lambda import time, {len(medians)} functions (median of {data['runs']} runs each)",
             f"{medians[0]:.0f} to {medians[-1]:.0f} ms",
-        )
+        ),
+        ("Lambda import time / dependency floor", f"{ratios[0]:.2f} to {ratios[-1]:.2f}x"),
     ]
 
 

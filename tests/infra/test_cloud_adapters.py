@@ -79,6 +79,12 @@ def test_database_url_is_built_from_the_rds_secret_with_tls() -> None:
         database_url_from_secret({"username": "mm"})
 
 
+def test_database_host_replaces_the_secrets_host_for_the_proxy() -> None:
+    secret = {"username": "mm", "password": "pw", "host": "cluster.example", "port": 5432}
+    url = database_url_from_secret(secret, host="proxy.example")
+    assert url == "postgresql://mm:pw@proxy.example:5432/postgres?sslmode=require"
+
+
 def test_cloud_settings_read_the_referenced_secrets(
     moto_endpoint: MotoEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from memory_mesh.config import ConfigError, load_settings
@@ -50,3 +52,29 @@ def test_cross_field_rules_name_the_variables(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MEMORY_EMBEDDING_DIMENSIONS", "768")
     with pytest.raises(ConfigError, match="MEMORY_EMBEDDING_DIMENSIONS"):
         load_settings()
+
+
+def test_production_needs_a_signing_key_unless_the_process_handles_no_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEMORY_ENVIRONMENT", "production")
+    monkeypatch.delenv("MEMORY_JWT_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="MEMORY_JWT_SECRET_KEY"):
+        load_settings()
+    # declared empty in the template (for sam local): the same as unset
+    monkeypatch.setenv("MEMORY_JWT_SECRET_KEY", "")
+    with pytest.raises(ConfigError, match="MEMORY_JWT_SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("MEMORY_TOKENS", "false")  # embedding, sweeper, retention, migrate
+    assert load_settings().jwt_secret_key is None
+
+
+def test_no_tokens_issuer_refuses_every_access_token() -> None:
+    from datetime import timedelta
+
+    from memory_mesh.domain.identity import Unauthorized
+    from memory_mesh.services.tokens import NoTokens, TokenIssuer
+
+    token, _ = TokenIssuer("k" * 40, timedelta(minutes=5)).access_token(uuid.uuid4())
+    with pytest.raises(Unauthorized):
+        NoTokens(timedelta(minutes=5)).verify_access(token)
