@@ -184,6 +184,7 @@ class _CloudFormationEndpoint:
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
