@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from memory_mesh.cloud.pusher import Pusher, PusherSettings
+from memory_mesh.cloud.pusher import Pusher, PusherSettings, PushFailed
 
 logger = Logger()
 tracer = Tracer()
@@ -29,7 +29,11 @@ pusher = Pusher.create(PusherSettings())
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    outcome = pusher.push(record.body)
+    try:
+        outcome = pusher.push(record.body)
+    except PushFailed as exc:  # counted, then SQS delivers the record again
+        metrics.add_metric(name="PushFailures", unit=MetricUnit.Count, value=exc.failed)
+        raise
     metrics.add_metric(name="EventsPushed", unit=MetricUnit.Count, value=outcome.sent)
     metrics.add_metric(name="ConnectionsGone", unit=MetricUnit.Count, value=outcome.gone)
     metrics.add_metric(name="PushFailures", unit=MetricUnit.Count, value=outcome.failed)

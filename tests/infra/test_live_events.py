@@ -65,6 +65,7 @@ class ManagementApi:
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture

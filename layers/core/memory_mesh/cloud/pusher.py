@@ -40,6 +40,10 @@ class PusherSettings(BaseSettings):
 class PushFailed(Exception):
     """No connection of a record could be reached (not even to learn it was gone)."""
 
+    def __init__(self, failed: int) -> None:
+        super().__init__(f"no connection of {failed} could be reached")
+        self.failed = failed
+
 
 @dataclass(frozen=True)
 class PushOutcome:
@@ -83,7 +87,7 @@ class Pusher:
             sent=results.count("sent"), gone=results.count("gone"), failed=results.count("failed")
         )
         if outcome.failed and not (outcome.sent or outcome.gone):
-            raise PushFailed(f"no connection of {len(connections)} could be reached")
+            raise PushFailed(len(connections))
         return outcome
 
     def _post(self, connection_id: str, frame: bytes) -> str:
