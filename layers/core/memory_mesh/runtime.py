@@ -11,13 +11,13 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import anyio
 
 from memory_mesh.config import Settings
 from memory_mesh.domain.importance import ImportanceWeights
 from memory_mesh.domain.ranking import RankingWeights
-from memory_mesh.domain.retention import DefaultPolicy
 from memory_mesh.domain.validation import Limits
 from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.observability.metrics import MetricsRecorder, NullMetrics, build_metrics
@@ -27,21 +27,23 @@ from memory_mesh.ratelimit.limiter import RateLimiter
 from memory_mesh.realtime.bus import EventBus, LocalBus, RedisBus
 from memory_mesh.realtime.hub import Hub
 from memory_mesh.realtime.publisher import EventPublisher
-from memory_mesh.services.analytics import AnalyticsService
 from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, EmbeddingWorker
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
-from memory_mesh.services.retention import RetentionScheduler, RetentionService
 from memory_mesh.services.search import SearchService
 from memory_mesh.services.tokens import NoTokens, TokenIssuer
-from memory_mesh.services.transfer import TransferService
 from memory_mesh.store.database import Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
 from memory_mesh.store.search import SearchPlanConfig
+
+if TYPE_CHECKING:  # built on first use: a Lambda function builds only what its area uses
+    from memory_mesh.services.analytics import AnalyticsService
+    from memory_mesh.services.retention import RetentionScheduler, RetentionService
+    from memory_mesh.services.transfer import TransferService
 
 log = logging.getLogger(__name__)
 
@@ -114,13 +116,13 @@ class Runtime:
     search: SearchService
     health: HealthService
     auth: AuthService
-    retention: RetentionService
-    analytics: AnalyticsService
     limiter: RateLimiter
     hub: Hub
     bus: EventBus
     metrics: MetricsRecorder = field(default_factory=NullMetrics)
     retention_schedule: RetentionScheduler | None = None
+    _retention: RetentionService | None = field(default=None, repr=False)
+    _analytics: AnalyticsService | None = field(default=None, repr=False)
 
     @classmethod
     async def start(
@@ -198,17 +200,6 @@ class Runtime:
                 metrics=recorder,
             ),
             conversations=ConversationService(db, limits),
-            retention=RetentionService(
-                db,
-                policy=DefaultPolicy(
-                    max_age_days=settings.retention_max_age_days,
-                    importance_threshold=settings.retention_importance_threshold,
-                    delete_archived_after_days=settings.retention_delete_archived_after_days,
-                ),
-                batch_size=settings.retention_batch_size,
-                limits=limits,
-            ),
-            analytics=AnalyticsService(db, max_span_days=settings.analytics_max_span_days),
             search=SearchService(
                 db,
                 embedder,
@@ -250,6 +241,8 @@ class Runtime:
         if run_worker:
             worker.start()
         if run_worker and settings.retention_schedule_seconds > 0:
+            from memory_mesh.services.retention import RetentionScheduler
+
             runtime.retention_schedule = RetentionScheduler(
                 runtime.retention, settings.retention_schedule_seconds
             )
@@ -257,8 +250,41 @@ class Runtime:
         return runtime
 
     @property
+    def retention(self) -> RetentionService:
+        """Retention rules and the default policy (built on first use)."""
+        if self._retention is None:
+            from memory_mesh.domain.retention import DefaultPolicy
+            from memory_mesh.services.retention import RetentionService
+
+            settings = self.settings
+            self._retention = RetentionService(
+                self.db,
+                policy=DefaultPolicy(
+                    max_age_days=settings.retention_max_age_days,
+                    importance_threshold=settings.retention_importance_threshold,
+                    delete_archived_after_days=settings.retention_delete_archived_after_days,
+                ),
+                batch_size=settings.retention_batch_size,
+                limits=limits_from(settings),
+            )
+        return self._retention
+
+    @property
+    def analytics(self) -> AnalyticsService:
+        """Usage and trends (built on first use)."""
+        if self._analytics is None:
+            from memory_mesh.services.analytics import AnalyticsService
+
+            self._analytics = AnalyticsService(
+                self.db, max_span_days=self.settings.analytics_max_span_days
+            )
+        return self._analytics
+
+    @property
     def transfer(self) -> TransferService:
         """Export and import, over this runtime's message service (stateless)."""
+        from memory_mesh.services.transfer import TransferService
+
         return TransferService(self.db, self.messages, limits_from(self.settings))
 
     @property
