@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 
-from memory_mesh.config import ConfigError, Settings, load_settings
+from memory_mesh.config import ConfigError, Settings, environment_warnings, load_settings
 from memory_mesh.observability.logs import configure_logging
 
 log = logging.getLogger("memory_mesh")
@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = _settings(**overrides)
     configure_logging(settings)  # MEMORY_LOG_FORMAT: json or text, with the request id
+    for warning in environment_warnings():  # a mistyped MEMORY_* name is never silent
+        log.warning(warning)
     if args.command == "serve":
         asyncio.run(_serve(settings))
     elif args.command == "migrate":
