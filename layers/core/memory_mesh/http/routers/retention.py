@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from memory_mesh.domain.identity import Scope
@@ -24,20 +24,13 @@ from memory_mesh.domain.retention import (
     RuleSpec,
     RunStatus,
 )
-from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.http.deps import RetentionDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import Metadata, Strict, TenantId
 from memory_mesh.http.security import AccessDep
-from memory_mesh.services.retention import RetentionService
 
 router = APIRouter(prefix="/retention", tags=["retention"], responses=ERRORS)
 
-
-def _service(runtime: RuntimeDep) -> RetentionService:
-    return runtime.retention
-
-
-RetentionDep = Annotated[RetentionService, Depends(_service)]
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant whose retention this is.")]
 
 # --- bodies -----------------------------------------------------------------------
