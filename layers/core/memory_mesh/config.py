@@ -536,8 +536,11 @@ def dotenv_values(path: Path) -> dict[str, str]:
     return {k: v for k, v in parse(path).items() if k.startswith(ENV_PREFIX) and v is not None}
 
 
+DOTENV = Path(".env")  # relative: the working directory of the process
+
+
 def environment_warnings(
-    env_file: Path | None = Path(".env"), environ: Mapping[str, str] | None = None
+    env_file: Path | None = DOTENV, environ: Mapping[str, str] | None = None
 ) -> list[str]:
     """The warnings :func:`unknown_variable_warnings` gives for the process environment
     and the ``.env`` file, to log once logging is set up."""
@@ -547,16 +550,15 @@ def environment_warnings(
     return unknown_variable_warnings(names)
 
 
-def load_settings(*, env_file: Path | None = Path(".env"), **overrides: object) -> Settings:
-    """Read the environment, then ``env_file`` (default ``.env`` in the working directory;
-    a variable set in the environment wins over the file), plus ``overrides``, into
-    :class:`Settings`.
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, then ``.env`` in the working directory (a variable set in the
+    environment wins over the file), plus ``overrides``, into :class:`Settings`.
 
     Raises :class:`ConfigError` whose message names each offending ``MEMORY_*`` variable.
     """
     try:
-        source = env_file if env_file is not None and env_file.is_file() else None
-        return Settings(_env_file=source, **overrides)  # type: ignore[arg-type,call-arg]
+        source = DOTENV if DOTENV.is_file() else None
+        return Settings(_env_file=source, **overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

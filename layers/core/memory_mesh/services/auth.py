@@ -28,9 +28,9 @@ from memory_mesh.domain.identity import (
     Principal,
     Scope,
     Unauthorized,
-    claimable_tenant_id,
     check_password,
     check_username,
+    claimable_tenant_id,
 )
 from memory_mesh.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from memory_mesh.observability.metrics import NULL_METRICS, AuthMethod, MetricsRecorder
