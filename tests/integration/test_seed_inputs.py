@@ -190,7 +190,16 @@ async def test_numbered_pages_of_a_conversations_messages(
     client: httpx.AsyncClient, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    items = [{"conversation_id": conv, "role": "user", "content": f"m{i}"} for i in range(3)]
+    said = datetime(2026, 1, 1, tzinfo=UTC)  # one batch shares a timestamp unless given one
+    items = [
+        {
+            "conversation_id": conv,
+            "role": "user",
+            "content": f"m{i}",
+            "created_at": (said + timedelta(minutes=i)).isoformat(),
+        }
+        for i in range(3)
+    ]
     assert (await client.post("/v1/messages/batch", json={"items": items})).status_code == 200
     second = await client.get(
         f"/v1/conversations/{conv}/messages", params={"page": 2, "page_size": 2}
@@ -250,3 +259,19 @@ async def test_an_unknown_body_field_names_the_field_to_use_instead(
     assert other.status_code == 422 and other.json()["code"] == "validation_error"
     assert "fields: id, metadata, tenant_id, title" in other.json()["message"]
     assert json.loads(other.text)["request_id"]
+
+
+async def test_retention_runs_take_numbered_pages_too(client: httpx.AsyncClient) -> None:
+    for _ in range(3):
+        ran = await client.post("/v1/admin/retention/run", json={"dry_run": True})
+        assert ran.status_code == 200, ran.text
+    cursor_page = await client.get("/v1/admin/retention/runs", params={"limit": 2})
+    second = await client.get("/v1/admin/retention/runs", params={"page": 2, "page_size": 2})
+    assert second.status_code == 200, second.text
+    following = await client.get(
+        "/v1/admin/retention/runs",
+        params={"limit": 2, "cursor": cursor_page.json()["next_cursor"]},
+    )
+    assert [r["id"] for r in second.json()["items"]] == [r["id"] for r in following.json()["items"]]
+    mixed = await client.get("/v1/admin/retention/runs", params={"page": 1, "limit": 2})
+    assert mixed.status_code == 422 and mixed.json()["code"] == "pagination_mixed"

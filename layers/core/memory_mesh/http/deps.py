@@ -75,6 +75,22 @@ RetentionDep = Annotated[RetentionService, Depends(_retention)]
 TransferDep = Annotated[TransferService, Depends(_transfer)]
 
 
+class EmbeddingReplay:
+    """Re-queue a tenant's (or, None, every tenant's) failed embeddings and wake the
+    in-process worker; returns how many were re-queued."""
+
+    def __init__(self, runtime: RuntimeDep) -> None:
+        self.runtime = runtime
+
+    async def __call__(self, tenant_id: str | None) -> int:
+        count = await self.runtime.pipeline.replay_failed(tenant_id)
+        self.runtime.worker.notify()
+        return count
+
+
+ReplayDep = Annotated[EmbeddingReplay, Depends(EmbeddingReplay)]
+
+
 def _paging(
     settings: SettingsDep,
     limit: Annotated[

@@ -24,7 +24,7 @@ from memory_mesh.domain.retention import (
     RuleSpec,
     RunStatus,
 )
-from memory_mesh.http.deps import RetentionDep
+from memory_mesh.http.deps import PagingDep, RetentionDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import Metadata, Strict, TenantId
 from memory_mesh.http.security import AccessDep
@@ -291,12 +291,13 @@ async def run_retention(body: RunRequest, service: RetentionDep, access: AccessD
 async def list_runs(
     service: RetentionDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Annotated[int, Query(description="Page size (1..MEMORY_MAX_PAGE_SIZE).")] = 50,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> RunPage:
     tenant = await access.tenant(tenant_id, Scope.admin)
-    page = await service.list_runs(tenant, limit=limit, cursor=cursor)
+    page = await service.list_runs(
+        tenant, limit=paging.limit, cursor=paging.cursor, offset=paging.offset
+    )
     return RunPage(items=[RunOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
