@@ -181,37 +181,44 @@ def resolve_paging(
     return PageRequest(limit=size, offset=(number - 1) * size)
 
 
-def _lone_surrogate_at(value: Any, path: str) -> str | None:
-    """The path of the first string (or object key) in ``value`` holding a lone UTF-16
-    surrogate, or None."""
+def _unstorable(text: str) -> str | None:
+    """Why PostgreSQL (or any UTF-8 consumer) cannot store ``text``, or None."""
+    if "\x00" in text:
+        return "must not contain NUL (\\u0000) characters"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "contains a lone UTF-16 surrogate (e.g. \\ud800), which is not a character"
+    return None
+
+
+def _unstorable_at(value: Any, path: str) -> tuple[str, str] | None:
+    """(path, problem) of the first string or object key in ``value`` that cannot be
+    stored, or None."""
     if isinstance(value, str):
-        return path if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+        problem = _unstorable(value)
+        return (path, problem) if problem else None
     if isinstance(value, dict):
         for key, item in value.items():
             inner = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and _lone_surrogate_at(key, "") is not None:
-                return inner.encode("utf-8", "backslashreplace").decode("ascii")
-            found = _lone_surrogate_at(item, inner)
+            problem = _unstorable(key) if isinstance(key, str) else None
+            if problem:
+                printable = inner.encode("utf-8", "backslashreplace").decode("ascii")
+                return printable.replace("\x00", "\\u0000"), problem
+            found = _unstorable_at(item, inner)
             if found is not None:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _lone_surrogate_at(item, f"{path}.{index}" if path else str(index))
+            found = _unstorable_at(item, f"{path}.{index}" if path else str(index))
             if found is not None:
                 return found
     return None
 
 
 def check_text(value: Any, field: str = "body") -> None:
-    """Every string in a decoded JSON value (keys included) must be encodable as UTF-8.
-
-    JSON's ``\\ud800`` escape decodes to a lone surrogate, which is no character: the
-    database (and any UTF-8 consumer) cannot store it, so it is refused on the way in."""
-    found = _lone_surrogate_at(value, "")
+    """Every string in a decoded JSON value (object keys included) must be storable text:
+    no NUL, and no lone UTF-16 surrogate (JSON's ``\\ud800`` escape decodes to one, which
+    is no character). One rule for every field, applied as a body is read."""
+    found = _unstorable_at(value, "")
     if found is not None:
-        where = found or field
-        raise _problem(
-            where,
-            "contains a lone UTF-16 surrogate (e.g. \\ud800), which is not a character",
-            "invalid_characters",
-        )
+        where, problem = found
+        raise _problem(where or field, problem, "invalid_characters")
