@@ -39,8 +39,8 @@ def _json_lines(_: object, value: Any) -> bytes:
     """POST /v1/import takes JSON Lines: one generated value per line."""
     if isinstance(value, bytes):
         return value
-    if isinstance(value, str):
-        return value.encode()
+    if isinstance(value, str):  # a lone surrogate goes out as the invalid UTF-8 it makes
+        return value.encode("utf-8", "surrogatepass")
     items = value if isinstance(value, list) else [value]
     return b"".join(json.dumps(item).encode() + b"\n" for item in items)
 

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from memory_mesh.config import ConfigError, environment_warnings, load_settings
+from memory_mesh.config import (
+    ConfigError,
+    environment_warnings,
+    load_settings,
+    unused_setting_warnings,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +162,15 @@ def test_an_unknown_memory_variable_warns_naming_the_closest_known_one(
         "did you mean MEMORY_JWT_SECRET_KEY?",
     ]
     assert environment_warnings(environ={"MEMORY_DATABASE_SECRET_ARN": "arn"}, env_file=None) == []
+
+
+def test_a_gemini_key_with_the_local_provider_is_reported_as_unused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEMORY_GEMINI_API_KEY", "your-key-here")
+    assert unused_setting_warnings(load_settings()) == [
+        "MEMORY_GEMINI_API_KEY is set but MEMORY_EMBEDDING_PROVIDER is local: the key is not "
+        "used (set the provider to gemini or google_gemini to use it)"
+    ]
+    monkeypatch.setenv("MEMORY_EMBEDDING_PROVIDER", "google_gemini")
+    assert unused_setting_warnings(load_settings()) == []

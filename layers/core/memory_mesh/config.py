@@ -527,6 +527,19 @@ def unknown_variable_warnings(names: Iterable[str]) -> list[str]:
     return warnings
 
 
+def unused_setting_warnings(settings: Settings) -> list[str]:
+    """Values that are set but have no effect with the rest of the configuration (the
+    seed README sets a Gemini key; the default provider is local)."""
+    warnings = []
+    if settings.gemini_api_key is not None and settings.embedding_provider != "gemini":
+        warnings.append(
+            f"{ENV_PREFIX}GEMINI_API_KEY is set but {ENV_PREFIX}EMBEDDING_PROVIDER is "
+            f"{settings.embedding_provider}: the key is not used (set the provider to gemini "
+            "or google_gemini to use it)"
+        )
+    return warnings
+
+
 def dotenv_values(path: Path) -> dict[str, str]:
     """The ``MEMORY_*`` assignments of a ``.env`` file (empty if there is none)."""
     if not path.is_file():
