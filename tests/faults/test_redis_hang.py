@@ -163,13 +163,16 @@ async def test_a_listener_on_a_redis_that_stops_answering_notices_and_delivers_l
         await _until(lambda: here.queue.qsize() == 1, what="the event through Redis")
         # WHEN Redis stops answering on the open connections (nothing is closed)
         proxy.freeze()
+        frozen = time.monotonic()
         # THEN the listener's unanswered PING shows it, and it stops counting as listening
         await _until(lambda: not bus.subscribed, what="the listener to notice the hang")
+        noticed = time.monotonic() - frozen
         bus.publish({"type": "message.created", "tenant_id": "acme", "n": 1})
         assert here.queue.qsize() == 2  # delivered here at once
     finally:
         await asyncio.wait_for(bus.stop(), LIVENESS)
     assert [here.queue.get_nowait()["n"] for _ in range(2)] == [0, 1]
+    print(f"\nFAULT redis hang (bus): listener noticed {noticed:.2f} s after the freeze")
 
 
 def test_the_connection_store_on_a_hung_redis_raises_a_503_error(
