@@ -186,6 +186,17 @@ def test_the_connection_store_on_a_hung_redis_raises_a_503_error(
         registry.remove("c1")
 
 
+def test_the_cluster_connection_store_on_a_hung_redis_raises_a_503_error_when_made(
+    silent_listener: SilentListener,
+) -> None:
+    # the cluster client asks for the slot map as it is made: that fails clearly too
+    with pytest.raises(ServiceUnavailable) as raised:
+        ConnectionRegistry.from_url(
+            f"redis://127.0.0.1:{silent_listener.port}", ttl_seconds=60, cluster=True, timeout=0.2
+        )
+    assert raised.value.code == "connection_store_unavailable"
+
+
 def test_websocket_routes_answer_clearly_when_the_connection_store_hangs(
     database_url: str, silent_listener: SilentListener
 ) -> None:

@@ -39,7 +39,9 @@ class ConnectionRegistry:
     ) -> ConnectionRegistry:
         from memory_mesh.redis_clients import sync_client
 
-        return cls(sync_client(url, cluster=cluster, timeout=timeout), ttl_seconds=ttl_seconds)
+        with _unavailable_on_error():  # the cluster client asks for the slot map at once
+            client = sync_client(url, cluster=cluster, timeout=timeout)
+        return cls(client, ttl_seconds=ttl_seconds)
 
     def _conn(self, connection_id: str) -> str:
         return f"{self._prefix}:conn:{connection_id}"
@@ -102,12 +104,12 @@ class ConnectionRegistry:
 @contextmanager
 def _unavailable_on_error() -> Iterator[None]:
     """One Redis call: an X-Ray subsegment (Lambda only), and its failure as a 503."""
-    from redis.exceptions import RedisError
+    from redis.exceptions import RedisClusterException, RedisError
 
     try:
         with subsegment("redis", operation="connections"):
             yield
-    except (RedisError, OSError) as exc:
+    except (RedisError, RedisClusterException, OSError) as exc:
         raise ServiceUnavailable(
             f"the WebSocket connection store is unavailable: {type(exc).__name__}",
             code="connection_store_unavailable",
