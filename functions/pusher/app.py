@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lambda
 from memory_mesh.cloud.pusher import Pusher, PusherSettings, PushFailed
 
 logger = Logger()
@@ -24,7 +25,10 @@ tracer = Tracer()
 metrics = Metrics(namespace="MemoryMesh")
 processor = BatchProcessor(event_type=EventType.SQS)
 
-pusher = Pusher.create(PusherSettings())
+settings = PusherSettings()
+if running_in_lambda():  # memory_mesh.* log lines through the Powertools JSON logger
+    route_service_logs(settings.log_level)
+pusher = Pusher.create(settings)
 
 
 @tracer.capture_method

@@ -78,3 +78,14 @@ def test_no_tokens_issuer_refuses_every_access_token() -> None:
     token, _ = TokenIssuer("k" * 40, timedelta(minutes=5)).access_token(uuid.uuid4())
     with pytest.raises(Unauthorized):
         NoTokens(timedelta(minutes=5)).verify_access(token)
+
+
+def test_a_cluster_mode_redis_url_must_name_database_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cluster has only database 0 (SELECT is refused): say so at start, not per request
+    monkeypatch.setenv("MEMORY_REDIS_CLUSTER", "true")
+    monkeypatch.setenv("MEMORY_REDIS_URL", "rediss://cache.example:6379/2")
+    with pytest.raises(ConfigError, match="MEMORY_REDIS_URL must name database 0"):
+        load_settings()
+    for fine in ("rediss://cache.example:6379/0", "rediss://cache.example:6379"):
+        monkeypatch.setenv("MEMORY_REDIS_URL", fine)
+        assert load_settings().redis_cluster is True

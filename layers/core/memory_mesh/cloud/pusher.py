@@ -17,7 +17,7 @@ import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +34,9 @@ class PusherSettings(BaseSettings):
 
     websocket_management_endpoint: str = Field(
         description="https://<api-id>.execute-api.<region>.amazonaws.com/<stage>"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="As MEMORY_LOG_LEVEL of the service."
     )
 
 

@@ -66,7 +66,10 @@ class QueueEventBus:
             config=Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2}),
         )
         registry = ConnectionRegistry.from_url(
-            settings.redis_url, ttl_seconds=settings.websocket_connection_ttl_seconds
+            settings.redis_url,
+            ttl_seconds=settings.websocket_connection_ttl_seconds,
+            cluster=settings.redis_cluster,
+            timeout=settings.redis_timeout_seconds,
         )
         return cls(hub, sqs=sqs, queue_url=settings.events_queue_url, registry=registry)
 
