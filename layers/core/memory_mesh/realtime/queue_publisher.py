@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -42,11 +43,16 @@ def event_messages(event: dict[str, Any], connection_ids: list[str]) -> list[str
 class QueueEventBus:
     """:class:`~memory_mesh.realtime.bus.EventBus` that hands events to the pusher."""
 
-    def __init__(self, hub: Hub, *, sqs: Any, queue_url: str, registry: Any) -> None:
+    def __init__(
+        self, hub: Hub, *, sqs: Any, queue_url: str, registry: Any | Callable[[], Any]
+    ) -> None:
+        """``registry``: the connection registry, or a function making it on first use
+        (a cluster client connects as it is made: Redis down must not stop a start)."""
         self.hub = hub  # no local subscribers in Lambda; kept for the protocol
         self._sqs = sqs
         self._queue_url = queue_url
-        self._registry = registry
+        self._registry: Any = registry
+        self._registry_made = not callable(registry)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="events-out")
         self._pending: set[Future[int]] = set()
 
@@ -65,12 +71,16 @@ class QueueEventBus:
             # a live event is worth little after a few seconds: fail fast, never retry long
             config=Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2}),
         )
-        registry = ConnectionRegistry.from_url(
-            settings.redis_url,
-            ttl_seconds=settings.websocket_connection_ttl_seconds,
-            cluster=settings.redis_cluster,
-            timeout=settings.redis_timeout_seconds,
-        )
+        url = settings.redis_url
+
+        def registry() -> ConnectionRegistry:
+            return ConnectionRegistry.from_url(
+                url,
+                ttl_seconds=settings.websocket_connection_ttl_seconds,
+                cluster=settings.redis_cluster,
+                timeout=settings.redis_timeout_seconds,
+            )
+
         return cls(hub, sqs=sqs, queue_url=settings.events_queue_url, registry=registry)
 
     def publish(self, event: dict[str, Any]) -> None:
@@ -79,6 +89,9 @@ class QueueEventBus:
         future.add_done_callback(self._pending.discard)
 
     def _targets(self, event: dict[str, Any]) -> set[str]:
+        if not self._registry_made:  # in the sender thread; a failure is tried again later
+            self._registry = self._registry()
+            self._registry_made = True
         tenant = str(event.get("tenant_id"))
         conversation = event.get("conversation_id")
         targets: set[str] = self._registry.subscribers(tenant)
