@@ -86,6 +86,20 @@ class Settings(BaseSettings):
         "a background worker embeds in batches.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=256, description="Texts per embed call.")
+    message_context_chars: int = Field(
+        300,
+        ge=0,
+        le=2000,
+        description="Characters (the end) of the conversation's previous message stored with "
+        "each new message as its context, which keyword search indexes at half weight "
+        "(0: none). `memory-mesh recontext` applies a change to stored messages.",
+    )
+    embedding_context: bool = Field(
+        False,
+        description="Embed each message's stored context before its content too (off: with "
+        "the local model it lowered recall, bench/results/quality.md). `memory-mesh reembed` "
+        "applies a change to stored messages.",
+    )
     embedding_timeout_seconds: float = Field(
         30.0, gt=0, description="Timeout of one call to a remote embedding provider."
     )
@@ -148,7 +162,7 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Age at which the recency part halves."
     )
     ranking_hybrid_keyword_share: float = Field(
-        0.5,
+        0.6,
         ge=0,
         le=1,
         description="Weight of the keyword list in hybrid mode's reciprocal-rank fusion "

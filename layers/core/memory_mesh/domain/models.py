@@ -88,6 +88,7 @@ class SearchQuery:
     metadata: dict[str, Any] = field(default_factory=dict)
     min_score: float = 0.0
     include_archived: bool = False
+    reference_time: datetime | None = None  # recency measured from here (None: now)
 
 
 @dataclass

@@ -41,8 +41,15 @@ class RankingWeights:
     importance: float = 0.15
     recency: float = 0.10
     half_life_days: float = 30.0
-    hybrid_keyword_share: float = 0.5  # h: the keyword list's weight in the fusion
+    hybrid_keyword_share: float = 0.6  # h: the keyword list's weight in the fusion
     rrf_k: int = 10
+    bm25_k1: float = 0.9  # term-frequency saturation (Lucene / Anserini's default)
+    bm25_b: float = 0.4  # length normalisation (the same)
+    context_weight: float = 0.5  # a context word counts half a content word (BM25F)
+    # evidence = clamp((similarity - floor) / (full - floor), keyword / keyword_full)
+    similarity_floor: float = 0.1
+    similarity_full: float = 0.4
+    keyword_full: float = 0.25
 
     def __post_init__(self) -> None:
         total = self.relevance + self.importance + self.recency

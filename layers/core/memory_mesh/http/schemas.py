@@ -261,8 +261,15 @@ class SearchRequest(Strict):
     created_after: datetime | None = None
     created_before: datetime | None = None
     metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
-    min_score: float = Field(0.0, description="Drop results scoring below this (0..1).")
+    min_score: float = Field(
+        0.0,
+        description="Drop results scoring below this (0..1). Relevance carries the hit's own "
+        "evidence (similarity, keyword score), so a threshold removes unrelated hits.",
+    )
     include_archived: bool = False
+    reference_time: datetime | None = Field(
+        None, description="Measure recency from this time instead of now (search 'as of')."
+    )
 
 
 class ScoresOut(BaseModel):

@@ -68,7 +68,9 @@ class MessageService:
         queue: JobQueue,
         on_change: MessageEventListener | None = None,
         metrics: MetricsRecorder = NULL_METRICS,
+        context_chars: int = 0,
     ) -> None:
+        self.context_chars = context_chars  # of the previous message, stored as context
         self.db = db
         self.pipeline = pipeline
         self.limits = limits
@@ -126,6 +128,7 @@ class MessageService:
                     conn,
                     list(candidates.values()),
                     lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
+                    context_chars=self.context_chars,
                 )
                 existing = await store.get_many(conn, tenant_id=tenant_id, ids=list(existing_ids))
             else:

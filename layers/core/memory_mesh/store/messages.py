@@ -29,13 +29,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def insert_many(
-    conn: Conn, messages: list[NewMessage], *, lease_seconds: float
+    conn: Conn, messages: list[NewMessage], *, lease_seconds: float, context_chars: int = 0
 ) -> tuple[list[Message], set[UUID]]:
     """Insert in one statement. Return (rows inserted, ids that already existed for this
     tenant). An id that exists for another tenant is in neither: the caller reports it.
 
     ``lease_seconds`` > 0 reserves the new rows for the caller's inline embedding; the
     worker takes them only after the lease ends (if the caller died meanwhile).
+    ``context_chars`` > 0 stores with each new row the end of its conversation's previous
+    message (:func:`set_context`).
     """
     payload = [
         {
@@ -72,6 +74,8 @@ async def insert_many(
         {"rows": Jsonb(payload), "lease": lease_seconds},
     )
     inserted = [message_from_row(row) for row in await cur.fetchall()]
+    if inserted and context_chars > 0:
+        await set_context(conn, ids=[m.id for m in inserted], chars=context_chars)
     if len(inserted) == len(messages):
         return inserted, set()
     got = {m.id for m in inserted}
@@ -81,6 +85,34 @@ async def insert_many(
         [messages[0].tenant_id, missing],
     )
     return inserted, {row["id"] for row in await cur.fetchall()}
+
+
+async def set_context(
+    conn: Conn, *, ids: list[UUID] | None, chars: int, tenant_id: str | None = None
+) -> int:
+    """Store as each message's ``context`` the last ``chars`` characters of the message
+    before it in its conversation (by ``created_at``, then arrival); ``chars`` 0 clears it.
+    ``ids`` None: every message (of ``tenant_id``), for a change of the setting."""
+    cur = await conn.execute(
+        """
+        update messages m set context = p.context
+        from (
+            select m2.id,
+                   case when %(chars)s > 0 then right(
+                       (select p.content from messages p
+                        where p.conversation_id = m2.conversation_id
+                          and (p.created_at, p.seq) < (m2.created_at, m2.seq)
+                        order by p.created_at desc, p.seq desc
+                        limit 1), %(chars)s) end as context
+            from messages m2
+            where (%(ids)s::uuid[] is null or m2.id = any(%(ids)s::uuid[]))
+              and (%(tenant)s::text is null or m2.tenant_id = %(tenant)s)
+        ) p
+        where m.id = p.id and m.context is distinct from p.context
+        """,
+        {"ids": ids, "chars": chars, "tenant": tenant_id},
+    )
+    return cur.rowcount
 
 
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
@@ -226,6 +258,7 @@ class EmbeddingTask:
     content: str
     content_version: int
     attempts: int
+    context: str | None = None  # the end of the conversation's message before it
 
 
 async def claim(
@@ -251,7 +284,8 @@ async def claim(
             embedding_attempts = m.embedding_attempts + 1,
             embedding_next_attempt_at = now() + make_interval(secs => %(lease)s)
         from picked where m.id = picked.id
-        returning m.id, m.tenant_id, m.content, m.content_version, m.embedding_attempts
+        returning m.id, m.tenant_id, m.content, m.content_version, m.embedding_attempts,
+                  m.context
         """,
         {"ids": ids, "limit": limit, "lease": lease_seconds},
     )
@@ -262,6 +296,7 @@ async def claim(
             content=row["content"],
             content_version=row["content_version"],
             attempts=row["embedding_attempts"],
+            context=row["context"],
         )
         for row in await cur.fetchall()
     ]
@@ -344,6 +379,21 @@ async def replay_failed(conn: Conn, *, tenant_id: str | None) -> int:
         update messages set embedding_status = 'pending', embedding_attempts = 0,
                             embedding_next_attempt_at = now()
         where embedding_status = 'failed' and (%(tenant)s::text is null or tenant_id = %(tenant)s)
+        """,
+        {"tenant": tenant_id},
+    )
+    return cur.rowcount
+
+
+async def requeue_embedded(conn: Conn, *, tenant_id: str | None) -> int:
+    """Queue embedded messages for embedding again (after the embedding text changed, e.g.
+    ``MEMORY_EMBEDDING_CONTEXT_CHARS``); return how many. Until re-embedded they are found by
+    keywords only: vector search reads ready rows."""
+    cur = await conn.execute(
+        """
+        update messages set embedding_status = 'pending', embedding_attempts = 0,
+                            embedding_next_attempt_at = now()
+        where embedding_status = 'ready' and (%(tenant)s::text is null or tenant_id = %(tenant)s)
         """,
         {"tenant": tenant_id},
     )

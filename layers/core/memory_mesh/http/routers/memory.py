@@ -45,6 +45,10 @@ async def search_get(
     ] = None,
     min_score: float = 0.0,
     include_archived: bool = False,
+    reference_time: Annotated[
+        datetime | None,
+        Query(description="Measure recency from this time instead of now (search 'as of')."),
+    ] = None,
 ) -> SearchOut:
     request = SearchRequest(
         tenant_id=tenant_id,
@@ -58,6 +62,7 @@ async def search_get(
         metadata=_metadata_param(metadata),
         min_score=min_score,
         include_archived=include_archived,
+        reference_time=reference_time,
     )
     return await _search(service, access, request)
 
