@@ -275,12 +275,17 @@ class SearchRequest(Strict):
 class ScoresOut(BaseModel):
     score: float = Field(description="Final blended score in [0, 1].")
     relevance: float = Field(
-        description="Similarity (vector), keyword score (keyword), or the reciprocal-rank "
-        "fusion of the two candidate lists (hybrid: (1 - h) * (k + 1) / (k + vector_rank) "
-        "+ h * (k + 1) / (k + keyword_rank), a missing rank counting 0)."
+        description="Similarity (vector), keyword score (keyword), or (hybrid) the "
+        "reciprocal-rank fusion of the two candidate lists, (1 - h) * (k + 1) / (k + "
+        "vector_rank) + h * (k + 1) / (k + keyword_rank) with a missing rank counting 0, "
+        "times the hit's own evidence: clamp(max((similarity - s0) / (s1 - s0), keyword / "
+        "kw1), 0, 1), so an unrelated hit scores ~0."
     )
     similarity: float | None = Field(description="Cosine similarity to the query (0..1).")
-    keyword: float | None = Field(description="Full-text rank (0..1).")
+    keyword: float | None = Field(
+        description="BM25 over the message and its context (the previous message, half "
+        "weight), divided by the query's best possible BM25 in the scope (0..1)."
+    )
     importance: float
     recency: float = Field(description="0.5 ** (age / half-life).")
     vector_rank: int | None = Field(
