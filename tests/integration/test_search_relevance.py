@@ -113,3 +113,31 @@ async def test_the_embedding_text_puts_the_context_first_when_enabled(
     assert embedding_text("Yes, it was amazing!", None) == "Yes, it was amazing!"
     assert embedding_text("Yes!", " Did you like it? ") == "Did you like it?\nYes!"
     assert runtime.settings.embedding_context is False  # measured to lower recall: off
+
+
+async def test_recontext_stores_every_message_context_again_for_one_tenant(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    from memory_mesh.store import messages as message_store
+
+    conv = await new_conversation(client, tenant)
+    first, second = await _store(client, tenant, conv, ["The first message.", "The second."])
+
+    async def contexts() -> dict[str, str | None]:
+        async with runtime.db.system() as conn:
+            cur = await conn.execute(
+                "select id::text, context from messages where tenant_id = %s", [tenant]
+            )
+            return {r["id"]: r["context"] for r in await cur.fetchall()}
+
+    assert await contexts() == {first: None, second: "The first message."}
+    hits = await _search(client, tenant, query="first", mode="keyword")
+    assert [h["message"]["id"] for h in hits] == [first, second]  # second: by its context
+    async with runtime.db.system() as conn:  # what `memory-mesh recontext` runs
+        assert await message_store.set_context(conn, ids=None, chars=8, tenant_id=tenant) == 1
+    assert await contexts() == {first: None, second: "message."}
+    hits = await _search(client, tenant, query="first", mode="keyword")
+    assert [h["message"]["id"] for h in hits] == [first]
+    async with runtime.db.system() as conn:
+        assert await message_store.set_context(conn, ids=None, chars=0, tenant_id=tenant) == 1
+    assert await contexts() == {first: None, second: None}
