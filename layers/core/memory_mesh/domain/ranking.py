@@ -23,8 +23,8 @@ similarity or keyword score whichever is stronger, calibrated so an unrelated hi
 (similarity under s0 = 0.1, no keyword) gets ~0 and a clearly related one (similarity 0.4,
 or a quarter of the query's keyword evidence) keeps its fused rank. Rank fusion alone gives
 the best of three unrelated messages relevance ~1 in a small conversation; with the
-evidence, ``min_score`` means something (README "How search ranks": 0.3 removes unrelated
-hits). The choices (k 10, h 0.6, BM25's context weight and parameters, the evidence
+evidence, ``min_score`` means something (README "How search ranks": 0.3 removes hits
+without evidence). The choices (k 10, h 0.6, BM25's context weight and parameters, the evidence
 calibration) were made on LoCoMo conversations 0-4 and are reported on 5-9
 (bench/results/quality.md).
 

@@ -264,7 +264,7 @@ class SearchRequest(Strict):
     min_score: float = Field(
         0.0,
         description="Drop results scoring below this (0..1). Relevance carries the hit's own "
-        "evidence (similarity, keyword score), so a threshold removes unrelated hits.",
+        "evidence (similarity, keyword score), so a threshold removes hits without evidence.",
     )
     include_archived: bool = False
     reference_time: datetime | None = Field(

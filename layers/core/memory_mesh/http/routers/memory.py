@@ -24,7 +24,7 @@ _DESCRIPTION = (
     "conversation, the HNSW index over a large one; BM25 for keywords) and ranked by "
     "`score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; "
     "recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries "
-    "the hit's own evidence, so `min_score` 0.3 drops unrelated hits. Each result carries "
+    "the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries "
     "its score parts. Archived messages are left out unless `include_archived` is true."
 )
 
