@@ -15,7 +15,8 @@ from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import Message, NewMessage
 from memory_mesh.store.database import Conn
-from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
+from memory_mesh.store.rows import message_from_row
 
 
 def _real(value: float | None) -> float | None:
@@ -67,7 +68,7 @@ async def insert_many(
             on conflict (id) do nothing
             returning *
         )
-        select {MESSAGE_COLUMNS} from ins m
+        select {COLUMNS} from ins m
         """,
         {"rows": Jsonb(payload), "lease": lease_seconds},
     )
@@ -85,7 +86,7 @@ async def insert_many(
 
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
     cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
+        f"select {COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
         [tenant_id, ids],
     )
     return [message_from_row(row) for row in await cur.fetchall()]
@@ -93,9 +94,7 @@ async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Messa
 
 async def get_many_of_any_tenant(conn: Conn, ids: list[UUID]) -> list[Message]:
     """System work only (events after embedding): rows of any tenant by id."""
-    cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.id = any(%s)", [ids]
-    )
+    cur = await conn.execute(f"select {COLUMNS} from messages m where m.id = any(%s)", [ids])
     return [message_from_row(row) for row in await cur.fetchall()]
 
 
@@ -166,7 +165,7 @@ async def update_many(
             where m.id = p.id and m.tenant_id = %(tenant)s
             returning m.*
         )
-        select {MESSAGE_COLUMNS} from upd m
+        select {COLUMNS} from upd m
         """,
         {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
     )
@@ -194,7 +193,7 @@ async def list_conversation_page(
     """Oldest first (reading order); ``after`` is the (created_at, id) of the last row."""
     cur = await conn.execute(
         f"""
-        select {MESSAGE_COLUMNS} from messages m
+        select {COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
           and (%(after_at)s::timestamptz is null

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.errors import InvalidInput
@@ -36,7 +36,9 @@ async def search_get(
     tenant_id: Annotated[TenantId | None, Query()] = None,
     top_k: int = 10,
     mode: SearchMode = SearchMode.hybrid,
-    conversation_id: UUID | None = None,
+    conversation_id: Annotated[
+        str | None, Query(pattern=EXTERNAL_ID_PATTERN, description=REF_DESCRIPTION)
+    ] = None,
     role: Role | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
