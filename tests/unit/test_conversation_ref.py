@@ -29,9 +29,11 @@ def test_every_other_valid_value_is_an_own_id(own: str) -> None:
     assert check_external_id(own) == own
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "x" * 129, "user 123", "a/b", "ünï", "tab\t", "nul\x00", "\ud800", "{abc}"]
-)
+BAD = ["", "x" * 129, "user 123", "a/b", "ünï", "tab\t", "nul\x00", "\ud800", "{abc}"]
+BAD_START = [".", "..", "-x", "_x"]  # the first character must be a letter or digit
+
+
+@pytest.mark.parametrize("bad", [*BAD, *BAD_START])
 def test_anything_else_is_refused_with_the_field_named(bad: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_conversation_ref(bad)

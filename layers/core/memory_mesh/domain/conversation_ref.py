@@ -2,8 +2,9 @@
 
 A client names its conversations the way mem0's ``user_id`` or Zep's ``session_id`` do:
 with an id of its own (an *external id*, e.g. ``user-123``): 1-128 characters, each a
-letter, digit or one of ``. _ : @ -``. External ids are per tenant (two tenants may both
-have ``user-123``) and fixed once a conversation has one.
+letter, digit or one of ``. _ : @ -``, the first a letter or digit (so ``.`` and ``..``,
+which URLs cannot carry as a path segment, are never ids). External ids are per tenant
+(two tenants may both have ``user-123``) and fixed once a conversation has one.
 
 A value that is exactly the 36-character form of a UUID (``8-4-4-4-12`` hex digits, any
 case) is the server's conversation id; every other value is an external id. So an
@@ -19,7 +20,7 @@ from memory_mesh.errors import InvalidInput
 
 EXTERNAL_ID_MAX_CHARS = 128
 # the same rule, for the OpenAPI document and the database's check constraint
-EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,128}$"
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 _EXTERNAL = re.compile(EXTERNAL_ID_PATTERN)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -28,7 +29,8 @@ ConversationRef = UUID | str
 
 REF_DESCRIPTION = (
     "The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id "
-    "(1-128 letters, digits, '.', '_', ':', '@' or '-', e.g. `user-123`; not UUID-shaped)."
+    "(1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, "
+    "e.g. `user-123`; not UUID-shaped)."
 )
 
 
@@ -62,7 +64,8 @@ def check_external_id(
     if _EXTERNAL.fullmatch(value) is None:
         raise InvalidInput(
             f"{field}: must be a conversation UUID or your own id of 1-"
-            f"{EXTERNAL_ID_MAX_CHARS} letters, digits, '.', '_', ':', '@' or '-'",
+            f"{EXTERNAL_ID_MAX_CHARS} letters, digits, '.', '_', ':', '@' or '-', "
+            "starting with a letter or digit",
             code=code,
             details=[{"field": field, "problem": "not a UUID nor a valid external id"}],
         )

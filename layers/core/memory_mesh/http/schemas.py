@@ -39,7 +39,8 @@ ExternalId = Annotated[
     StringConstraints(pattern=EXTERNAL_ID_PATTERN),
     Field(
         description="Your own id for the conversation: 1-128 letters, digits, '.', '_', ':', "
-        "'@' or '-', not UUID-shaped; unique in the tenant, fixed once set.",
+        "'@' or '-', starting with a letter or digit, not UUID-shaped; unique in the "
+        "tenant, fixed once set.",
         examples=["user-123"],
     ),
 ]
