@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from memory_mesh.errors import InvalidInput
@@ -84,3 +85,16 @@ def check_top_k(top_k: int, limits: Limits) -> None:
 def check_page_size(limit: int, limits: Limits) -> None:
     if not 1 <= limit <= limits.max_page_size:
         raise _problem("limit", f"must be between 1 and {limits.max_page_size}", "invalid_limit")
+
+
+# PostgreSQL refuses a time zone offset beyond this (an error, not a 4xx, if it got there)
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
+
+
+def check_utc_offset(value: datetime | None, field: str) -> None:
+    """A client-given time's zone offset is one PostgreSQL can store (within +-15:59)."""
+    offset = value.utcoffset() if value is not None else None
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise _problem(
+            field, "time zone offset must be within -15:59 and +15:59", "invalid_timestamp"
+        )

@@ -16,7 +16,13 @@ from uuid import UUID, uuid4
 from memory_mesh.domain.conversation_ref import ConversationRef, parse_conversation_ref
 from memory_mesh.domain.importance import ImportanceWeights, score_importance
 from memory_mesh.domain.models import EmbeddingStatus, Message, NewMessage, Role
-from memory_mesh.domain.validation import Limits, check_batch, check_content, check_metadata
+from memory_mesh.domain.validation import (
+    Limits,
+    check_batch,
+    check_content,
+    check_metadata,
+    check_utc_offset,
+)
 from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.queue.base import JobQueue
@@ -175,6 +181,7 @@ class MessageService:
                     code="invalid_timestamp",
                     details=[{"field": "created_at", "problem": "no time zone"}],
                 )
+            check_utc_offset(item.created_at, "created_at")
             if item.created_at > now + _FUTURE_SKEW:
                 raise InvalidInput(
                     "created_at: must not be in the future",

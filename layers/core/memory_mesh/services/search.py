@@ -18,7 +18,7 @@ import numpy as np
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
-from memory_mesh.domain.validation import Limits, check_metadata, check_top_k
+from memory_mesh.domain.validation import Limits, check_metadata, check_top_k, check_utc_offset
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.errors import InvalidInput, ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
@@ -132,6 +132,8 @@ class SearchService:
         check_top_k(query.top_k, self.limits)
         if query.conversation_id is not None:
             parse_conversation_ref(query.conversation_id)
+        check_utc_offset(query.created_after, "created_after")
+        check_utc_offset(query.created_before, "created_before")
         check_metadata(query.metadata, self.limits, field="metadata")
         if not 0 <= query.min_score <= 1:
             raise InvalidInput(
