@@ -377,3 +377,24 @@ async def test_a_search_time_with_an_offset_postgresql_cannot_store_is_a_clear_4
         )
         assert (response.status_code, response.json()["code"]) == (422, "invalid_timestamp")
         assert name in response.json()["message"]
+
+
+async def test_a_stored_time_before_1970_is_a_clear_422(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: a message dated in year 47 was stored, and then every search
+    of its tenant answered 500 (the recency decay underflowed in PostgreSQL)."""
+    ancient = await client.post(
+        "/v1/messages",
+        json={"conversation_id": "old", "role": "user", "content": "x",
+              "created_at": "0047-06-29T19:14:25Z"},
+    )  # fmt: skip
+    assert (ancient.status_code, ancient.json()["code"]) == (422, "invalid_timestamp")
+    assert "1970" in ancient.json()["message"]
+    epoch = await client.post(
+        "/v1/messages",
+        json={"conversation_id": "old", "role": "user", "content": "dated at the epoch",
+              "created_at": "1970-01-01T00:00:00Z"},
+    )  # fmt: skip
+    assert epoch.status_code == 201, epoch.text
+    found = await client.get("/v1/memory/search", params={"query": "dated at the epoch"})
+    assert found.status_code == 200
+    assert [h["message"]["id"] for h in found.json()["results"]] == [epoch.json()["id"]]

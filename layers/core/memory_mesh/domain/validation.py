@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from memory_mesh.errors import InvalidInput
@@ -98,3 +98,15 @@ def check_utc_offset(value: datetime | None, field: str) -> None:
         raise _problem(
             field, "time zone offset must be within -15:59 and +15:59", "invalid_timestamp"
         )
+
+
+# the earliest time a client may give a stored message: nothing was chatted before it,
+# and far older rows would overflow the search's recency decay (0.5 ** (age / half-life))
+EARLIEST_STORED_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def check_stored_time(value: datetime | None, field: str) -> None:
+    """A client-given time to store: an offset PostgreSQL takes, not before 1970."""
+    check_utc_offset(value, field)
+    if value is not None and value.tzinfo is not None and value < EARLIEST_STORED_TIME:
+        raise _problem(field, "must be 1970-01-01T00:00:00Z or later", "invalid_timestamp")

@@ -21,7 +21,7 @@ from memory_mesh.domain.validation import (
     check_batch,
     check_content,
     check_metadata,
-    check_utc_offset,
+    check_stored_time,
 )
 from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
@@ -181,7 +181,7 @@ class MessageService:
                     code="invalid_timestamp",
                     details=[{"field": "created_at", "problem": "no time zone"}],
                 )
-            check_utc_offset(item.created_at, "created_at")
+            check_stored_time(item.created_at, "created_at")
             if item.created_at > now + _FUTURE_SKEW:
                 raise InvalidInput(
                     "created_at: must not be in the future",

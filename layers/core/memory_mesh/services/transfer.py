@@ -42,7 +42,7 @@ from memory_mesh.domain.transfer import (
     header_line,
     remap_id,
 )
-from memory_mesh.domain.validation import Limits, check_metadata, check_utc_offset
+from memory_mesh.domain.validation import Limits, check_metadata, check_stored_time
 from memory_mesh.errors import AppError, InvalidInput
 from memory_mesh.services.conversation_refs import conversation_not_found, resolve
 from memory_mesh.services.messages import MessageInput, MessageService
@@ -285,7 +285,7 @@ class _Import:
                     ("created_at", line.created_at),
                     ("updated_at", line.updated_at),
                 ):
-                    check_utc_offset(value, name)
+                    check_stored_time(value, name)
                     if value is not None and value > self.now + _FUTURE_SKEW:
                         raise InvalidInput(
                             f"{name}: must not be in the future", code="invalid_timestamp"
@@ -329,7 +329,7 @@ class _Import:
         batch: list[tuple[int, MessageLine]] = []
         for number, line in self.messages:
             try:  # the message path checks created_at; archived_at is this line's own
-                check_utc_offset(line.archived_at, "archived_at")
+                check_stored_time(line.archived_at, "archived_at")
             except AppError as exc:
                 self.report.fail(number, exc.code, exc.message)
                 continue
