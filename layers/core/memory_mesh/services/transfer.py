@@ -42,7 +42,7 @@ from memory_mesh.domain.transfer import (
     header_line,
     remap_id,
 )
-from memory_mesh.domain.validation import Limits, check_metadata, check_stored_time
+from memory_mesh.domain.validation import Limits, check_metadata, check_stored_time, check_text
 from memory_mesh.errors import AppError, InvalidInput
 from memory_mesh.services.conversation_refs import conversation_not_found, resolve
 from memory_mesh.services.messages import MessageInput, MessageService
@@ -180,7 +180,12 @@ class TransferService:
             first = not seen_content
             seen_content = True
             try:
-                parsed = _LINE.validate_python(json.loads(text))
+                decoded = json.loads(text)
+                check_text(decoded, field="line")
+                parsed = _LINE.validate_python(decoded)
+            except InvalidInput as exc:
+                run.report.fail(number, exc.code, exc.message)
+                continue
             except ValueError as exc:  # JSON or UTF-8 errors (ValidationError is a ValueError)
                 if first and not isinstance(exc, ValidationError):
                     raise InvalidInput(
