@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.server import running_server
-from tests.typescript import ROOT
+from tests.typescript import ROOT, require_node
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 def test_the_built_wheel_carries_the_dashboard_and_an_installed_copy_serves_it(
     tmp_path: Path,
 ) -> None:
+    require_node()  # the package build runs npm
     dist = tmp_path / "dist"
     build = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(ROOT)]
     done = subprocess.run(build, capture_output=True, text=True, timeout=1200)
