@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from scripts.openapi import render
-from tests.typescript import CLIENT_DIR, installed_client, run
+from tests.typescript import CLIENT_DIR, ROOT, installed_client, run
 
 REFRESH = "run: .venv/bin/python scripts/openapi.py && (cd clients/typescript && npm run generate)"
 
@@ -47,3 +47,27 @@ def test_the_client_sends_idempotency_keys_to_exactly_the_routes_that_honour_the
     listed = re.search(r"IDEMPOTENT_POSTS: readonly string\[\] = \[(.*?)\];", source, re.S)
     assert listed is not None
     assert set(re.findall(r'"([^"]+)"', listed[1])) == honouring
+
+
+def test_the_typescript_examples_in_the_docs_type_check(tmp_path: Path) -> None:
+    client = installed_client()
+    examples = []
+    for document in ("README.md", "INTEGRATION.md"):
+        text = (ROOT / document).read_text()
+        examples += [b for b in re.findall(r"```ts\n(.*?)```", text, re.S) if "MemoryMesh" in b]
+    assert len(examples) >= 2
+    for number, example in enumerate(examples):
+        (tmp_path / f"example{number}.ts").write_text("export {};\n" + example)
+    config = {
+        "extends": str(client / "tsconfig.json"),
+        "compilerOptions": {
+            "noEmit": True,
+            "rootDir": "/",
+            "typeRoots": [str(client / "node_modules" / "@types")],
+            "paths": {"@memory-mesh/client": [str(client / "src" / "index.ts")]},
+        },
+        "include": [str(tmp_path / "*.ts")],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    (tmp_path / "package.json").write_text('{"type": "module"}')  # top-level await
+    run("npx", "--no-install", "tsc", "-p", str(tmp_path / "tsconfig.json"), cwd=client)
