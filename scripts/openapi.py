@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from memory_mesh.config import Settings
+from memory_mesh.config import ENV_PREFIX, Settings
 from memory_mesh.http.app import create_app
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "clients" / "typescript" / "openapi.json"
 
 
 def document() -> dict[str, Any]:
-    """The OpenAPI document of the local server (every /v1 area), as /openapi.json serves it."""
-    # settings of a throwaway development install: nothing is started, only routes are read
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir), environment="development")  # type: ignore[call-arg]
-        return create_app(settings).openapi()
+    """The OpenAPI document of the local server (every /v1 area) on the default settings,
+    as /openapi.json serves it."""
+    # the defaults, whatever MEMORY_* the shell holds: the committed document is one
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith(ENV_PREFIX)}
+    try:
+        # a throwaway data directory: nothing is started, only the routes are read
+        with tempfile.TemporaryDirectory() as data_dir:
+            return create_app(Settings(data_dir=Path(data_dir))).openapi()  # type: ignore[call-arg]
+    finally:
+        os.environ.update(saved)
 
 
 def render() -> str:
