@@ -237,6 +237,7 @@ class Runtime:
                 password_min_length=settings.password_min_length,
                 refresh_ttl=timedelta(days=settings.jwt_refresh_ttl_days),
                 login_rule=settings.login_rate_limit,
+                open_tenant_claim=settings.tenant_open_claim,
                 metrics=recorder,
             ),
             limiter=limiter,
