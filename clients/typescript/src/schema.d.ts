@@ -29,7 +29,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in: an access token (Bearer) and a refresh token
-         * @description Repeated failures for one account are throttled (429 with Retry-After).
+         * @description Name the account by `email` or `username` (either field; `email` may also hold the username). Repeated failures for one account are throttled (429 with Retry-After).
          */
         post: operations["login_v1_auth_login_post"];
         delete?: never;
@@ -1061,8 +1061,17 @@ export interface components {
         };
         /** LoginIn */
         LoginIn: {
-            /** Email */
-            email: string;
+            /**
+             * Email
+             * @description The email, or the username (a value without '@' is taken as one).
+             * @example ada@example.com
+             */
+            email?: string | null;
+            /**
+             * Username
+             * @description The username, instead of `email`.
+             */
+            username?: string | null;
             /** Password */
             password: string;
             /**
@@ -1086,6 +1095,11 @@ export interface components {
             id: string;
             /** Email */
             email: string | null;
+            /**
+             * Username
+             * @description Null for API keys and users without one.
+             */
+            username: string | null;
             /** Is Superuser */
             is_superuser: boolean;
             /** Tenants */
@@ -1362,8 +1376,14 @@ export interface components {
              */
             email: string;
             /**
+             * Username
+             * @description Optional; 3-32 characters: letters, digits, '_', '.' or '-', starting with a letter or digit (no '@', so a username is never mistaken for an email). Unique case-insensitively; sign in with it or the email.
+             * @example ada
+             */
+            username?: string | null;
+            /**
              * Password
-             * @description 12+ characters, not a common password.
+             * @description MEMORY_PASSWORD_MIN_LENGTH (12) or more characters, not a common password.
              */
             password: string;
             /**
@@ -1654,9 +1674,15 @@ export interface components {
             /** Conversation Id */
             conversation_id?: string | null;
             role?: components["schemas"]["Role"] | null;
-            /** Created After */
+            /**
+             * Created After
+             * @description Only messages created at or after this time (ISO 8601 with a zone).
+             */
             created_after?: string | null;
-            /** Created Before */
+            /**
+             * Created Before
+             * @description Only messages created before this time (ISO 8601 with a zone).
+             */
             created_before?: string | null;
             /**
              * Metadata
@@ -3200,7 +3226,9 @@ export interface operations {
                 mode?: components["schemas"]["SearchMode"];
                 conversation_id?: string | null;
                 role?: components["schemas"]["Role"] | null;
+                /** @description ISO 8601 with a zone; a naive time is a 422. */
                 created_after?: string | null;
+                /** @description ISO 8601 with a zone. */
                 created_before?: string | null;
                 /** @description JSON object the results' metadata contains, e.g. {"a":1} */
                 metadata?: string | null;
@@ -3361,10 +3389,14 @@ export interface operations {
             query?: {
                 /** @description Tenant the conversation belongs to. */
                 tenant_id?: string | null;
-                /** @description Page size (1..MEMORY_MAX_PAGE_SIZE). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description Cursor paging: page size (default 50, at most MEMORY_MAX_PAGE_SIZE). */
+                limit?: number | null;
+                /** @description Cursor paging: `next_cursor` of the previous page. */
                 cursor?: string | null;
+                /** @description Numbered paging (instead of limit/cursor): page number from 1. */
+                page?: number | null;
+                /** @description Numbered paging: rows per page (default 50). */
+                page_size?: number | null;
             };
             header?: never;
             path?: never;
@@ -3770,11 +3802,15 @@ export interface operations {
             query?: {
                 /** @description Tenant the conversation belongs to. */
                 tenant_id?: string | null;
-                /** @description Page size (1..MEMORY_MAX_PAGE_SIZE). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
                 include_archived?: boolean;
+                /** @description Cursor paging: page size (default 50, at most MEMORY_MAX_PAGE_SIZE). */
+                limit?: number | null;
+                /** @description Cursor paging: `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Numbered paging (instead of limit/cursor): page number from 1. */
+                page?: number | null;
+                /** @description Numbered paging: rows per page (default 50). */
+                page_size?: number | null;
             };
             header?: never;
             path: {
@@ -4706,10 +4742,14 @@ export interface operations {
             query?: {
                 /** @description Tenant whose retention this is. */
                 tenant_id?: string | null;
-                /** @description Page size (1..MEMORY_MAX_PAGE_SIZE). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description Cursor paging: page size (default 50, at most MEMORY_MAX_PAGE_SIZE). */
+                limit?: number | null;
+                /** @description Cursor paging: `next_cursor` of the previous page. */
                 cursor?: string | null;
+                /** @description Numbered paging (instead of limit/cursor): page number from 1. */
+                page?: number | null;
+                /** @description Numbered paging: rows per page (default 50). */
+                page_size?: number | null;
             };
             header?: never;
             path?: never;
@@ -4870,6 +4910,8 @@ export interface operations {
                 from?: string | null;
                 /** @description End (exclusive), ISO 8601 with a zone; default: now. */
                 to?: string | null;
+                /** @description Shorthand for the window: the N days before `to` (not with `from`). */
+                days?: number | null;
             };
             header?: never;
             path?: never;
@@ -4951,6 +4993,8 @@ export interface operations {
                 from?: string | null;
                 /** @description End (exclusive), ISO 8601 with a zone; default: now. */
                 to?: string | null;
+                /** @description Shorthand for the window: the N days before `to` (not with `from`). */
+                days?: number | null;
                 granularity?: components["schemas"]["Granularity"];
                 /** @description IANA zone the buckets follow (local midnight, Monday, 1st). */
                 timezone?: string;
@@ -5035,6 +5079,8 @@ export interface operations {
                 from?: string | null;
                 /** @description End (exclusive), ISO 8601 with a zone; default: now. */
                 to?: string | null;
+                /** @description Shorthand for the window: the N days before `to` (not with `from`). */
+                days?: number | null;
                 /** @description How many (1..100). */
                 limit?: number;
             };
@@ -5118,6 +5164,8 @@ export interface operations {
                 from?: string | null;
                 /** @description End (exclusive), ISO 8601 with a zone; default: now. */
                 to?: string | null;
+                /** @description Shorthand for the window: the N days before `to` (not with `from`). */
+                days?: number | null;
             };
             header?: never;
             path?: never;
@@ -5362,7 +5410,9 @@ export interface operations {
                 mode?: components["schemas"]["SearchMode"];
                 conversation_id?: string | null;
                 role?: components["schemas"]["Role"] | null;
+                /** @description ISO 8601 with a zone; a naive time is a 422. */
                 created_after?: string | null;
+                /** @description ISO 8601 with a zone. */
                 created_before?: string | null;
                 /** @description JSON object the results' metadata contains, e.g. {"a":1} */
                 metadata?: string | null;
