@@ -228,6 +228,19 @@ class Settings(BaseSettings):
         description="Redis/Valkey URL (rediss:// in AWS) for rate limits, real-time and "
         "WebSocket connection ids; unset: in-memory (one process only).",
     )
+    redis_cluster: bool = Field(
+        False,
+        description="MEMORY_REDIS_URL is a cluster-mode Redis (ElastiCache Serverless, Redis "
+        "Cluster): the cluster client is used and no transaction spans hash slots; the URL "
+        "must not name a database other than 0.",
+    )
+    redis_timeout_seconds: float = Field(
+        0.5,
+        gt=0,
+        le=30,
+        description="Bound on connecting to Redis and on each Redis call; a Redis that "
+        "accepts connections but never answers is treated as down after this long.",
+    )
     websocket_connection_ttl_seconds: int = Field(
         7_200, ge=60, description="How long a WebSocket connection id is kept (API GW max: 2 h)."
     )
@@ -496,6 +509,11 @@ class Settings(BaseSettings):
                     "MEMORY_JWT_SECRET_KEY must be a random secret of 32+ characters "
                     f"(not a placeholder) when MEMORY_ENVIRONMENT is {self.environment}"
                 )
+        if self.redis_cluster and self.redis_url and _redis_database(self.redis_url) != 0:
+            raise ValueError(
+                "MEMORY_REDIS_URL must name database 0 (or none) when MEMORY_REDIS_CLUSTER is "
+                "true: a cluster has no other databases"
+            )
         if self.environment == "production" and "*" in self.cors_origins:
             raise ValueError("MEMORY_ALLOWED_ORIGINS must not be '*' in production")
         weights = (
@@ -562,6 +580,18 @@ def environment_warnings(
     if env_file is not None:
         names |= set(dotenv_values(env_file))
     return unknown_variable_warnings(names)
+
+
+def _redis_database(url: str) -> int:
+    """The database number a redis:// URL names (its path, or ``?db=``), 0 if none."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    named = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    try:
+        return int(named)
+    except ValueError:
+        return -1
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -27,6 +27,7 @@ from memory_mesh.domain.validation import (
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
+from memory_mesh.observability.xray import subsegment
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
@@ -68,7 +69,8 @@ class SearchService:
         degraded = False
         if mode is not SearchMode.keyword:
             try:
-                vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
+                    vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
