@@ -751,7 +751,7 @@ export interface components {
             roles?: components["schemas"]["Role"][] | null;
             /**
              * Conversation Id
-             * @description Only this conversation.
+             * @description Only this conversation: its UUID or your own id for it.
              */
             conversation_id?: string | null;
             /**
@@ -772,6 +772,11 @@ export interface components {
             roles: components["schemas"]["Role"][] | null;
             /** Conversation Id */
             conversation_id: string | null;
+            /**
+             * Conversation External Id
+             * @description That conversation's external id, if it has one.
+             */
+            conversation_external_id?: string | null;
             /** Metadata Contains */
             metadata_contains: {
                 [key: string]: unknown;
@@ -798,14 +803,26 @@ export interface components {
              * @description Client-chosen id (a retried create is safe).
              */
             id?: string | null;
+            /**
+             * External Id
+             * @description Your own id for it (e.g. `user-123`), usable wherever a conversation id is. A create naming an external id the tenant holds returns that conversation (200, unchanged).
+             * @example user-123
+             */
+            external_id?: string | null;
         };
         /** ConversationOut */
         ConversationOut: {
             /**
              * Id
              * Format: uuid
+             * @description The server's id.
              */
             id: string;
+            /**
+             * External Id
+             * @description Your own id for it, if it has one.
+             */
+            external_id: string | null;
             /** Tenant Id */
             tenant_id: string;
             /** Title */
@@ -842,6 +859,11 @@ export interface components {
              * Format: uuid
              */
             conversation_id: string;
+            /**
+             * Conversation External Id
+             * @description The conversation's external id (your own id for it), if it has one.
+             */
+            conversation_external_id?: string | null;
             /** Message Count */
             message_count: number;
             /** Archived Count */
@@ -886,6 +908,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** External Id */
+            external_id: string | null;
             /** Deleted Messages */
             deleted_messages: number;
         };
@@ -1135,7 +1159,8 @@ export interface components {
         MessageBatchItem: {
             /**
              * Conversation Id
-             * Format: uuid
+             * @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped).
+             * @example user-123
              */
             conversation_id: string;
             role: components["schemas"]["Role"];
@@ -1190,7 +1215,8 @@ export interface components {
             tenant_id?: string | null;
             /**
              * Conversation Id
-             * Format: uuid
+             * @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). Your own id creates the conversation on first use.
+             * @example user-123
              */
             conversation_id: string;
             role: components["schemas"]["Role"];
@@ -1238,8 +1264,14 @@ export interface components {
             /**
              * Conversation Id
              * Format: uuid
+             * @description The conversation's server id.
              */
             conversation_id: string;
+            /**
+             * Conversation External Id
+             * @description The conversation's external id (your own id for it), if it has one.
+             */
+            conversation_external_id?: string | null;
             role: components["schemas"]["Role"];
             /** Content */
             content: string;
@@ -1795,6 +1827,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * External Id
+             * @description Your own id for the conversation, if any.
+             */
+            external_id: string | null;
             /** Title */
             title: string | null;
             /**
@@ -3224,6 +3261,7 @@ export interface operations {
                 tenant_id?: string | null;
                 top_k?: number;
                 mode?: components["schemas"]["SearchMode"];
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id?: string | null;
                 role?: components["schemas"]["Role"] | null;
                 /** @description ISO 8601 with a zone; a naive time is a 422. */
@@ -3567,6 +3605,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -3643,6 +3682,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -3726,6 +3766,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -3814,6 +3855,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -3893,6 +3935,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -3973,6 +4016,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id: string;
             };
             cookie?: never;
@@ -5408,6 +5452,7 @@ export interface operations {
                 tenant_id?: string | null;
                 top_k?: number;
                 mode?: components["schemas"]["SearchMode"];
+                /** @description The conversation: its server id (a UUID, 8-4-4-4-12 hex digits) or your own id (1-128 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit, e.g. `user-123`; not UUID-shaped). */
                 conversation_id?: string | null;
                 role?: components["schemas"]["Role"] | null;
                 /** @description ISO 8601 with a zone; a naive time is a 422. */
