@@ -58,8 +58,10 @@ Errors are JSON `{code, message, request_id, details}` with a stable `code`.
 **Authentication**: every endpoint except health, readiness and sign-up/sign-in needs
 either `Authorization: Bearer <access token>` (from `POST /v1/auth/login`) or
 `x-api-key: <key>` (from `POST /v1/auth/api-keys`, bound to one tenant, with scopes
-read / write / admin). A tenant the credential does not hold answers 403; an id of
-another tenant's object answers 404. Rate limits answer 429 with `Retry-After`.
+read / write / admin). A signed-in user naming a tenant id that does not exist yet
+becomes its admin on first use (unless `MEMORY_TENANT_OPEN_CLAIM` is off); a tenant that
+exists and is not held answers 403; an id of another tenant's object answers 404. Rate
+limits answer 429 with `Retry-After`.
 """
 
 
@@ -101,7 +103,8 @@ def create_app(
     if areas is None and settings.metrics_backend == "prometheus":
         token = settings.metrics_token
         add_metrics_route(app, token.get_secret_value() if token else None)
-    mount_dashboard(app, settings)  # the built web dashboard at /, after every route
+    # the built web dashboard at /, after every route
+    mount_dashboard(app, settings, explain_missing=areas is None)
     install_error_handlers(app)
     redaction.install()
     install_versioning(app)

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
+from memory_mesh.domain.identity import TENANT_ID_PATTERN
 from memory_mesh.domain.models import (
     Conversation,
     EmbeddingStatus,
@@ -16,24 +18,97 @@ from memory_mesh.domain.models import (
     SearchHit,
     SearchMode,
 )
+from memory_mesh.domain.validation import check_text
+from memory_mesh.errors import InvalidInput
 
 TenantId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"),
+    StringConstraints(pattern=TENANT_ID_PATTERN),
     Field(
         description="Tenant the data belongs to: 1-128 letters, digits, '_', '.', ':' or '-'. "
         "May be left out when the credential holds one tenant (an API key always does).",
         examples=["acme"],
     ),
 ]
+# a conversation as a request names it; both forms fit the pattern, the service tells them
+# apart (domain/conversation_ref.py)
+ConversationRefField = Annotated[
+    str,
+    StringConstraints(pattern=EXTERNAL_ID_PATTERN),
+    Field(description=REF_DESCRIPTION, examples=["user-123"]),
+]
+ExternalId = Annotated[
+    str,
+    StringConstraints(pattern=EXTERNAL_ID_PATTERN),
+    Field(
+        description="Your own id for the conversation: 1-128 letters, digits, '.', '_', ':', "
+        "'@' or '-', starting with a letter or digit, not UUID-shaped; unique in the "
+        "tenant, fixed once set.",
+        examples=["user-123"],
+    ),
+]
+CONVERSATION_EXTERNAL_ID = Field(
+    None, description="The conversation's external id (your own id for it), if it has one."
+)
 Metadata = Annotated[
     dict[str, Any],
     Field(description="Free JSON object (size and depth limited).", examples=[{"topic": "travel"}]),
 ]
 
 
+# Names other APIs (the seed README, mem0, Zep, SQL habits) use for a field this API
+# calls otherwise; an unknown field in the left column is answered with the right one
+# when the request has that field.
+FIELD_INSTEAD: dict[str, str] = {
+    "limit": "top_k",
+    "k": "top_k",
+    "text": "content",
+    "message": "content",
+    "importance_score": "importance",
+    "session_id": "conversation_id",
+    "thread_id": "conversation_id",
+    "name": "title",
+    "tenant": "tenant_id",
+    "messages": "items",
+    "message_ids": "ids",
+    "threshold": "min_score",
+    "similarity_threshold": "min_score",
+    "filters": "metadata",
+    "start_date": "created_after",
+    "end_date": "created_before",
+}
+
+
 class Strict(BaseModel):
+    """A request body: no text may hold a lone surrogate, and an unknown field is a 422
+    naming it (and the field to use instead, when :data:`FIELD_INSTEAD` knows one)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any) -> Any:
+        check_text(data)  # raises InvalidInput (422 invalid_characters), naming the field
+        if isinstance(data, dict):
+            known = set(cls.model_fields) | {
+                f.alias for f in cls.model_fields.values() if f.alias is not None
+            }
+            for name in data:
+                if name in known:
+                    continue
+                instead = FIELD_INSTEAD.get(str(name))
+                hint = (
+                    f"use {instead!r} instead"
+                    if instead in known
+                    else "fields: " + ", ".join(sorted(cls.model_fields))
+                )
+                problem = f"is not a field of this request; {hint}"
+                raise InvalidInput(
+                    f"{name}: {problem}",
+                    code="validation_error",  # the code extra fields always had
+                    details=[{"field": str(name), "problem": problem}],
+                )
+        return data
 
 
 # --- errors ---------------------------------------------------------------------
@@ -61,7 +136,10 @@ class ItemError(BaseModel):
 
 class MessageCreate(Strict):
     tenant_id: TenantId | None = None
-    conversation_id: UUID
+    conversation_id: ConversationRefField = Field(
+        description=REF_DESCRIPTION + " Your own id creates the conversation on first use.",
+        examples=["user-123"],
+    )
     role: Role
     content: str = Field(description="The message text.", examples=["I'm allergic to peanuts."])
     metadata: Metadata = Field(default_factory=dict)
@@ -77,7 +155,7 @@ class MessageCreate(Strict):
 
 
 class MessageBatchItem(Strict):
-    conversation_id: UUID
+    conversation_id: ConversationRefField
     role: Role
     content: str
     metadata: Metadata = Field(default_factory=dict)
@@ -132,7 +210,8 @@ class EmbeddingOut(BaseModel):
 class MessageOut(BaseModel):
     id: UUID
     tenant_id: str
-    conversation_id: UUID
+    conversation_id: UUID = Field(description="The conversation's server id.")
+    conversation_external_id: str | None = CONVERSATION_EXTERNAL_ID
     role: Role
     content: str
     metadata: dict[str, Any]
@@ -149,6 +228,7 @@ class MessageOut(BaseModel):
             id=m.id,
             tenant_id=m.tenant_id,
             conversation_id=m.conversation_id,
+            conversation_external_id=m.conversation_external_id,
             role=m.role,
             content=m.content,
             metadata=m.metadata,
@@ -191,6 +271,13 @@ class ConversationCreate(Strict):
     title: Annotated[str, StringConstraints(max_length=500)] | None = None
     metadata: Metadata = Field(default_factory=dict)
     id: UUID | None = Field(None, description="Client-chosen id (a retried create is safe).")
+    external_id: ExternalId | None = Field(
+        None,
+        description="Your own id for it (e.g. `user-123`), usable wherever a conversation "
+        "id is. A create naming an external id the tenant holds returns that conversation "
+        "(200, unchanged).",
+        examples=["user-123"],
+    )
 
 
 class ConversationUpdate(Strict):
@@ -200,7 +287,8 @@ class ConversationUpdate(Strict):
 
 
 class ConversationOut(BaseModel):
-    id: UUID
+    id: UUID = Field(description="The server's id.")
+    external_id: str | None = Field(description="Your own id for it, if it has one.")
     tenant_id: str
     title: str | None
     metadata: dict[str, Any]
@@ -211,6 +299,7 @@ class ConversationOut(BaseModel):
     def of(cls, c: Conversation) -> ConversationOut:
         return cls(
             id=c.id,
+            external_id=c.external_id,
             tenant_id=c.tenant_id,
             title=c.title,
             metadata=c.metadata,
@@ -231,6 +320,7 @@ class MessagePage(BaseModel):
 
 class ConversationStats(BaseModel):
     conversation_id: UUID
+    conversation_external_id: str | None = CONVERSATION_EXTERNAL_ID
     message_count: int
     archived_count: int
     by_role: dict[str, int]
@@ -245,6 +335,7 @@ class ConversationStats(BaseModel):
 
 class DeletedConversation(BaseModel):
     id: UUID
+    external_id: str | None
     deleted_messages: int
 
 
@@ -256,10 +347,14 @@ class SearchRequest(Strict):
     query: str = Field(examples=["what food can't I eat?"])
     top_k: int = Field(10, description="How many results (1..MEMORY_MAX_TOP_K).")
     mode: SearchMode = SearchMode.hybrid
-    conversation_id: UUID | None = None
+    conversation_id: ConversationRefField | None = None
     role: Role | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: AwareDatetime | None = Field(
+        None, description="Only messages created at or after this time (ISO 8601 with a zone)."
+    )
+    created_before: AwareDatetime | None = Field(
+        None, description="Only messages created before this time (ISO 8601 with a zone)."
+    )
     metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
     min_score: float = Field(
         0.0,

@@ -57,16 +57,20 @@ class ApiGatewayBus:
             self._registry = ConnectionRegistry.from_url(
                 self._settings.redis_url,
                 ttl_seconds=self._settings.websocket_connection_ttl_seconds,
+                cluster=self._settings.redis_cluster,
+                timeout=self._settings.redis_timeout_seconds,
             )
         return self._registry
 
     def publish(self, event: dict[str, Any]) -> None:
         tenant = str(event.get("tenant_id"))
-        conversation = event.get("conversation_id")
+        # subscribers of the conversation by UUID and by external id alike
+        conversations = [event.get("conversation_id"), event.get("conversation_external_id")]
         try:
             targets = self.registry.subscribers(tenant)
-            if conversation:
-                targets |= self.registry.subscribers(tenant, str(conversation))
+            for conversation in conversations:
+                if conversation:
+                    targets |= self.registry.subscribers(tenant, str(conversation))
         except Exception as exc:  # no registry: nobody to tell, the write stands
             log.warning("WebSocket registry unavailable: %s", exc)
             return
@@ -76,7 +80,10 @@ class ApiGatewayBus:
         ):
             if not ok:
                 self.gone += 1
-                self.registry.remove(connection_id)
+                try:
+                    self.registry.remove(connection_id)
+                except Exception as exc:  # its TTL forgets it; publish never raises
+                    log.warning("could not forget gone connection %s: %s", connection_id, exc)
 
     def _post(self, connection_id: str, data: bytes) -> bool:
         """False when the connection is gone (410) and should be forgotten."""

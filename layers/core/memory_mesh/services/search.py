@@ -10,16 +10,29 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 import anyio
 import numpy as np
 
+from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
-from memory_mesh.domain.validation import Limits, check_metadata, check_top_k
+from memory_mesh.domain.validation import (
+    Limits,
+    check_metadata,
+    check_min_score,
+    check_query,
+    check_time_range,
+    check_top_k,
+    check_utc_offset,
+)
 from memory_mesh.embeddings import Embedder, EmbeddingError
-from memory_mesh.errors import InvalidInput, ServiceUnavailable
+from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
+from memory_mesh.observability.xray import subsegment
+from memory_mesh.services.conversation_refs import resolve_many
+from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
@@ -61,7 +74,8 @@ class SearchService:
         degraded = False
         if mode is not SearchMode.keyword:
             try:
-                vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
+                    vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -69,22 +83,37 @@ class SearchService:
                     ) from exc
                 log.warning("hybrid search degraded to keyword: %s", exc)
                 mode, degraded = SearchMode.keyword, True
-        effective = replace(query, mode=mode)
         async with self.db.tenant(query.tenant_id) as conn:
-            plan = await self._choose_plan(conn, effective)
-            hits = await store.run_search(
-                conn,
-                query=effective,
-                query_vector=vector,
-                model=self.embedder.info.model,
-                weights=self.weights,
-                config=self.plan,
-                plan=plan,
-            )
+            conversation_id = await self._conversation(conn, query)
+            effective = replace(query, mode=mode, conversation_id=conversation_id)
+            if query.conversation_id is not None and conversation_id is None:
+                plan, hits = "exact", []  # no conversation of that id: nothing stored (yet)
+            else:
+                plan = await self._choose_plan(conn, effective)
+                hits = await store.run_search(
+                    conn,
+                    query=effective,
+                    query_vector=vector,
+                    model=self.embedder.info.model,
+                    weights=self.weights,
+                    config=self.plan,
+                    plan=plan,
+                )
+                await _add_external_ids(conn, query.tenant_id, hits)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    @staticmethod
+    async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
+        """The UUID of the conversation filter (which may name an external id); None when
+        there is no filter or the tenant has no such conversation."""
+        if query.conversation_id is None:
+            return None
+        ref = parse_conversation_ref(query.conversation_id)
+        found = await resolve_many(conn, query.tenant_id, [ref], create=False)
+        return found.get(ref)
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
@@ -98,33 +127,24 @@ class SearchService:
         return "exact" if rows <= limit else "hnsw"
 
     def _validate(self, query: SearchQuery) -> None:
-        if not query.query.strip():
-            raise InvalidInput(
-                "query: must not be empty",
-                code="query_empty",
-                details=[{"field": "query", "problem": "empty"}],
-            )
-        if len(query.query) > self.limits.max_content_chars or "\x00" in query.query:
-            raise InvalidInput(
-                f"query: must be at most {self.limits.max_content_chars} characters, without NUL",
-                code="invalid_query",
-                details=[{"field": "query", "problem": "too long or NUL"}],
-            )
+        check_query(query.query, self.limits)
         check_top_k(query.top_k, self.limits)
+        if query.conversation_id is not None:
+            parse_conversation_ref(query.conversation_id)
+        check_utc_offset(query.created_after, "created_after")
+        check_utc_offset(query.created_before, "created_before")
         check_metadata(query.metadata, self.limits, field="metadata")
-        if not 0 <= query.min_score <= 1:
-            raise InvalidInput(
-                "min_score: must be between 0 and 1",
-                code="invalid_min_score",
-                details=[{"field": "min_score", "problem": "out of range"}],
-            )
-        if (
-            query.created_after is not None
-            and query.created_before is not None
-            and query.created_after >= query.created_before
-        ):
-            raise InvalidInput(
-                "created_after: must be earlier than created_before",
-                code="invalid_time_range",
-                details=[{"field": "created_after", "problem": "not before created_before"}],
-            )
+        check_min_score(query.min_score)
+        check_time_range(query.created_after, query.created_before)
+
+
+async def _add_external_ids(conn: Conn, tenant_id: str, hits: list[SearchHit]) -> None:
+    """Give each hit's message its conversation's external id (one query for all hits;
+    the search statement itself reads messages only)."""
+    ids = list({hit.message.conversation_id for hit in hits})
+    if not ids:
+        return
+    found = await conversation_store.find(conn, tenant_id=tenant_id, ids=ids, external_ids=[])
+    external = {c.id: c.external_id for c in found}
+    for hit in hits:
+        hit.message.conversation_external_id = external.get(hit.message.conversation_id)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import numpy as np
 from psycopg.types.json import Jsonb
 
-from memory_mesh.domain.models import Message, NewMessage
+from memory_mesh.domain.models import Message, MessagePatch, NewMessage
 from memory_mesh.store.database import Conn
-from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
+from memory_mesh.store.rows import message_from_row
 
 
 def _real(value: float | None) -> float | None:
@@ -69,7 +69,7 @@ async def insert_many(
             on conflict (id) do nothing
             returning *
         )
-        select {MESSAGE_COLUMNS} from ins m
+        select {COLUMNS} from ins m
         """,
         {"rows": Jsonb(payload), "lease": lease_seconds},
     )
@@ -117,7 +117,7 @@ async def set_context(
 
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
     cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
+        f"select {COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
         [tenant_id, ids],
     )
     return [message_from_row(row) for row in await cur.fetchall()]
@@ -125,27 +125,13 @@ async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Messa
 
 async def get_many_of_any_tenant(conn: Conn, ids: list[UUID]) -> list[Message]:
     """System work only (events after embedding): rows of any tenant by id."""
-    cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.id = any(%s)", [ids]
-    )
+    cur = await conn.execute(f"select {COLUMNS} from messages m where m.id = any(%s)", [ids])
     return [message_from_row(row) for row in await cur.fetchall()]
 
 
 async def get(conn: Conn, *, tenant_id: str, message_id: UUID) -> Message | None:
     found = await get_many(conn, tenant_id=tenant_id, ids=[message_id])
     return found[0] if found else None
-
-
-@dataclass
-class MessagePatch:
-    """Fields to change on one message; ``None`` leaves a field as it is."""
-
-    id: UUID
-    content: str | None = None
-    role: str | None = None
-    metadata: dict[str, Any] | None = None
-    importance: float | None = None
-    archived: bool | None = None
 
 
 async def update_many(
@@ -198,7 +184,7 @@ async def update_many(
             where m.id = p.id and m.tenant_id = %(tenant)s
             returning m.*
         )
-        select {MESSAGE_COLUMNS} from upd m
+        select {COLUMNS} from upd m
         """,
         {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
     )
@@ -222,17 +208,19 @@ async def list_conversation_page(
     limit: int,
     after: tuple[datetime, UUID] | None,
     include_archived: bool,
+    offset: int = 0,
 ) -> list[Message]:
-    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row."""
+    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row
+    (numbered pages skip ``offset`` rows instead)."""
     cur = await conn.execute(
         f"""
-        select {MESSAGE_COLUMNS} from messages m
+        select {COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
           and (%(after_at)s::timestamptz is null
                or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
         order by m.created_at, m.id
-        limit %(limit)s
+        limit %(limit)s offset %(offset)s
         """,
         {
             "tenant": tenant_id,
@@ -241,6 +229,7 @@ async def list_conversation_page(
             "after_at": after[0] if after else None,
             "after_id": after[1] if after else None,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [message_from_row(row) for row in await cur.fetchall()]

@@ -39,7 +39,8 @@ _DAY_SECONDS = 86_400.0
 _RULE_COLUMNS = (
     "id, tenant_id, name, enabled, priority, action, older_than_days, importance_below,"
     " roles, conversation_id, metadata_contains, archived_for_days, skip_archive,"
-    " created_at, updated_at"
+    " created_at, updated_at, (select c.external_id from conversations c"
+    " where c.id = retention_rules.conversation_id) as conversation_external_id"
 )
 
 
@@ -59,6 +60,7 @@ def _rule_from_row(row: dict[str, Any]) -> RetentionRule:
                 roles=tuple(Role(r) for r in roles) if roles is not None else None,
                 conversation_id=row["conversation_id"],
                 metadata_contains=row["metadata_contains"],
+                conversation_external_id=row.get("conversation_external_id"),
             ),
             enabled=row["enabled"],
             priority=row["priority"],
@@ -421,14 +423,20 @@ async def get_run(conn: Conn, *, tenant_id: str, run_id: UUID) -> RetentionRun |
 
 
 async def list_runs(
-    conn: Conn, *, tenant_id: str, limit: int, after: tuple[datetime, UUID] | None
+    conn: Conn,
+    *,
+    tenant_id: str,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+    offset: int = 0,
 ) -> list[RetentionRun]:
-    """Newest first; ``after`` is the (started_at, id) of the previous page's last run."""
+    """Newest first; ``after`` is the (started_at, id) of the previous page's last run
+    (numbered pages skip ``offset`` runs instead)."""
     if after is None:
         cur = await conn.execute(
             f"""select {_RUN_COLUMNS} from retention_runs where tenant_id = %s
-                order by started_at desc, id desc limit %s""",
-            [tenant_id, limit],
+                order by started_at desc, id desc limit %s offset %s""",
+            [tenant_id, limit, offset],
         )
     else:
         cur = await conn.execute(

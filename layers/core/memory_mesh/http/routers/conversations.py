@@ -1,16 +1,16 @@
-"""/v1/conversations: create, list (cursor pages), read, change, delete, statistics,
+"""/v1/conversations: create, list (cursor or numbered pages), read, change, delete, statistics,
 export (JSON Lines, see routers/transfer.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import ConversationsDep, RuntimeDep
+from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
 from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.routers.transfer import STREAM_RESPONSE, export_response
@@ -30,8 +30,10 @@ from memory_mesh.http.security import AccessDep
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)
 
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant the conversation belongs to.")]
-Limit = Annotated[int, Query(description="Page size (1..MEMORY_MAX_PAGE_SIZE).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+# the server's UUID or the client's external id (e.g. /v1/conversations/user-123)
+ConversationPath = Annotated[
+    str, Path(pattern=EXTERNAL_ID_PATTERN, description=REF_DESCRIPTION, examples=["user-123"])
+]
 
 
 @router.post(
@@ -55,7 +57,10 @@ async def create_conversation(
             tenant_id,
             title=body.title,
             metadata=body.metadata,
-            conversation_id=body.id or idempotency.derived_id(tenant_id),
+            # an external id keeps a re-run from creating a second one by itself
+            conversation_id=body.id
+            or (None if body.external_id else idempotency.derived_id(tenant_id)),
+            external_id=body.external_id,
         )
         if not created:
             response.status_code = status.HTTP_200_OK
@@ -68,12 +73,13 @@ async def create_conversation(
 async def list_conversations(
     service: ConversationsDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> ConversationPage:
     tenant = await access.tenant(tenant_id, Scope.read)
-    page = await service.list(tenant, limit=limit, cursor=cursor)
+    page = await service.list(
+        tenant, limit=paging.limit, cursor=paging.cursor, offset=paging.offset
+    )
     return ConversationPage(
         items=[ConversationOut.of(c) for c in page.items], next_cursor=page.next_cursor
     )
@@ -81,7 +87,7 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", summary="Read a conversation")
 async def get_conversation(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
@@ -92,7 +98,10 @@ async def get_conversation(
 
 @router.put("/{conversation_id}", summary="Change a conversation's title or metadata")
 async def update_conversation(
-    conversation_id: UUID, body: ConversationUpdate, service: ConversationsDep, access: AccessDep
+    conversation_id: ConversationPath,
+    body: ConversationUpdate,
+    service: ConversationsDep,
+    access: AccessDep,
 ) -> ConversationOut:
     tenant_id = await access.tenant(body.tenant_id, Scope.write)
     sent = body.model_fields_set
@@ -108,43 +117,53 @@ async def update_conversation(
 
 @router.delete("/{conversation_id}", summary="Delete a conversation and its messages")
 async def delete_conversation(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
 ) -> DeletedConversation:
     tenant = await access.tenant(tenant_id, Scope.write)
-    removed = await service.delete(tenant, conversation_id)
-    return DeletedConversation(id=conversation_id, deleted_messages=removed)
+    conversation, removed = await service.delete(tenant, conversation_id)
+    return DeletedConversation(
+        id=conversation.id, external_id=conversation.external_id, deleted_messages=removed
+    )
 
 
 @router.get("/{conversation_id}/messages", summary="A conversation's messages, oldest first")
 async def conversation_messages(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
     include_archived: bool = False,
 ) -> MessagePage:
     tenant = await access.tenant(tenant_id, Scope.read)
     page = await service.messages(
-        tenant, conversation_id, limit=limit, cursor=cursor, include_archived=include_archived
+        tenant,
+        conversation_id,
+        limit=paging.limit,
+        cursor=paging.cursor,
+        offset=paging.offset,
+        include_archived=include_archived,
     )
     return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{conversation_id}/stats", summary="A conversation's statistics")
 async def conversation_stats(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
 ) -> ConversationStats:
     tenant = await access.tenant(tenant_id, Scope.read)
-    figures = await service.stats(tenant, conversation_id)
-    return ConversationStats(conversation_id=conversation_id, **figures)
+    conversation, figures = await service.stats(tenant, conversation_id)
+    return ConversationStats(
+        conversation_id=conversation.id,
+        conversation_external_id=conversation.external_id,
+        **figures,
+    )
 
 
 @router.get(
@@ -154,15 +173,15 @@ async def conversation_stats(
     responses=STREAM_RESPONSE,
 )
 async def export_conversation(
-    conversation_id: UUID,
-    runtime: RuntimeDep,
+    conversation_id: ConversationPath,
+    transfer: TransferDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
     include_archived: bool = True,
 ) -> StreamingResponse:
     tenant = await access.tenant(tenant_id, Scope.read)
     return await export_response(
-        runtime.transfer,
+        transfer,
         tenant,
         conversation_id=conversation_id,
         include_archived=include_archived,
