@@ -362,7 +362,7 @@ class SearchRequest(Strict):
         "evidence (similarity, keyword score), so a threshold removes hits without evidence.",
     )
     include_archived: bool = False
-    reference_time: datetime | None = Field(
+    reference_time: AwareDatetime | None = Field(
         None, description="Measure recency from this time instead of now (search 'as of')."
     )
 

@@ -53,8 +53,8 @@ async def search_get(
     min_score: float = 0.0,
     include_archived: bool = False,
     reference_time: Annotated[
-        datetime | None,
-        Query(description="Measure recency from this time instead of now (search 'as of')."),
+        AwareDatetime | None,
+        Query(description="Measure recency from this time (ISO 8601 with a zone), not now."),
     ] = None,
 ) -> SearchOut:
     request = SearchRequest(
