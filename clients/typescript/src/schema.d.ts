@@ -250,13 +250,13 @@ export interface paths {
         };
         /**
          * Search memories
-         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life)). Each result carries its score parts. Archived messages are left out unless `include_archived` is true.
+         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries its score parts. Archived messages are left out unless `include_archived` is true.
          */
         get: operations["search_get_v1_memory_search_get"];
         put?: never;
         /**
          * Search memories (JSON body)
-         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life)). Each result carries its score parts. Archived messages are left out unless `include_archived` is true. Same as GET, with the parameters in a JSON body.
+         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries its score parts. Archived messages are left out unless `include_archived` is true. Same as GET, with the parameters in a JSON body.
          */
         post: operations["search_post_v1_memory_search_post"];
         delete?: never;
@@ -1625,7 +1625,7 @@ export interface components {
             score: number;
             /**
              * Relevance
-             * @description Similarity (vector), keyword score (keyword), or the reciprocal-rank fusion of the two candidate lists (hybrid: (1 - h) * (k + 1) / (k + vector_rank) + h * (k + 1) / (k + keyword_rank), a missing rank counting 0).
+             * @description Similarity (vector), keyword score (keyword), or (hybrid) the reciprocal-rank fusion of the two candidate lists, (1 - h) * (k + 1) / (k + vector_rank) + h * (k + 1) / (k + keyword_rank) with a missing rank counting 0, times the hit's own evidence: clamp(max((similarity - s0) / (s1 - s0), keyword / kw1), 0, 1), so an unrelated hit scores ~0.
              */
             relevance: number;
             /**
@@ -1635,7 +1635,7 @@ export interface components {
             similarity: number | null;
             /**
              * Keyword
-             * @description Full-text rank (0..1).
+             * @description BM25 over the message and its context (the previous message, half weight), divided by the query's best possible BM25 in the scope (0..1).
              */
             keyword: number | null;
             /** Importance */
@@ -1728,7 +1728,7 @@ export interface components {
             };
             /**
              * Min Score
-             * @description Drop results scoring below this (0..1).
+             * @description Drop results scoring below this (0..1). Relevance carries the hit's own evidence (similarity, keyword score), so a threshold removes hits without evidence.
              * @default 0
              */
             min_score?: number;
@@ -1737,6 +1737,11 @@ export interface components {
              * @default false
              */
             include_archived?: boolean;
+            /**
+             * Reference Time
+             * @description Measure recency from this time instead of now (search 'as of').
+             */
+            reference_time?: string | null;
         };
         /** StepOut */
         StepOut: {
@@ -3272,6 +3277,8 @@ export interface operations {
                 metadata?: string | null;
                 min_score?: number;
                 include_archived?: boolean;
+                /** @description Measure recency from this time (ISO 8601 with a zone), not now. */
+                reference_time?: string | null;
             };
             header?: never;
             path?: never;
@@ -5463,6 +5470,8 @@ export interface operations {
                 metadata?: string | null;
                 min_score?: number;
                 include_archived?: boolean;
+                /** @description Measure recency from this time (ISO 8601 with a zone), not now. */
+                reference_time?: string | null;
             };
             header?: never;
             path?: never;
