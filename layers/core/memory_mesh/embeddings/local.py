@@ -183,6 +183,11 @@ class LocalOnnxEmbedder:
         """Embed one query; returns shape ``(dimensions,)``."""
         return first_row(self.embed_documents([text]))
 
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        """Embed several queries in one model call (this model embeds queries and
+        documents alike); returns shape ``(len(texts), dimensions)``."""
+        return self.embed_documents(texts)
+
     def _run(self, items: list[str]) -> Matrix:
         try:
             encodings = self._tokenizer.encode_batch(items)

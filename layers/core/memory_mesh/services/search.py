@@ -61,7 +61,7 @@ class SearchService:
         degraded = False
         if mode is not SearchMode.keyword:
             try:
-                vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                vector = await self._embed_query(query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -85,6 +85,16 @@ class SearchService:
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    async def _embed_query(self, text: str) -> np.ndarray:
+        """The query's vector: a cache hit answered here, on the event loop (a worker
+        thread's hand-off costs more than the lookup); a miss runs the model in a thread."""
+        cached = getattr(self.embedder, "cached_query", None)
+        if cached is not None:
+            vector: np.ndarray | None = cached(text)
+            if vector is not None:
+                return vector
+        return await anyio.to_thread.run_sync(self.embedder.embed_query, text)
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
