@@ -238,6 +238,7 @@ class Runtime:
                 refresh_ttl=timedelta(days=settings.jwt_refresh_ttl_days),
                 login_rule=settings.login_rate_limit,
                 metrics=recorder,
+                principal_ttl_seconds=settings.auth_cache_seconds,
             ),
             limiter=limiter,
             hub=hub,
