@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import logging
 import os
-import shlex
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ import numpy as np
 import psycopg
 from tqdm import tqdm
 
-from bench import report
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
@@ -582,12 +581,8 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--workloads", type=_names, default=WORKLOADS, help="scoped,unscoped")
     parser.add_argument("--transports", type=_names, default=TRANSPORTS, help="http,service")
     parser.add_argument("--keep-databases", action="store_true", help="keep/reuse databases")
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
-    parser.add_argument("--work-dir", type=Path, help="databases and caches (default: temp)")
-    parser.add_argument("--name", default="concurrency", help="results file name")
-    parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--no-plot", action="store_true")
+    cli.add_common_arguments(parser, RESULTS_DIR, "concurrency")
     args = parser.parse_args(argv)
     for value, allowed in ((args.workloads, WORKLOADS), (args.transports, TRANSPORTS)):
         if not value or not set(value) <= set(allowed):
@@ -606,11 +601,10 @@ def parse(argv: list[str]) -> Options:
         locomo=args.locomo,
         out=args.out,
         name=args.name,
-        command=shlex.join(["python", "-m", "bench.concurrency", *argv]),
+        command=cli.command("bench.concurrency", argv),
         plot=not args.no_plot,
     )
-    if args.work_dir is not None:
-        options.work_dir = args.work_dir
+    cli.apply_work_dir(options, args)
     return options
 
 

@@ -39,7 +39,6 @@ import hashlib
 import ipaddress
 import json
 import os
-import shlex
 import socket
 import sys
 import tempfile
@@ -57,6 +56,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
+from bench import cli
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
@@ -940,15 +940,9 @@ def parse(argv: list[str]) -> SideConfig:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--mem0-add", type=int, default=2_000, help="messages through Memory.add")
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--no-chroma", action="store_true")
     parser.add_argument("--no-mem0", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument(
-        "--redraw", action="store_true", help="rewrite the .md and .png from the .json in --out"
-    )
+    cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
     config = SideConfig(
         redraw=args.redraw,
@@ -956,15 +950,11 @@ def parse(argv: list[str]) -> SideConfig:
         queries=args.queries,
         passes=args.passes,
         mem0_add=args.mem0_add,
-        locomo=args.locomo,
-        out=args.out,
         chroma=not args.no_chroma,
         mem0=not args.no_mem0,
-        progress=not args.no_progress,
-        command=shlex.join(["python", "-m", "bench.side_by_side", *argv]),
+        **cli.common_fields(args, "bench.side_by_side", argv),
     )
-    if args.work_dir is not None:
-        config.work_dir = args.work_dir
+    cli.apply_work_dir(config, args)
     return config
 
 
