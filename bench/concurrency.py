@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TRANSPORTS = ("http", "service")
+BASELINE = "http-baseline"  # the server from another checkout (``--baseline-src``)
 WORKLOADS = ("scoped", "unscoped")
 
 
@@ -87,6 +88,8 @@ class ConcurrencyConfig:
     real_vectors: int | None = None  # embed only the first N corpus turns (None: all)
     questions: int | None = None  # questions asked, spread over the corpus (None: all)
     keep_databases: bool = False
+    baseline_src: Path | None = None  # another checkout's layers/core: an HTTP server of it too
+    query_cache: bool = False  # http: the server's query-embedding cache on (repeated questions)
     progress: bool = True
 
 
@@ -250,8 +253,9 @@ class HttpTarget(Target):
         rng: np.random.Generator,
         top_k: int,
         clients: int,
+        transport: str = "http",
     ) -> None:
-        super().__init__(workload, "http")
+        super().__init__(workload, transport)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -379,15 +383,19 @@ def run_concurrency(
                 keep=config.keep_databases,
                 progress=config.progress,
             )
-            for transport in config.transports:
+            transports = list(config.transports)
+            if config.baseline_src is not None and "http" in transports:
+                transports.append(BASELINE)
+            for transport in transports:
                 spec = TargetSpec(workload, transport, url, list(layout.tenants))
-                if transport == "http":
-                    process = ServerProcess(
-                        work_dir / f"conc-server-{workload}",
-                        MEMORY_DATABASE_URL=url,
-                        MEMORY_EMBEDDING_QUERY_CACHE_SIZE="0",
-                        **SERVER_ENV,
-                    )
+                if transport in ("http", BASELINE):
+                    env = dict(SERVER_ENV, MEMORY_DATABASE_URL=url)
+                    if not config.query_cache:
+                        env["MEMORY_EMBEDDING_QUERY_CACHE_SIZE"] = "0"
+                    if transport == BASELINE:
+                        assert config.baseline_src is not None
+                        env["PYTHONPATH"] = str(config.baseline_src.resolve())
+                    process = ServerProcess(work_dir / f"conc-server-{workload}-{transport}", **env)
                     servers.append(process)
                     spec.base_url = process.url()
                     with httpx.Client(base_url=spec.base_url, timeout=60.0) as http:
@@ -405,11 +413,15 @@ def run_concurrency(
             for name in names:
                 drop_database(server, name)
     return {
-        "config": {k: v for k, v in asdict(config).items() if k != "progress"},
+        "config": {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in asdict(config).items()
+            if k != "progress"
+        },
         "model": asdict(info),
         "questions": len(questions),
         "server_settings": {
-            "MEMORY_EMBEDDING_QUERY_CACHE_SIZE": "0",
+            "MEMORY_EMBEDDING_QUERY_CACHE_SIZE": "default" if config.query_cache else "0",
             "db_pool_max_size": Settings.model_fields["db_pool_max_size"].default,
         },
         **session,
@@ -430,7 +442,7 @@ async def _session(
     try:
         for spec in specs:
             rng = np.random.default_rng(config.seed)
-            if spec.transport == "http":
+            if spec.transport in ("http", BASELINE):
                 targets.append(
                     HttpTarget(
                         spec.workload,
@@ -441,6 +453,7 @@ async def _session(
                         rng,
                         config.top_k,
                         most,
+                        spec.transport,
                     )
                 )
             else:
@@ -581,6 +594,12 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--workloads", type=_names, default=WORKLOADS, help="scoped,unscoped")
     parser.add_argument("--transports", type=_names, default=TRANSPORTS, help="http,service")
     parser.add_argument("--keep-databases", action="store_true", help="keep/reuse databases")
+    parser.add_argument(
+        "--baseline-src", type=Path, help="another checkout's layers/core: its server too"
+    )
+    parser.add_argument(
+        "--query-cache", action="store_true", help="http: keep the query-embedding cache on"
+    )
     parser.add_argument("--no-plot", action="store_true")
     cli.add_common_arguments(parser, RESULTS_DIR, "concurrency")
     args = parser.parse_args(argv)
@@ -596,6 +615,8 @@ def parse(argv: list[str]) -> Options:
             workloads=args.workloads,
             transports=args.transports,
             keep_databases=args.keep_databases,
+            baseline_src=args.baseline_src,
+            query_cache=args.query_cache,
             progress=not args.no_progress,
         ),
         locomo=args.locomo,
