@@ -24,7 +24,7 @@ fi
 echo "== new virtual environment $venv from $lock"
 rm -rf "$venv"
 "$python" -m venv "$venv"
-pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
+pip=("$venv/bin/python" -m pip -qq --disable-pip-version-check)  # errors only
 "${pip[@]}" install --require-hashes --no-deps -r "$lock"
 "${pip[@]}" install --no-deps --no-build-isolation -e .
 "${pip[@]}" check  # every dependency of every locked package is in the lock
