@@ -240,7 +240,7 @@ def load(
         sizes = conn.execute(
             "select pg_total_relation_size('messages'), pg_relation_size('messages'),"
             " pg_total_relation_size('message_vectors'),"
-            " pg_relation_size('message_vectors_conversation')"
+            " pg_relation_size('message_vectors_scope')"
         ).fetchone()
     assert sizes is not None
     return {

@@ -16,13 +16,11 @@ create table message_vectors (
     archived         boolean not null,
     embedding        halfvec({dimensions}) not null  -- half of float32; cosine error ~1e-5
 );
--- covering: a scope's vectors are read from the index alone (index-only scan), sorted by
--- scope whatever the order rows arrived in; the heap is visited only for pages changed
--- since the last vacuum
-create index message_vectors_conversation on message_vectors
-    (tenant_id, conversation_id) include (embedding_model, archived, embedding);
-create index message_vectors_tenant on message_vectors
-    (tenant_id) include (embedding_model, archived, embedding);
+-- covering: a scope's candidates (id, distance) are read from the index alone (index-only
+-- scan), stored by scope whatever the order rows arrived in; the heap is visited only for
+-- pages changed since the last vacuum. Its leading column serves a tenant-wide scope too.
+create index message_vectors_scope on message_vectors
+    (tenant_id, conversation_id) include (id, embedding_model, archived, embedding);
 
 -- the same row-level security as messages (migration 0002); the trigger below runs as
 -- whoever changed the message, so both roles may write here, each within its policy
