@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the runtime's services, as short ``Annotated`` aliases."""
+"""FastAPI dependencies: the runtime's services, as short ``Annotated`` aliases.
+
+They are ``async def`` although they never await: FastAPI runs a plain ``def``
+dependency in a worker thread, and each such hand-off cost more CPU than the search's
+own Python (bench/results/http_overhead.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from memory_mesh.services.messages import MessageService
 from memory_mesh.services.search import SearchService
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -21,19 +25,19 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _messages(runtime: RuntimeDep) -> MessageService:
+async def _messages(runtime: RuntimeDep) -> MessageService:
     return runtime.messages
 
 
-def _conversations(runtime: RuntimeDep) -> ConversationService:
+async def _conversations(runtime: RuntimeDep) -> ConversationService:
     return runtime.conversations
 
 
-def _search(runtime: RuntimeDep) -> SearchService:
+async def _search(runtime: RuntimeDep) -> SearchService:
     return runtime.search
 
 
-def _health(runtime: RuntimeDep) -> HealthService:
+async def _health(runtime: RuntimeDep) -> HealthService:
     return runtime.health
 
 
