@@ -597,7 +597,7 @@ async def _regime(
                 ratios = [a / b for a, b in zip(per_pass_p50[n], per_pass_p50[ref], strict=True)]
                 entry[key] = round(median(ratios), 2)
             out["systems"][n] = entry
-        out["systems"][MEMORY_MESH]["plans"] = plans
+        out["systems"][MEMORY_MESH]["plans"] = dict(plans)  # the sweep below counts on
         if not filtered and config.ef_sweep:
             swept = {n: systems[n] for n in (CHROMA, MEMORY_MESH) if n in systems}
             out["ef_sweep"] = await _ef_sweep(config, runtime, shared, swept, truth)
