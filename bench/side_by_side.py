@@ -161,17 +161,24 @@ def _chroma_version() -> str | None:
     return str(chromadb.__version__)
 
 
-def build_chroma(vectors: np.ndarray, layout: Layout, progress: bool) -> tuple[Any, dict[str, Any]]:
-    """One in-memory collection, cosine, every row with its tenant as metadata."""
+def build_chroma(
+    vectors: np.ndarray, layout: Layout, progress: bool, ef_search: int | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """One in-memory collection, cosine, every row with its tenant as metadata; with
+    ``ef_search`` its HNSW search breadth (chromadb applies it only at creation: a later
+    ``modify`` is recorded but not used by the loaded index, measured with 1.5.9)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    name = f"mm_side_{len(vectors)}"
+    name = f"mm_side_{len(vectors)}" + (f"_ef{ef_search}" if ef_search else "")
     # an earlier run in this process (tests); absent: chroma raises its own NotFound types
     with contextlib.suppress(Exception):
         client.delete_collection(name)
-    collection = client.create_collection(name, metadata={"hnsw:space": "cosine"})
+    configuration = {"hnsw": {"ef_search": ef_search}} if ef_search else None
+    collection = client.create_collection(
+        name, metadata={"hnsw:space": "cosine"}, configuration=configuration
+    )
     step = 5000
     started = time.perf_counter()
     for start in tqdm(range(0, len(vectors), step), desc="chroma add", disable=not progress):
@@ -617,9 +624,6 @@ async def _regime(
         drop_database(server, name)
 
 
-CHROMA_DEFAULT_EF = 100  # chromadb's hnsw ef_search when none is configured
-
-
 async def _ef_sweep(
     config: SideConfig,
     runtime: Runtime,
@@ -632,12 +636,16 @@ async def _ef_sweep(
     p50). Memory Mesh walks at least its candidate count (50) whatever ef_search says:
     ``effective_ef`` records what it used. Defaults are restored afterwards."""
     default_plan = runtime.search.plan
+    default_chroma = shared.chroma
     candidates = max(config.top_k * default_plan.candidate_multiplier, 50)
     points = []
     try:
         for ef in config.ef_sweep:
-            if shared.chroma is not None and CHROMA in systems:
-                shared.chroma.modify(configuration={"hnsw": {"ef_search": ef}})
+            if default_chroma is not None and CHROMA in systems:
+                # a collection per ef: chromadb takes ef_search only when one is created
+                shared.chroma, _ = build_chroma(
+                    shared.vectors, shared.scoped, config.progress, ef_search=ef
+                )
             runtime.search.plan = replace(default_plan, ef_search=ef)
             names = list(systems)
             p50s: dict[str, list[float]] = {n: [] for n in names}
@@ -673,8 +681,7 @@ async def _ef_sweep(
                 )
     finally:
         runtime.search.plan = default_plan
-        if shared.chroma is not None and CHROMA in systems:
-            shared.chroma.modify(configuration={"hnsw": {"ef_search": CHROMA_DEFAULT_EF}})
+        shared.chroma = default_chroma
     return points
 
 
