@@ -80,6 +80,31 @@ async def test_a_member_added_to_a_tenant_may_use_it_at_once(app: FastAPI) -> No
         assert after.status_code == 200, after.text
 
 
+async def test_signing_in_again_sees_a_membership_granted_by_another_process(
+    app: FastAPI, database_url: str
+) -> None:
+    """Another process's grant (here: straight into the database) reaches a cached
+    principal at the next sign-in, without waiting for the cache's TTL."""
+    import psycopg
+
+    async with http_client(app) as http:
+        tokens, _ = await _register_and_login(http)
+        _, other_tenant = await _register_and_login(http)
+        bearer = {"authorization": f"Bearer {tokens['access_token']}"}
+        me = (await http.get("/v1/auth/me", headers=bearer)).json()  # cached now
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(
+                "insert into tenant_members (tenant_id, user_id, role) values (%s, %s, 'member')",
+                [other_tenant, me["id"]],
+            )
+        again = await http.post("/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
+        fresh = {"authorization": f"Bearer {again.json()['access_token']}"}
+        listed = await http.get(
+            "/v1/conversations", params={"tenant_id": other_tenant}, headers=fresh
+        )
+        assert listed.status_code == 200, listed.text
+
+
 async def test_refresh_rotates_and_a_reused_token_revokes_the_session(app: FastAPI) -> None:
     async with http_client(app) as http:
         tokens, _ = await _register_and_login(http)

@@ -174,6 +174,7 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
             )
+        self._users.forget(principal.user_id)
         log.info("tenant %s claimed on first use by user %s", tenant_id, principal.user_id)
         return principal.with_tenant(tenant_id, MemberRole.admin)
 
@@ -303,6 +304,9 @@ class AuthService:
                 await store.revoke_refresh_family(conn, row["family_id"])
 
     async def _issue(self, user_id: UUID, *, family_id: UUID) -> TokenPair:
+        # signing in (or refreshing) reads the memberships afresh, even those granted by
+        # another process within the cache's TTL
+        self._users.forget(user_id)
         access, access_expires = self.issuer.access_token(user_id)
         refresh = new_secret("mmr")
         refresh_expires = datetime.now(UTC) + self.refresh_ttl
