@@ -404,7 +404,8 @@ class Settings(BaseSettings):
     dashboard_dir: Path | None = Field(
         None,
         description="Built web dashboard (static export) that `memory-mesh serve` serves at `/`. "
-        "Unset: the repository's `frontend/out` once built (`cd frontend && npm run build`).",
+        "Unset: the copy inside the installed package (every wheel has one), else the "
+        "repository's `frontend/out` once built (`bash scripts/build-dashboard.sh`).",
     )
 
     # --- reliability -----------------------------------------------------------------
@@ -435,7 +436,7 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         if not (Path(str(value)) / "index.html").is_file():
-            raise ValueError(f"{value} holds no index.html (build: cd frontend && npm run build)")
+            raise ValueError(f"{value} holds no index.html (bash scripts/build-dashboard.sh)")
         return value
 
     @field_validator("database_url")

@@ -14,7 +14,8 @@ from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import Message, MessagePatch, NewMessage
 from memory_mesh.store.database import Conn
-from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
+from memory_mesh.store.rows import message_from_row
 
 
 def _real(value: float | None) -> float | None:
@@ -66,7 +67,7 @@ async def insert_many(
             on conflict (id) do nothing
             returning *
         )
-        select {MESSAGE_COLUMNS} from ins m
+        select {COLUMNS} from ins m
         """,
         {"rows": Jsonb(payload), "lease": lease_seconds},
     )
@@ -84,7 +85,7 @@ async def insert_many(
 
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
     cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
+        f"select {COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
         [tenant_id, ids],
     )
     return [message_from_row(row) for row in await cur.fetchall()]
@@ -92,9 +93,7 @@ async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Messa
 
 async def get_many_of_any_tenant(conn: Conn, ids: list[UUID]) -> list[Message]:
     """System work only (events after embedding): rows of any tenant by id."""
-    cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.id = any(%s)", [ids]
-    )
+    cur = await conn.execute(f"select {COLUMNS} from messages m where m.id = any(%s)", [ids])
     return [message_from_row(row) for row in await cur.fetchall()]
 
 
@@ -153,7 +152,7 @@ async def update_many(
             where m.id = p.id and m.tenant_id = %(tenant)s
             returning m.*
         )
-        select {MESSAGE_COLUMNS} from upd m
+        select {COLUMNS} from upd m
         """,
         {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
     )
@@ -183,7 +182,7 @@ async def list_conversation_page(
     (numbered pages skip ``offset`` rows instead)."""
     cur = await conn.execute(
         f"""
-        select {MESSAGE_COLUMNS} from messages m
+        select {COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
           and (%(after_at)s::timestamptz is null

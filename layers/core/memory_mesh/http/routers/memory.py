@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.errors import InvalidInput
@@ -36,7 +36,9 @@ async def search_get(
     tenant_id: Annotated[TenantId | None, Query()] = None,
     top_k: int = 10,
     mode: SearchMode = SearchMode.hybrid,
-    conversation_id: UUID | None = None,
+    conversation_id: Annotated[
+        str | None, Query(pattern=EXTERNAL_ID_PATTERN, description=REF_DESCRIPTION)
+    ] = None,
     role: Role | None = None,
     created_after: Annotated[
         AwareDatetime | None, Query(description="ISO 8601 with a zone; a naive time is a 422.")
