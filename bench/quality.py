@@ -27,7 +27,6 @@ import itertools
 import json
 import logging
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ import numpy as np
 import psycopg
 from tqdm import tqdm
 
+from bench import cli
 from bench.data import DEFAULT_LOCOMO
 from bench.machine import describe, load_average
 from bench.search_latency import database_url
@@ -1327,27 +1327,20 @@ def write(results: dict[str, Any], out: Path, *, plots: bool = True) -> tuple[Pa
 
 def parse(argv: list[str]) -> QualityConfig:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
     parser.add_argument("--conversations", type=int, help="first N conversations (all)")
     parser.add_argument("--questions", type=int, help="first N questions of each (all)")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--no-study", action="store_true", help="product variants only")
     parser.add_argument("--no-plots", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
+    cli.add_common_arguments(parser, RESULTS_DIR)
     args = parser.parse_args(argv)
     config = QualityConfig(
-        locomo=args.locomo,
         conversations=args.conversations,
         questions=args.questions,
-        out=args.out,
         study=not args.no_study,
-        progress=not args.no_progress,
         plots=not args.no_plots,
-        command=shlex.join(["python", "-m", "bench.quality", *argv]),
+        **cli.common_fields(args, "bench.quality", argv),
     )
-    if args.work_dir is not None:
-        config.work_dir = args.work_dir
+    cli.apply_work_dir(config, args)
     return config
 
 

@@ -149,6 +149,20 @@ class Settings(BaseSettings):
     embedding_query_cache_size: int = Field(
         1024, ge=0, description="Query embeddings kept in memory (LRU)."
     )
+    embedding_query_batch_max: int = Field(
+        32,
+        ge=1,
+        le=256,
+        description="Search queries embedded in one model call when requests arrive "
+        "together (local model; 1: each alone).",
+    )
+    embedding_query_batch_window_ms: float = Field(
+        0.0,
+        ge=0,
+        le=50,
+        description="How long a query batch waits for companions before the model runs "
+        "(0: batches form only while the model is busy).",
+    )
     local_model_path: Path | None = Field(
         None, description="Another ONNX sentence model for the local provider."
     )
@@ -280,6 +294,13 @@ class Settings(BaseSettings):
         ge=1,
         description="The seed's name for MEMORY_JWT_REFRESH_TTL_DAYS (both set and "
         "different: refused at start).",
+    )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long who a token or API key is stays cached; a key revoked by "
+        "another process still works this long (0: read every request).",
     )
     password_min_length: int = Field(12, ge=8, le=128, description="Shortest password.")
     tenant_open_claim: bool = Field(

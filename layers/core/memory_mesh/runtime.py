@@ -245,6 +245,7 @@ class Runtime:
                 login_rule=settings.login_rate_limit,
                 open_tenant_claim=settings.tenant_open_claim,
                 metrics=recorder,
+                principal_ttl_seconds=settings.auth_cache_seconds,
             ),
             limiter=limiter,
             hub=hub,

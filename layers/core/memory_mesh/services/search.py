@@ -75,7 +75,7 @@ class SearchService:
         if mode is not SearchMode.keyword:
             try:
                 with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
-                    vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                    vector = await self._embed_query(query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -104,6 +104,16 @@ class SearchService:
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    async def _embed_query(self, text: str) -> np.ndarray:
+        """The query's vector: a cache hit answered here, on the event loop (a worker
+        thread's hand-off costs more than the lookup); a miss runs the model in a thread."""
+        cached = getattr(self.embedder, "cached_query", None)
+        if cached is not None:
+            vector: np.ndarray | None = cached(text)
+            if vector is not None:
+                return vector
+        return await anyio.to_thread.run_sync(self.embedder.embed_query, text)
 
     @staticmethod
     async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
