@@ -83,6 +83,22 @@ async def test_reference_time_measures_recency_from_the_given_time(
     assert now["scores"]["recency"] < 0.01
 
 
+async def test_a_message_thousands_of_half_lives_old_has_recency_zero_not_an_error(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    """power(0.5, x) underflows to an SQL error past ~1,074 half-lives: 1971 seen from 2999
+    is over 11,000 half-lives of 30 days."""
+    conv = await new_conversation(client, tenant)
+    old = datetime(1971, 1, 1, tzinfo=UTC).isoformat()
+    await _store(client, tenant, conv, ["The boiler was installed."], created_at=old)
+    far = datetime(2999, 1, 1, tzinfo=UTC).isoformat()
+    for mode in ("vector", "keyword", "hybrid"):
+        [hit] = await _search(
+            client, tenant, query="boiler installed", mode=mode, reference_time=far
+        )
+        assert hit["scores"]["recency"] == 0.0, mode
+
+
 async def test_a_reply_is_found_by_the_words_of_the_message_it_answers(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:

@@ -188,9 +188,11 @@ _SIMILARITY = (
 _SCORED = f"""
 scored as (
     select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, c.similarity, c.keyword,
-           power(0.5, greatest(0, extract(epoch from
+           -- the exponent is capped at 1,000 half-lives: beyond ~1,074 power() underflows
+           -- to an error, and 2^-1000 is already 0 to every score
+           power(0.5, least(1000.0, greatest(0, extract(epoch from
                  coalesce(%(reference_time)s::timestamptz, now()) - m.created_at)::float8)
-                 / 86400.0 / %(half_life)s) as recency
+                 / 86400.0 / %(half_life)s)) as recency
     from cands c join messages m on m.id = c.id
 )"""
 
