@@ -227,3 +227,25 @@ def test_a_write_stands_when_the_events_queue_is_unreachable(
     bus.flush()
     dead.close()
     assert "live event dropped: cannot send to the events queue" in caplog.text
+
+
+def test_a_conversation_subscription_by_own_id_or_uuid_gets_its_events(
+    sqs: Any, registry: ConnectionRegistry, management_api: ManagementApi, load_pusher: Any
+) -> None:
+    server_id = "6f1c2b1e-8a4d-4f7e-9c3b-2d5e8f0a1b2c"
+    for connection, conversation in [
+        ("by-own-id", "user-123"),
+        ("by-uuid", server_id),
+        ("other-conversation", "user-999"),
+    ]:
+        registry.add(connection, tenant_id="acme")
+        registry.subscribe(connection, conversation)
+    queue_url = _queue(sqs, "live-events-d")
+    bus = QueueEventBus(Hub(), sqs=sqs, queue_url=queue_url, registry=registry)
+    bus.publish({**_event("acme", server_id), "conversation_external_id": "user-123"})
+    bus.flush()
+    pusher = load_pusher()
+    assert pusher.lambda_handler(_sqs_event(sqs, queue_url), lambda_context("pusher")) == {
+        "batchItemFailures": []
+    }
+    assert sorted(c for c, _ in management_api.posts) == ["by-own-id", "by-uuid"]

@@ -114,7 +114,8 @@ def create_app(
     if areas is None and settings.metrics_backend == "prometheus":
         token = settings.metrics_token
         add_metrics_route(app, token.get_secret_value() if token else None)
-    mount_dashboard(app, settings)  # the built web dashboard at /, after every route
+    # the built web dashboard at /, after every route
+    mount_dashboard(app, settings, explain_missing=areas is None)
     install_error_handlers(app)
     redaction.install()
     install_versioning(app)

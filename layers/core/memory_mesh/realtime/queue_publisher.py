@@ -93,10 +93,11 @@ class QueueEventBus:
             self._registry = self._registry()
             self._registry_made = True
         tenant = str(event.get("tenant_id"))
-        conversation = event.get("conversation_id")
         targets: set[str] = self._registry.subscribers(tenant)
-        if conversation:
-            targets |= self._registry.subscribers(tenant, str(conversation))
+        # subscribers of the conversation by UUID and by the client's own id alike
+        for conversation in (event.get("conversation_id"), event.get("conversation_external_id")):
+            if conversation:
+                targets |= self._registry.subscribers(tenant, str(conversation))
         return targets
 
     def _send(self, event: dict[str, Any]) -> int:
