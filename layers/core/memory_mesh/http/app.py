@@ -4,7 +4,7 @@ function mounts only its own (``areas``), over the same routers."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -81,7 +81,10 @@ def create_app(
         runtime = await Runtime.start(settings, embedder=embedder, run_worker=run_worker)
         app.state.runtime = runtime
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if mcp_sessions is not None:
+                    await stack.enter_async_context(mcp_sessions)
+                yield
         finally:
             await runtime.stop()
             if app.state.tracing is not None:
@@ -101,6 +104,12 @@ def create_app(
     if areas is None and settings.metrics_backend == "prometheus":
         token = settings.metrics_token
         add_metrics_route(app, token.get_secret_value() if token else None)
+    mcp_sessions: AbstractAsyncContextManager[None] | None = None
+    if areas is None and settings.mcp_enabled:
+        # imported only here: the Lambda functions (areas given) and their layer have no mcp
+        from memory_mesh.mcp.endpoint import mount_mcp
+
+        mcp_sessions = mount_mcp(app)
     mount_dashboard(app, settings)  # the built web dashboard at /, after every route
     install_error_handlers(app)
     redaction.install()
