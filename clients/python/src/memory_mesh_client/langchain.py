@@ -12,7 +12,7 @@ an :class:`AsyncMemoryMesh` too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +37,16 @@ from memory_mesh_client.client import MemoryMesh
 from memory_mesh_client.models import Message, Role, SearchHit, SearchMode
 
 _ROLE_OF: dict[str, Role] = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+
+
+def _items(conversation: str | UUID, messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """The batch items, timed a microsecond apart: one batch is stored in one statement at
+    one server time, and the history must read back in the order it was written."""
+    start = datetime.now(UTC)
+    return [
+        _to_item(conversation, m) | {"created_at": (start + timedelta(microseconds=i)).isoformat()}
+        for i, m in enumerate(messages)
+    ]
 
 
 def _to_item(conversation: str | UUID, message: BaseMessage) -> dict[str, Any]:
@@ -90,13 +100,13 @@ class MemoryMeshChatMessageHistory(BaseChatMessageHistory):
 
     def add_messages(self, messages: Sequence[BaseMessage]) -> None:
         if messages:
-            self.client.add_messages(_to_item(self.conversation, m) for m in messages)
+            self.client.add_messages(_items(self.conversation, messages))
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         if self.async_client is None:
             await super().aadd_messages(messages)
         elif messages:
-            await self.async_client.add_messages(_to_item(self.conversation, m) for m in messages)
+            await self.async_client.add_messages(_items(self.conversation, messages))
 
     def clear(self) -> None:
         """Delete the conversation's messages (the conversation itself stays)."""
