@@ -2,10 +2,9 @@
 # Dependency audit: known vulnerabilities in what Memory Mesh ships (docs/RELIABILITY.md,
 # "Dependency audit"; scripts/test.sh runs it).
 #
-# - Python: the runtime closure of memory-mesh (its dependencies and the extras gemini,
-#   bedrock, tracing) and of the Lambda layer (layers/core/requirements.txt), at the
-#   versions installed in this environment, with pip-audit: against its default service
-#   (the package index's JSON API), or OSV when that cannot be reached.
+# - Python: what ships, at the locked versions: requirements/service.txt (the service)
+#   and layers/core/requirements.txt (the Lambda layer), with pip-audit: against its
+#   default service (the package index's JSON API), or OSV when that cannot be reached.
 # - npm: the dashboard's production packages (frontend/package-lock.json), `npm audit
 #   --omit=dev`, against the npm registry's advisory service.
 #
@@ -90,53 +89,21 @@ tally() { # the exit code of classify -> the counts
 }
 
 echo "-- python packages"
-# the runtime closure, pinned to what is installed
+# what ships, exactly as locked: the service's lock and the Lambda layer's lock
 if "$PYTHON" - "$work/requirements.txt" <<'EOF'; then
+import re
 import sys
-from importlib import metadata
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
-EXTRAS = ("gemini", "bedrock", "tracing")
-
-
-def wanted(req: Requirement, extras: tuple[str, ...]) -> bool:
-    if req.marker is None:
-        return True
-    return any(req.marker.evaluate({"extra": e}) for e in extras or ("",))
-
-
-roots = [Requirement(r) for r in metadata.requires("memory-mesh") or []]
-roots = [r for r in roots if wanted(r, EXTRAS)]
-layer = Path("layers/core/requirements.txt").read_text().splitlines()
-roots += [Requirement(line) for line in layer if line.strip() and not line.startswith("#")]
-pinned: dict[str, str] = {}
-missing: set[str] = set()
-seen: set[tuple[str, frozenset[str]]] = set()
-queue = list(roots)
-while queue:
-    req = queue.pop()
-    name = canonicalize_name(req.name)
-    if (name, frozenset(req.extras)) in seen:
-        continue
-    seen.add((name, frozenset(req.extras)))
-    try:
-        dist = metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        missing.add(name)
-        continue
-    pinned[name] = dist.version
-    queue += [
-        sub
-        for sub in (Requirement(r) for r in dist.requires or [])
-        if wanted(sub, tuple(req.extras))
-    ]
-Path(sys.argv[1]).write_text("".join(f"{n}=={v}\n" for n, v in sorted(pinned.items())))
-for name in sorted(missing):
-    print(f"NOT CHECKED {name}: not installed here")
-print(f"{len(pinned)} installed packages to audit")
+LOCKS = ("requirements/service.txt", "layers/core/requirements.txt")
+pin = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
+pinned: set[str] = set()  # name==version: the two locks may pin a package differently
+for lock in LOCKS:
+    for line in Path(lock).read_text().splitlines():
+        if match := pin.match(line):
+            pinned.add(f"{match[1].lower()}=={match[2]}")
+Path(sys.argv[1]).write_text("".join(f"{p}\n" for p in sorted(pinned)))
+print(f"{len(pinned)} locked packages to audit ({', '.join(LOCKS)})")
 EOF
     if [ -n "${AUDIT_PIP_AUDIT:-}" ]; then
         read -r -a pip_audit <<<"$AUDIT_PIP_AUDIT"
@@ -159,7 +126,7 @@ EOF
     done
     tally "$status"
 else
-    echo "dependency audit could not list the installed packages: python not checked"
+    echo "dependency audit could not read the locks: python not checked"
     tally 3
 fi
 

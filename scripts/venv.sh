@@ -25,7 +25,7 @@ fi
 echo "== new virtual environment $venv from $lock"
 rm -rf "$venv"
 "$python" -m venv "$venv"
-pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
+pip=("$venv/bin/python" -m pip -qq --disable-pip-version-check)  # errors only
 "${pip[@]}" install --require-hashes --no-deps -r "$lock"
 "${pip[@]}" install --no-deps --no-build-isolation -e .
 # the Python client (clients/python), where the lock holds its build backend and its

@@ -95,6 +95,7 @@ print("PROBE-RESULT " + json.dumps(out, default=str))
 
 pytestmark = [
     pytest.mark.skipif(not _python312(), reason="sam build needs python3.12 on PATH"),
+    pytest.mark.timeout(1200),  # the module's first test runs `sam build` (pip installs)
 ]
 
 
@@ -183,6 +184,7 @@ class _CloudFormationEndpoint:
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
