@@ -4,8 +4,9 @@ API) and streamable HTTP (`/mcp` of the server itself)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -15,7 +16,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.clients.conftest import Account
+from tests.clients.conftest import Account, make_account
+from tests.conftest import RedisServer
+from tests.e2e.server import running_server
 
 pytestmark = pytest.mark.e2e
 
@@ -135,3 +138,49 @@ def test_the_http_endpoint_refuses_a_missing_or_bad_credential(account: Account)
         bad = http.post("/mcp", json=request, headers={"x-api-key": "mm_wrong"})
         assert bad.status_code == 401
         assert bad.json()["code"] == "invalid_api_key"
+
+
+@pytest.fixture(scope="module")
+def limited_url(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+) -> Iterator[str]:
+    """A server whose tenants may make 6 requests a minute."""
+    env = {"MEMORY_REDIS_URL": redis_server.url, "MEMORY_TENANT_RATE_LIMIT": "6/minute"}
+    with running_server(tmp_path_factory.mktemp("limited"), **env) as url:
+        yield url
+
+
+@pytest.mark.parametrize("connect", TRANSPORTS)
+async def test_tool_calls_count_against_the_tenants_rate_limit(
+    connect: Connect, limited_url: str
+) -> None:
+    account = make_account(limited_url)  # its two API keys took 2 of the 6
+    async with connect(limited_url, account.read_key) as client:
+        outcomes = []
+        for _ in range(6):
+            result = await client.call_tool("recall", {"query": "anything"})
+            outcomes.append(result.is_error)
+            if result.is_error:
+                message = " ".join(getattr(b, "text", "") for b in result.content)
+                assert "rate_limited" in message
+                break
+    assert outcomes == [False] * 4 + [True]
+    # the same counter as the HTTP API's: the tenant is refused there too
+    with httpx.Client(base_url=limited_url, headers={"x-api-key": account.key}) as http:
+        refused = http.get("/v1/conversations")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+
+
+def test_the_stdio_server_needs_a_key() -> None:
+    environment = {"PATH": "/usr/bin:/bin", "MEMORY_MCP_SERVER_URL": "http://127.0.0.1:9"}
+    ran = subprocess.run(
+        [sys.executable, "-m", "memory_mesh.cli", "mcp"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert ran.returncode == 2
+    assert "MEMORY_MCP_API_KEY" in ran.stderr
