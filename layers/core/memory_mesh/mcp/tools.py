@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
 
 from memory_mesh import __version__
 from memory_mesh.mcp.api import ApiError, MemoryApi
@@ -20,6 +21,34 @@ from memory_mesh.mcp.api import ApiError, MemoryApi
 Connect = Callable[[Context], AbstractAsyncContextManager[MemoryApi]]
 RoleName = Literal["user", "assistant", "system", "tool"]
 DEFAULT_CONVERSATION = "mcp"
+
+# the parameters as the agent sees them (the input schema's descriptions)
+Content = Annotated[str, Field(description="The text to remember, in a sentence or two.")]
+ConversationName = Annotated[
+    str | None,
+    Field(description="A conversation: any name (e.g. a project or a user) or its id."),
+]
+Role = Annotated[RoleName, Field(description="Who said it.")]
+RoleFilter = Annotated[RoleName | None, Field(description="Only messages of this role.")]
+MetadataIn = Annotated[
+    dict[str, Any] | None, Field(description="Free JSON object stored with the message.")
+]
+MetadataFilter = Annotated[
+    dict[str, Any] | None,
+    Field(description='Only messages whose metadata contains this, e.g. {"topic": "travel"}.'),
+]
+Importance = Annotated[
+    float | None, Field(description="0..1; computed from the role and content when absent.")
+]
+Query = Annotated[str, Field(description="What to look for, in natural language.")]
+TopK = Annotated[int, Field(description="How many results (1..100).")]
+Mode = Annotated[
+    Literal["hybrid", "vector", "keyword"],
+    Field(description="hybrid (meaning and keywords), vector (meaning) or keyword."),
+]
+Time = Annotated[str | None, Field(description="ISO 8601 time with a zone.")]
+MinScore = Annotated[float, Field(description="Drop results scoring below this (0..1).")]
+MessageId = Annotated[str | None, Field(description="The id of a message (from recall).")]
 
 INSTRUCTIONS = (
     "Memory Mesh is a long-term memory. Call `remember` with facts, preferences and "
@@ -61,12 +90,12 @@ def build_server(connect: Connect) -> MCPServer:
         "conversation id). Returns the stored message's id."
     )
     async def remember(
-        content: str,
+        content: Content,
         ctx: Context,
-        conversation: str | None = None,
-        role: RoleName = "user",
-        metadata: dict[str, Any] | None = None,
-        importance: float | None = None,
+        conversation: ConversationName = None,
+        role: Role = "user",
+        metadata: MetadataIn = None,
+        importance: Importance = None,
     ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
             conversation_id = await api.conversation_ref(
@@ -93,16 +122,16 @@ def build_server(connect: Connect) -> MCPServer:
         "min_score."
     )
     async def recall(
-        query: str,
+        query: Query,
         ctx: Context,
-        top_k: int = 5,
-        mode: Literal["hybrid", "vector", "keyword"] = "hybrid",
-        conversation: str | None = None,
-        role: RoleName | None = None,
-        created_after: str | None = None,
-        created_before: str | None = None,
-        metadata: dict[str, Any] | None = None,
-        min_score: float = 0.0,
+        top_k: TopK = 5,
+        mode: Mode = "hybrid",
+        conversation: ConversationName = None,
+        role: RoleFilter = None,
+        created_after: Time = None,
+        created_before: Time = None,
+        metadata: MetadataFilter = None,
+        min_score: MinScore = 0.0,
     ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
             body = {
@@ -141,7 +170,7 @@ def build_server(connect: Connect) -> MCPServer:
         "conversation with its messages (`conversation`). Needs a key with the write scope."
     )
     async def forget(
-        ctx: Context, message_id: str | None = None, conversation: str | None = None
+        ctx: Context, message_id: MessageId = None, conversation: ConversationName = None
     ) -> dict[str, Any]:
         if (message_id is None) == (conversation is None):
             raise ToolError("give exactly one of message_id and conversation")
@@ -165,7 +194,9 @@ def build_server(connect: Connect) -> MCPServer:
         "previous answer for more)."
     )
     async def list_conversations(
-        ctx: Context, limit: int = 20, cursor: str | None = None
+        ctx: Context,
+        limit: Annotated[int, Field(description="Page size (1..100).")] = 20,
+        cursor: Annotated[str | None, Field(description="`next_cursor` of the last page.")] = None,
     ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
             params: dict[str, Any] = {"limit": limit}
@@ -191,7 +222,9 @@ def build_server(connect: Connect) -> MCPServer:
         description="A conversation's figures: message counts by role, first and last "
         "message times, mean importance, embedding coverage."
     )
-    async def conversation_stats(conversation: str, ctx: Context) -> dict[str, Any]:
+    async def conversation_stats(
+        conversation: Annotated[str, Field(description="Its name or id.")], ctx: Context
+    ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
             target = await api.conversation_ref(conversation)
             stats: dict[str, Any] = await api.request("GET", f"/v1/conversations/{target}/stats")
