@@ -233,11 +233,21 @@ async def test_async_client_does_the_same_over_asyncio(account: Account) -> None
 async def test_async_session_login_and_lost_answer_retry(account: Account) -> None:
     with fault_proxy(account.url) as proxy:
         proxy.faults.append(Fault(lambda m, p: p == "/v1/conversations", "lose"))
-        mm = await AsyncMemoryMesh.login(proxy.url, account.email, PASSWORD, retry=FAST)
+        refreshed: list[Tokens] = []
+        mm = await AsyncMemoryMesh.login(
+            proxy.url, account.email, PASSWORD, retry=FAST, on_tokens=refreshed.append
+        )
         async with mm:
             made = await mm.create_conversation("once")
             ids = [c.id async for c in mm.iter_conversations()]
             assert ids.count(made.id) == 1 and len(ids) == 1
+            # every call finds the token expiring; one refresh serves them all (a second
+            # refresh with the spent token would revoke the session)
+            before = len(refreshed)
+            pages = await asyncio.gather(*(mm.list_conversations() for _ in range(6)))
+            assert all(p.items[0].id == made.id for p in pages)
+            assert len(refreshed) == before + 1
+            assert (await mm.me()).email == account.email
 
 
 async def test_live_events_and_streaming_search_over_websockets(account: Account) -> None:
