@@ -47,8 +47,14 @@ def make_account(url: str) -> Account:
 
 
 @pytest.fixture(scope="session")
+def server_log() -> list[str]:
+    """Every line the server process printed so far."""
+    return []
+
+
+@pytest.fixture(scope="session")
 def server_url(
-    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, server_log: list[str]
 ) -> Iterator[str]:
     """A real server process (embedded PostgreSQL, the local model, Redis). Access tokens
     live 30 s, the shortest allowed: the client refreshes them on every call, so the
@@ -59,7 +65,8 @@ def server_url(
         "MEMORY_GLOBAL_RATE_LIMIT": "2000/minute",
         "MEMORY_TENANT_RATE_LIMIT": "2000/minute",
     }
-    with running_server(tmp_path_factory.mktemp("clients-server"), **env) as url:
+    directory = tmp_path_factory.mktemp("clients-server")
+    with running_server(directory, output=server_log, **env) as url:
         yield url
 
 

@@ -128,7 +128,9 @@ async def test_a_key_sees_nothing_of_another_tenant(
         assert [r["message_id"] for r in again["results"]] == [stored["message_id"]]
 
 
-def test_the_http_endpoint_refuses_a_missing_or_bad_credential(account: Account) -> None:
+def test_the_http_endpoint_refuses_a_missing_or_bad_credential_and_logs_none(
+    account: Account, server_log: list[str]
+) -> None:
     request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     headers = {"accept": "application/json, text/event-stream"}
     with httpx.Client(base_url=account.url, headers=headers) as http:
@@ -138,6 +140,17 @@ def test_the_http_endpoint_refuses_a_missing_or_bad_credential(account: Account)
         bad = http.post("/mcp", json=request, headers={"x-api-key": "mm_wrong"})
         assert bad.status_code == 401
         assert bad.json()["code"] == "invalid_api_key"
+        call = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "remember", "arguments": {"content": "logged?"}},
+        }
+        good = http.post("/mcp", json=call, headers={"x-api-key": account.key})
+        assert good.status_code == 200, good.text
+        assert good.json()["result"]["isError"] is False
+    assert any("/mcp" in line for line in server_log)  # the requests were logged...
+    assert not any(account.key in line or "mm_wrong" in line for line in server_log)  # ...not keys
 
 
 @pytest.fixture(scope="module")
