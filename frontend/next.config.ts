@@ -1,7 +1,8 @@
 import type { NextConfig } from "next";
 
 // A static export: plain files that S3/CloudFront or `memory-mesh serve` can host.
-// Every page is client-rendered against the API at NEXT_PUBLIC_API_BASE (default: same origin).
+// Every page is client-rendered against the API at NEXT_PUBLIC_API_BASE_URL (alias:
+// NEXT_PUBLIC_API_BASE; default: same origin).
 const nextConfig: NextConfig = {
   output: "export",
   // /conversations/ -> conversations/index.html: what S3 website hosting and static.py expect

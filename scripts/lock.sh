@@ -50,10 +50,11 @@ compile() {  # compile <lock file> <uv pip compile arguments...>
 }
 
 status=0
-compile requirements/service.txt --universal --python-version 3.11 \
-    pyproject.toml requirements/build.in || status=1
 compile requirements/test.txt --universal --python-version 3.11 --extra test \
     pyproject.toml requirements/build.in || status=1
+# the service ships exactly the versions the tests ran with: the test lock constrains it
+compile requirements/service.txt --universal --python-version 3.11 \
+    -c requirements/test.txt pyproject.toml requirements/build.in || status=1
 compile layers/core/requirements.txt --python-version 3.12 \
     --python-platform x86_64-manylinux_2_28 layers/core/requirements.in || status=1
 exit $status

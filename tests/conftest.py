@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -55,19 +57,36 @@ class RedisServer:
     (SIGKILL, like a crash) and start it again on the SAME port, so clients configured
     with its URL find it back by themselves (tests/faults)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, cluster: bool = False) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed (scripts/test.sh installs it)"
         self.binary = binary
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.cluster = cluster
+        # a cluster has no database numbers (SELECT is refused), as on ElastiCache Serverless
+        self.url = f"redis://127.0.0.1:{self.port}" + ("" if cluster else "/0")
         self.process: subprocess.Popen[bytes] | None = None
+        self._config_dir = Path(tempfile.mkdtemp(prefix="redis-cluster-")) if cluster else None
+        self._bus_port = free_port() if cluster else 0
         self.start()
 
     def start(self) -> None:
-        """Start (again) on this port, without persistence: it comes back empty."""
+        """Start (again) on this port, without persistence: it comes back empty (a
+        cluster node keeps its slots: they live in its cluster config file)."""
         assert self.process is None, "already running"
         arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        if self._config_dir is not None:
+            arguments += [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                str(self._config_dir / "nodes.conf"),
+                # the bus port defaults to port + 10000, which may be taken or past 65535
+                "--cluster-port",
+                str(self._bus_port),
+                "--dir",
+                str(self._config_dir),
+            ]
         self.process = subprocess.Popen(
             [self.binary, *arguments, "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
@@ -78,10 +97,24 @@ class RedisServer:
             assert self.process.poll() is None, "redis-server exited (port taken?)"
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
+                break
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        else:
+            raise RuntimeError("redis-server did not start")
+        if self._config_dir is not None:
+            self._serve_every_slot(deadline)
+
+    def _serve_every_slot(self, deadline: float) -> None:
+        """One node owning slots 0-16383: a cluster-mode Redis in one process."""
+        import redis
+
+        with redis.Redis(port=self.port, socket_timeout=5) as node:
+            if b"cluster_slots_assigned:16384" not in node.execute_command("CLUSTER", "INFO"):
+                node.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+            while b"cluster_state:ok" not in node.execute_command("CLUSTER", "INFO"):
+                assert time.monotonic() < deadline, "the one-node cluster never became ok"
+                time.sleep(0.05)
 
     def kill(self) -> None:
         """SIGKILL: connections drop at once, nothing is saved."""
@@ -96,12 +129,37 @@ class RedisServer:
             self.process.wait(timeout=30)
             self.process = None
 
+    def remove(self) -> None:
+        """Stop, and delete a cluster node's config directory."""
+        self.stop()
+        if self._config_dir is not None:
+            shutil.rmtree(self._config_dir, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_server() -> Iterator[RedisServer]:
+    """A cluster-mode Redis (one node, every slot), as ElastiCache Serverless is."""
+    server = RedisServer(cluster=True)
+    yield server
+    server.remove()
+
+
+@pytest.fixture(params=["plain", "cluster"])
+def any_redis(
+    request: pytest.FixtureRequest, redis_server: RedisServer
+) -> tuple[RedisServer, bool]:
+    """Each Redis the service runs against: (server, whether it is cluster mode). Tests
+    using it run twice; the cluster server only starts when a cluster case runs."""
+    if request.param == "cluster":
+        return request.getfixturevalue("redis_cluster_server"), True
+    return redis_server, False
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -188,3 +246,46 @@ async def new_conversation(client: httpx.AsyncClient, tenant: str, title: str = 
     response = await client.post("/v1/conversations", json={"tenant_id": tenant, "title": title})
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+class SilentListener:
+    """A TCP server that accepts connections and never answers (a hung Redis or
+    database: the connection is made, then nothing comes back). Closing it closes the
+    connections it accepted."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self._accepted: list[socket.socket] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="silent-listener", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self._server.settimeout(0.1)
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._accepted.append(conn)  # held open, never read from nor written to
+
+    @property
+    def accepted(self) -> int:
+        return len(self._accepted)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(timeout=5)
+        self._server.close()
+        for conn in self._accepted:
+            conn.close()
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[SilentListener]:
+    listener = SilentListener()
+    yield listener
+    listener.close()

@@ -34,13 +34,16 @@ container = LambdaContainer(load_cloud_settings())
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    metrics.add_metric(name="EmbeddingJobs", unit=MetricUnit.Count, value=1)
-    outcome = container.run(embed_job(container.runtime(), record.body))
-    metrics.add_metric(name="MessagesEmbedded", unit=MetricUnit.Count, value=outcome.embedded)
+    # EmbeddingJobs / MessagesEmbedded are emitted once, by the service (EMF backend)
+    container.run(embed_job(container.runtime(), record.body))
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event, record_handler, processor, context)
+    response = process_partial_response(event, record_handler, processor, context)
+    # records SQS will deliver again (the service's EMF lines count messages, not records)
+    failed = len(response.get("batchItemFailures", []))
+    metrics.add_metric(name="EmbeddingRecordsFailed", unit=MetricUnit.Count, value=failed)
+    return response

@@ -1,5 +1,6 @@
 """Lambda behind the template's custom resource: applies database migrations at deploy
-time (and on a direct invocation)."""
+time (and on a direct invocation). Settings are loaded by the handler, inside its error
+handling, so that a failure to load them is answered to CloudFormation too."""
 
 from __future__ import annotations
 
@@ -16,12 +17,10 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="MemoryMesh")
 
-settings = load_cloud_settings()
-
 
 @logger.inject_lambda_context(log_event=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="MigrationRuns", unit=MetricUnit.Count, value=1)
-    return handle_migration(event, context, settings)
+    return handle_migration(event, context, load_cloud_settings)

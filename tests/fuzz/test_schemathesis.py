@@ -17,6 +17,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -38,8 +39,8 @@ def _json_lines(_: object, value: Any) -> bytes:
     """POST /v1/import takes JSON Lines: one generated value per line."""
     if isinstance(value, bytes):
         return value
-    if isinstance(value, str):
-        return value.encode()
+    if isinstance(value, str):  # a lone surrogate goes out as the invalid UTF-8 it makes
+        return value.encode("utf-8", "surrogatepass")
     items = value if isinstance(value, list) else [value]
     return b"".join(json.dumps(item).encode() + b"\n" for item in items)
 
@@ -73,6 +74,35 @@ def _openapi_document() -> dict[str, Any]:
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document())
+
+LONE_SURROGATE = "\ud800"  # JSON "\\ud800": no character; once answered 500 (content, metadata)
+
+
+def surrogate_variants(value: Any) -> list[Any]:
+    """Copies of ``value`` with ONE string (or object key) given a lone UTF-16 surrogate:
+    hypothesis never generates these itself (its text excludes surrogates)."""
+    if isinstance(value, str):
+        return [value + LONE_SURROGATE]
+    variants: list[Any] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                renamed = {k: v for k, v in value.items() if k != key}
+                variants.append({**renamed, key + LONE_SURROGATE: item})
+            variants += [{**value, key: inner} for inner in surrogate_variants(item)]
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            variants += [
+                [*value[:index], inner, *value[index + 1 :]] for inner in surrogate_variants(item)
+            ]
+    return variants
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
+    """Every generated body, and each of its lone-surrogate variants."""
+    variants = surrogate_variants(body)
+    return st.one_of(st.just(body), st.sampled_from(variants)) if variants else st.just(body)
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +141,13 @@ def test_the_fuzzer_covers_the_api() -> None:
     paths = {op.path for op in operations}
     assert {"/v1/messages", "/v1/messages/batch", "/v1/memory/search"} <= paths
     assert len(operations) >= 30
+
+
+def test_the_fuzzer_also_sends_lone_surrogates_in_every_text_position() -> None:
+    body = {"content": "a", "metadata": {"k": ["v"]}, "top_k": 3}
+    variants = surrogate_variants(body)
+    assert {"content": "a" + LONE_SURROGATE, "metadata": {"k": ["v"]}, "top_k": 3} in variants
+    assert {"content": "a", "metadata": {"k": ["v" + LONE_SURROGATE]}, "top_k": 3} in variants
+    assert {"content": "a", "metadata": {"k" + LONE_SURROGATE: ["v"]}, "top_k": 3} in variants
+    assert all(LONE_SURROGATE in json.dumps(v, ensure_ascii=False) for v in variants)
+    assert len(variants) == 6  # 3 keys, content, metadata.k, metadata.k[0]

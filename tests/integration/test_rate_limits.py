@@ -11,8 +11,12 @@ from memory_mesh.runtime import Runtime
 from tests.conftest import RedisServer, http_client, make_settings, make_tenant
 
 
-async def _runtime(database_url: str, embedder: Embedder, redis_url: str) -> Runtime:
-    settings = make_settings(database_url, redis_url=redis_url, tenant_rate_limit="5/minute")
+async def _runtime(
+    database_url: str, embedder: Embedder, redis_url: str, *, cluster: bool = False
+) -> Runtime:
+    settings = make_settings(
+        database_url, redis_url=redis_url, redis_cluster=cluster, tenant_rate_limit="5/minute"
+    )
     return await Runtime.start(settings, embedder=embedder, run_worker=False)
 
 
@@ -23,9 +27,10 @@ def _app(runtime: Runtime) -> FastAPI:
 
 
 async def test_the_tenant_limit_answers_429_with_retry_after(
-    database_url: str, local_embedder: Embedder, redis_server: RedisServer
+    database_url: str, local_embedder: Embedder, any_redis: tuple[RedisServer, bool]
 ) -> None:
-    runtime = await _runtime(database_url, local_embedder, redis_server.url)
+    redis_server, cluster = any_redis  # plain, and cluster mode as on ElastiCache Serverless
+    runtime = await _runtime(database_url, local_embedder, redis_server.url, cluster=cluster)
     try:
         _tenant, key = await make_tenant(runtime)
         async with http_client(_app(runtime), key) as http:

@@ -3,6 +3,8 @@ required one is down — here a real Redis, stopped mid-run."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +37,18 @@ def _checks(response: httpx.Response) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in response.json()["checks"]}
 
 
+async def _until_not_subscribed(http: httpx.AsyncClient) -> None:
+    """Readiness reports the listener as lost once it noticed (a liveness bound)."""
+    deadline = time.monotonic() + 30
+    while True:
+        realtime = _checks(await http.get("/v1/admin/readiness"))["realtime"]
+        if not realtime["ok"]:
+            assert "not subscribed" in realtime["detail"]
+            return
+        assert time.monotonic() < deadline, "readiness never reported the lost listener"
+        await asyncio.sleep(0.1)
+
+
 async def test_readiness_reports_redis_with_its_latency_then_503_when_redis_stops(
     database_url: str, local_embedder: Embedder
 ) -> None:
@@ -44,8 +58,9 @@ async def test_readiness_reports_redis_with_its_latency_then_503_when_redis_stop
             ready = await http.get("/v1/admin/readiness")
             assert ready.status_code == 200, ready.text
             checks = _checks(ready)
-            assert list(checks) == ["database", "embedder", "redis"]
+            assert list(checks) == ["database", "embedder", "redis", "realtime"]
             assert all(c["ok"] for c in checks.values())
+            assert checks["realtime"]["detail"].startswith("listener subscribed")
             assert checks["redis"]["latency_ms"] > 0
             assert checks["database"]["latency_ms"] > 0
 
@@ -57,6 +72,8 @@ async def test_readiness_reports_redis_with_its_latency_then_503_when_redis_stop
             checks = _checks(down)
             assert checks["redis"]["ok"] is False
             assert "unreachable" in checks["redis"]["detail"]
+            # the real-time listener is reported too: this process hears only itself
+            await _until_not_subscribed(http)
             assert checks["redis"]["latency_ms"] < 3000  # bounded, not a hang
             assert checks["database"]["ok"] and checks["embedder"]["ok"]
             # liveness is unaffected, and requests are still served (limits fail open)
@@ -88,3 +105,5 @@ async def test_an_optional_redis_that_is_down_is_reported_but_keeps_readiness(
     assert ready.status_code == 200, ready.text
     check = _checks(ready)["redis"]
     assert check["ok"] is False and check["detail"].endswith("(optional)")
+    realtime = _checks(ready)["realtime"]
+    assert realtime["ok"] is False and realtime["detail"].endswith("(optional)")

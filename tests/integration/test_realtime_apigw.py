@@ -4,23 +4,24 @@ connection ids kept in the real Redis; a gone connection (410) is forgotten."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import boto3
-import redis
 from botocore.stub import Stubber
 
 from memory_mesh.cloud.connections import ConnectionRegistry
 from memory_mesh.realtime.apigw import ApiGatewayBus
 from memory_mesh.realtime.hub import Hub
+from memory_mesh.redis_clients import sync_client
 from tests.conftest import RedisServer, make_settings
 
 
 def test_events_reach_subscribed_connections_and_gone_ones_are_removed(
-    database_url: str, redis_server: RedisServer
+    database_url: str, any_redis: tuple[RedisServer, bool]
 ) -> None:
-    registry = ConnectionRegistry(
-        redis.Redis.from_url(redis_server.url), ttl_seconds=600, prefix="test-apigw"
-    )
+    redis_server, cluster = any_redis  # plain, and cluster mode as on ElastiCache Serverless
+    client = sync_client(redis_server.url, cluster=cluster, timeout=2.0)
+    registry = ConnectionRegistry(client, ttl_seconds=600, prefix=f"test-apigw-{uuid.uuid4().hex}")
     registry.add("alive", tenant_id="acme")
     registry.subscribe("alive", None)
     registry.add("gone", tenant_id="acme")
@@ -45,6 +46,7 @@ def test_events_reach_subscribed_connections_and_gone_ones_are_removed(
     settings = make_settings(
         database_url,
         redis_url=redis_server.url,
+        redis_cluster=cluster,
         websocket_management_endpoint="https://example.invalid",
     )
     bus = ApiGatewayBus(Hub(), settings, client=client, registry=registry)

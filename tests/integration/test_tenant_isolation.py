@@ -4,6 +4,7 @@ and the database itself refusing a query that forgot its tenant filter."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import psycopg
@@ -24,6 +25,28 @@ async def _count_rows(runtime: Runtime, tenant: str) -> tuple[int, int]:
         row = await cur.fetchone()
     assert row is not None
     return int(row["m"]), int(row["c"])
+
+
+def _by_name(victim: str, conv: str, mid: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every kind of request naming the victim's tenant: each must answer 403."""
+    return [
+        ("GET", "/v1/conversations", {"tenant_id": victim}),
+        ("POST", "/v1/conversations", {"tenant_id": victim, "title": "x"}),
+        ("GET", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
+        ("POST", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
+        ("GET", f"/v1/messages/{mid}", {"tenant_id": victim}),
+        (
+            "POST",
+            "/v1/messages/batch",
+            {
+                "tenant_id": victim,
+                "items": [{"conversation_id": conv, "role": "user", "content": "x"}],
+            },
+        ),
+        ("GET", "/v1/auth/api-keys", {"tenant_id": victim}),
+        ("POST", "/v1/auth/api-keys", {"tenant_id": victim, "name": "steal"}),
+        ("POST", "/v1/admin/embeddings/replay", {"tenant_id": victim}),
+    ]
 
 
 async def test_every_endpoint_refuses_another_tenants_ids_and_name(
@@ -56,24 +79,7 @@ async def test_every_endpoint_refuses_another_tenants_ids_and_name(
         ("GET", f"/v1/conversations/{conv}/messages", None),
         ("POST", "/v1/messages", {"conversation_id": conv, "role": "user", "content": "x"}),
     ]
-    by_name = [  # the victim's tenant named: 403
-        ("GET", "/v1/conversations", {"tenant_id": victim}),
-        ("POST", "/v1/conversations", {"tenant_id": victim, "title": "x"}),
-        ("GET", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
-        ("POST", "/v1/memory/search", {"tenant_id": victim, "query": "diary"}),
-        ("GET", f"/v1/messages/{mid}", {"tenant_id": victim}),
-        (
-            "POST",
-            "/v1/messages/batch",
-            {
-                "tenant_id": victim,
-                "items": [{"conversation_id": conv, "role": "user", "content": "x"}],
-            },
-        ),
-        ("GET", "/v1/auth/api-keys", {"tenant_id": victim}),
-        ("POST", "/v1/auth/api-keys", {"tenant_id": victim, "name": "steal"}),
-        ("POST", "/v1/admin/embeddings/replay", {"tenant_id": victim}),
-    ]
+    by_name = _by_name(victim, conv, mid)
     async with http_client(app, attacker_key) as a:
         for method, path, body in by_id:
             kwargs = {"json": body} if method in ("POST", "PUT") else {}
@@ -137,3 +143,44 @@ async def test_a_query_that_forgets_its_tenant_filter_sees_one_tenant_only(
     async with runtime.db.connection() as conn:
         none = await (await conn.execute("select count(*) as n from messages")).fetchone()
     assert none == {"n": 0}
+
+
+async def test_a_signed_in_user_naming_an_existing_tenant_claims_nothing(
+    app: FastAPI, runtime: Runtime
+) -> None:
+    """Tenants on first use never reach a tenant that exists: every request naming the
+    victim's tenant with a user's session token is 403, and nothing is read or changed."""
+    from tests.integration.test_tenant_claims import signed_in
+
+    victim, victim_key = await make_tenant(runtime)
+    async with http_client(app, victim_key) as v:
+        conv = await new_conversation(v, victim)
+        made = await v.post(
+            "/v1/messages",
+            json={"conversation_id": conv, "role": "user", "content": "victim's secret diary"},
+        )
+        mid = made.json()["id"]
+    before = await _count_rows(runtime, victim)
+    async with runtime.db.system() as conn:
+        cur = await conn.execute(
+            "select count(*) as n from tenant_members where tenant_id = %s", [victim]
+        )
+        members_before = await cur.fetchone()
+    async with http_client(app) as a:
+        bearer = await signed_in(a)
+        for method, path, params in _by_name(victim, conv, mid):
+            if method == "GET" or path.endswith("replay"):
+                response = await a.request(method, path, params=params, headers=bearer)
+            else:
+                response = await a.request(method, path, json=params, headers=bearer)
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["code"] == "tenant_forbidden"
+            assert "diary" not in response.text
+        me = (await a.get("/v1/auth/me", headers=bearer)).json()
+    assert victim not in {t["tenant_id"] for t in me["tenants"]}
+    assert await _count_rows(runtime, victim) == before
+    async with runtime.db.system() as conn:
+        cur = await conn.execute(
+            "select count(*) as n from tenant_members where tenant_id = %s", [victim]
+        )
+        assert await cur.fetchone() == members_before

@@ -50,3 +50,14 @@ def test_cross_field_rules_name_the_variables(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MEMORY_EMBEDDING_DIMENSIONS", "768")
     with pytest.raises(ConfigError, match="MEMORY_EMBEDDING_DIMENSIONS"):
         load_settings()
+
+
+def test_a_cluster_mode_redis_url_must_name_database_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cluster has only database 0 (SELECT is refused): say so at start, not per request
+    monkeypatch.setenv("MEMORY_REDIS_CLUSTER", "true")
+    monkeypatch.setenv("MEMORY_REDIS_URL", "rediss://cache.example:6379/2")
+    with pytest.raises(ConfigError, match="MEMORY_REDIS_URL must name database 0"):
+        load_settings()
+    for fine in ("rediss://cache.example:6379/0", "rediss://cache.example:6379"):
+        monkeypatch.setenv("MEMORY_REDIS_URL", fine)
+        assert load_settings().redis_cluster is True

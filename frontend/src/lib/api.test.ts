@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeServer, tokens } from "@/test/helpers";
-import { ApiClient, ApiError } from "./api";
+import { ApiClient, ApiError, apiBase } from "./api";
 
 function client(routes: Parameters<typeof fakeServer>[0] = {}) {
   const server = fakeServer(routes);
@@ -91,5 +91,29 @@ describe("ApiClient", () => {
   it("reports an unreachable server as network_error", async () => {
     const api = new ApiClient({ baseUrl: "https://api.test", fetchImpl: () => Promise.reject(new TypeError("Failed to fetch")) });
     await expect(api.request("/v1/auth/me")).rejects.toMatchObject({ code: "network_error", status: 0 });
+  });
+});
+
+describe("apiBase", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("reads NEXT_PUBLIC_API_BASE_URL, the seed README's name", () => {
+    vi.stubEnv("NEXT_PUBLIC_API_BASE_URL", "http://localhost:8000/");
+    vi.stubEnv("NEXT_PUBLIC_API_BASE", "");
+    expect(apiBase()).toBe("http://localhost:8000");
+  });
+
+  it("keeps NEXT_PUBLIC_API_BASE as an alias, the seed name winning when both are set", () => {
+    vi.stubEnv("NEXT_PUBLIC_API_BASE_URL", "");
+    vi.stubEnv("NEXT_PUBLIC_API_BASE", "https://api.example.com");
+    expect(apiBase()).toBe("https://api.example.com");
+    vi.stubEnv("NEXT_PUBLIC_API_BASE_URL", "https://seed.example.com");
+    expect(apiBase()).toBe("https://seed.example.com");
+  });
+
+  it("is empty (the same origin) when neither is set", () => {
+    vi.stubEnv("NEXT_PUBLIC_API_BASE_URL", "");
+    vi.stubEnv("NEXT_PUBLIC_API_BASE", "");
+    expect(apiBase()).toBe("");
   });
 });

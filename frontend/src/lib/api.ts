@@ -8,9 +8,16 @@
 
 import type { ErrorBody, Tokens } from "./types";
 
-/** The API base URL from NEXT_PUBLIC_API_BASE (inlined at build); empty = same origin. */
+/**
+ * The API base URL, inlined at build: NEXT_PUBLIC_API_BASE_URL (the seed README's name),
+ * else NEXT_PUBLIC_API_BASE (this project's earlier name, kept as an alias); empty = same
+ * origin. Each is read literally so that Next.js can inline it.
+ */
 export function apiBase(): string {
-  return (process.env.NEXT_PUBLIC_API_BASE ?? "").trim().replace(/\/+$/, "");
+  const configured =
+    (process.env.NEXT_PUBLIC_API_BASE_URL ?? "").trim() ||
+    (process.env.NEXT_PUBLIC_API_BASE ?? "").trim();
+  return configured.replace(/\/+$/, "");
 }
 
 export class ApiError extends Error {

@@ -12,7 +12,13 @@ import signal
 import sys
 from collections.abc import Iterator
 
-from memory_mesh.config import ConfigError, Settings, load_settings
+from memory_mesh.config import (
+    ConfigError,
+    Settings,
+    environment_warnings,
+    load_settings,
+    unused_setting_warnings,
+)
 from memory_mesh.observability.logs import configure_logging
 
 log = logging.getLogger("memory_mesh")
@@ -124,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = _settings(**overrides)
     configure_logging(settings)  # MEMORY_LOG_FORMAT: json or text, with the request id
+    # a mistyped MEMORY_* name, or a value the configuration does not use, is never silent
+    for warning in environment_warnings() + unused_setting_warnings(settings):
+        log.warning(warning)
     if args.command == "serve":
         asyncio.run(_serve(settings))
     elif args.command == "mcp":

@@ -1,14 +1,19 @@
 """The one settings object: environment variables with the ``MEMORY_`` prefix.
 
 Built once at start (``Settings()`` or :func:`load_settings`) and passed down; nothing
-else in the package reads ``os.environ``. A bad value raises :class:`ConfigError`
+else in the package reads ``os.environ``. :func:`load_settings` also reads a ``.env`` file
+in the working directory (real environment variables win) and accepts the seed README's
+names and spellings (see :data:`SEED_ALIASES`). A bad value raises :class:`ConfigError`
 naming the variable, so the process stops with a message an operator can act on.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -19,6 +24,26 @@ ENV_PREFIX = "MEMORY_"
 EmbeddingProviderName = Literal["local", "gemini", "bedrock", "deterministic"]
 EmbeddingMode = Literal["inline", "async"]
 Environment = Literal["development", "test", "production"]
+
+
+# Variables read that are not Settings fields (the cloud's secret ARNs, the create-user
+# password, the scripts', tests', benchmarks' and examples' own): never warned about.
+OTHER_VARIABLES = frozenset(
+    {
+        "MEMORY_DATABASE_SECRET_ARN",
+        "MEMORY_JWT_SECRET_KEY_SECRET_ARN",
+        "MEMORY_GEMINI_API_KEY_SECRET_ARN",
+        "MEMORY_NEW_USER_PASSWORD",
+        "MEMORY_MESH_VENV",
+        "MEMORY_MESH_BIN",
+        "MEMORY_MESH_KEY",
+        "MEMORY_FUZZ_EXAMPLES",
+        "MEMORY_LOAD_ACCOUNTS",
+    }
+)
+# The seed README's database URL schemes (SQLAlchemy driver suffixes) mean plain PostgreSQL
+_DRIVER_SUFFIXES = ("+asyncpg", "+psycopg", "+psycopg2", "+psycopg3", "+pg8000")
+_PROVIDER_ALIASES = {"google_gemini": "gemini", "google": "gemini"}
 
 
 class ConfigError(RuntimeError):
@@ -203,6 +228,19 @@ class Settings(BaseSettings):
         description="Redis/Valkey URL (rediss:// in AWS) for rate limits, real-time and "
         "WebSocket connection ids; unset: in-memory (one process only).",
     )
+    redis_cluster: bool = Field(
+        False,
+        description="MEMORY_REDIS_URL is a cluster-mode Redis (ElastiCache Serverless, Redis "
+        "Cluster): the cluster client is used and no transaction spans hash slots; the URL "
+        "must not name a database other than 0.",
+    )
+    redis_timeout_seconds: float = Field(
+        0.5,
+        gt=0,
+        le=30,
+        description="Bound on connecting to Redis and on each Redis call; a Redis that "
+        "accepts connections but never answers is treated as down after this long.",
+    )
     websocket_connection_ttl_seconds: int = Field(
         7_200, ge=60, description="How long a WebSocket connection id is kept (API GW max: 2 h)."
     )
@@ -213,9 +251,29 @@ class Settings(BaseSettings):
         description="HS256 signing key, 32+ characters; required outside development "
         "(development keeps a generated one in MEMORY_DATA_DIR).",
     )
-    jwt_access_ttl_seconds: int = Field(900, ge=30, description="Access token lifetime.")
-    jwt_refresh_ttl_days: int = Field(30, ge=1, description="Refresh token lifetime.")
+    jwt_access_ttl_seconds: int = Field(
+        900, ge=30, description="Access token lifetime, in seconds."
+    )
+    jwt_refresh_ttl_days: int = Field(30, ge=1, description="Refresh token lifetime, in days.")
+    access_token_expire_minutes: int | None = Field(
+        None,
+        ge=1,
+        description="The seed's name for the access token lifetime, in minutes: sets "
+        "MEMORY_JWT_ACCESS_TTL_SECONDS (both set and different: refused at start).",
+    )
+    refresh_token_expire_days: int | None = Field(
+        None,
+        ge=1,
+        description="The seed's name for MEMORY_JWT_REFRESH_TTL_DAYS (both set and "
+        "different: refused at start).",
+    )
     password_min_length: int = Field(12, ge=8, le=128, description="Shortest password.")
+    tenant_open_claim: bool = Field(
+        True,
+        description="A signed-in user naming a tenant id that does not exist yet becomes its "
+        "admin on first use; false: 403 (tenants are then made with POST /v1/auth/tenants "
+        "or at registration). API keys never claim.",
+    )
     login_rate_limit: str = Field(
         "5/15minutes", description="Failed logins allowed per account before 429."
     )
@@ -381,9 +439,49 @@ class Settings(BaseSettings):
     def _database_url_scheme(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        if not value.startswith(("postgresql://", "postgres://")):
-            raise ValueError("must start with postgresql:// or postgres://")
+        scheme, sep, rest = value.partition("://")
+        for suffix in _DRIVER_SUFFIXES:  # postgresql+asyncpg:// (seed) -> postgresql://
+            scheme = scheme.removesuffix(suffix)
+        if not sep or scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                "must start with postgresql:// or postgres:// (a driver suffix such as "
+                "+asyncpg or +psycopg is accepted and dropped)"
+            )
+        return f"postgresql://{rest}"
+
+    @field_validator("embedding_provider", mode="before")
+    @classmethod
+    def _provider_alias(cls, value: object) -> object:
+        if isinstance(value, str):
+            return _PROVIDER_ALIASES.get(value.strip().lower(), value.strip().lower())
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_token_lifetimes(cls, data: Any) -> Any:
+        """The seed's token lifetime names set the project's; both set must agree."""
+        if not isinstance(data, dict):
+            return data
+        pairs = (
+            ("access_token_expire_minutes", "jwt_access_ttl_seconds", 60),
+            ("refresh_token_expire_days", "jwt_refresh_ttl_days", 1),
+        )
+        for seed, own, factor in pairs:
+            raw = data.get(seed)
+            if raw is None or raw == "":
+                continue
+            try:
+                value = int(raw) * factor
+            except (TypeError, ValueError):
+                continue  # the field's own validation names the variable
+            current = data.get(own)
+            if current not in (None, "") and str(current).strip() != str(value):
+                raise ValueError(
+                    f"{ENV_PREFIX}{seed.upper()} and {ENV_PREFIX}{own.upper()} are both set "
+                    "and disagree; set one of them"
+                )
+            data = {**data, own: value}
+        return data
 
     @field_validator("login_rate_limit", "global_rate_limit", "tenant_rate_limit")
     @classmethod
@@ -427,6 +525,11 @@ class Settings(BaseSettings):
                     "MEMORY_JWT_SECRET_KEY must be a random secret of 32+ characters "
                     f"(not a placeholder) when MEMORY_ENVIRONMENT is {self.environment}"
                 )
+        if self.redis_cluster and self.redis_url and _redis_database(self.redis_url) != 0:
+            raise ValueError(
+                "MEMORY_REDIS_URL must name database 0 (or none) when MEMORY_REDIS_CLUSTER is "
+                "true: a cluster has no other databases"
+            )
         if self.environment == "production" and "*" in self.cors_origins:
             raise ValueError("MEMORY_ALLOWED_ORIGINS must not be '*' in production")
         weights = (
@@ -439,13 +542,83 @@ class Settings(BaseSettings):
         return self
 
 
+def known_variables() -> frozenset[str]:
+    """Every ``MEMORY_*`` name the package understands."""
+    fields = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    return frozenset(fields | OTHER_VARIABLES)
+
+
+def unknown_variable_warnings(names: Iterable[str]) -> list[str]:
+    """One warning per ``MEMORY_*`` name that nothing reads, naming the closest known one
+    (a typo must not be silently ignored)."""
+    known = known_variables()
+    warnings = []
+    for name in sorted(set(names)):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is not a Memory Mesh setting and is ignored{hint}")
+    return warnings
+
+
+def unused_setting_warnings(settings: Settings) -> list[str]:
+    """Values that are set but have no effect with the rest of the configuration (the
+    seed README sets a Gemini key; the default provider is local)."""
+    warnings = []
+    if settings.gemini_api_key is not None and settings.embedding_provider != "gemini":
+        warnings.append(
+            f"{ENV_PREFIX}GEMINI_API_KEY is set but {ENV_PREFIX}EMBEDDING_PROVIDER is "
+            f"{settings.embedding_provider}: the key is not used (set the provider to gemini "
+            "or google_gemini to use it)"
+        )
+    return warnings
+
+
+def dotenv_values(path: Path) -> dict[str, str]:
+    """The ``MEMORY_*`` assignments of a ``.env`` file (empty if there is none)."""
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values as parse  # a dependency of pydantic-settings
+
+    return {k: v for k, v in parse(path).items() if k.startswith(ENV_PREFIX) and v is not None}
+
+
+DOTENV = Path(".env")  # relative: the working directory of the process
+
+
+def environment_warnings(
+    env_file: Path | None = DOTENV, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """The warnings :func:`unknown_variable_warnings` gives for the process environment
+    and the ``.env`` file, to log once logging is set up."""
+    names = set(os.environ if environ is None else environ)
+    if env_file is not None:
+        names |= set(dotenv_values(env_file))
+    return unknown_variable_warnings(names)
+
+
+def _redis_database(url: str) -> int:
+    """The database number a redis:// URL names (its path, or ``?db=``), 0 if none."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    named = parts.path.strip("/") or parse_qs(parts.query).get("db", ["0"])[0]
+    try:
+        return int(named)
+    except ValueError:
+        return -1
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment (plus ``overrides``) into :class:`Settings`.
+    """Read the environment, then ``.env`` in the working directory (a variable set in the
+    environment wins over the file), plus ``overrides``, into :class:`Settings`.
 
     Raises :class:`ConfigError` whose message names each offending ``MEMORY_*`` variable.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        source = DOTENV if DOTENV.is_file() else None
+        return Settings(_env_file=source, **overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -98,7 +98,7 @@ def build_event_bus(settings: Settings, hub: Hub) -> EventBus:
 
         return ApiGatewayBus(hub, settings)
     if settings.redis_url:
-        return RedisBus(hub, settings.redis_url)
+        return RedisBus(hub, settings.redis_url, timeout=settings.redis_timeout_seconds)
     return LocalBus(hub)
 
 
@@ -168,7 +168,11 @@ class Runtime:
             metrics=recorder,
         )
         worker = EmbeddingWorker(pipeline, settings.embedding_worker_poll_seconds)
-        limiter = RateLimiter(settings.redis_url)
+        limiter = RateLimiter(
+            settings.redis_url,
+            cluster=settings.redis_cluster,
+            timeout=settings.redis_timeout_seconds,
+        )
         issuer = TokenIssuer(
             await anyio.to_thread.run_sync(jwt_secret, settings),
             timedelta(seconds=settings.jwt_access_ttl_seconds),
@@ -228,7 +232,7 @@ class Runtime:
                 metrics=recorder,
             ),
             health=HealthService(
-                db, embedder, limiter, redis_required=settings.readiness_redis_required
+                db, embedder, limiter, redis_required=settings.readiness_redis_required, bus=bus
             ),
             auth=AuthService(
                 db,
@@ -237,6 +241,7 @@ class Runtime:
                 password_min_length=settings.password_min_length,
                 refresh_ttl=timedelta(days=settings.jwt_refresh_ttl_days),
                 login_rule=settings.login_rate_limit,
+                open_tenant_claim=settings.tenant_open_claim,
                 metrics=recorder,
             ),
             limiter=limiter,

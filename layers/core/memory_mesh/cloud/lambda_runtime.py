@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lambda
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder
 from memory_mesh.runtime import Runtime
@@ -36,6 +37,8 @@ class LambdaContainer:
     """
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        if running_in_lambda():
+            route_service_logs(settings.log_level)
         self.settings = settings
         self.embedder = embedder
         self._loop: asyncio.AbstractEventLoop | None = None

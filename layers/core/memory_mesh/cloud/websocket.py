@@ -23,7 +23,7 @@ from memory_mesh.cloud.lambda_runtime import LambdaContainer
 from memory_mesh.config import ConfigError
 from memory_mesh.domain.identity import Forbidden, Scope, Unauthorized
 from memory_mesh.domain.models import SearchMode, SearchQuery
-from memory_mesh.errors import AppError, InvalidInput
+from memory_mesh.errors import AppError, InvalidInput, ServiceUnavailable
 from memory_mesh.realtime.credentials import SUBPROTOCOL, websocket_credential
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,10 @@ class WebSocketRoutes:
         if not settings.redis_url:
             raise ConfigError("MEMORY_REDIS_URL is required by the WebSocket function")
         self._registry = ConnectionRegistry.from_url(
-            settings.redis_url, ttl_seconds=settings.websocket_connection_ttl_seconds
+            settings.redis_url,
+            ttl_seconds=settings.websocket_connection_ttl_seconds,
+            cluster=settings.redis_cluster,
+            timeout=settings.redis_timeout_seconds,
         )
         return self._registry
 
@@ -88,6 +91,19 @@ class WebSocketRoutes:
         context = event["requestContext"]
         route = context["routeKey"]
         connection_id = context["connectionId"]
+        try:
+            return self._route(route, connection_id, event)
+        except ServiceUnavailable as exc:
+            # the connection store (Redis) is down or hung: refuse the handshake with
+            # 503, let a disconnect go (the record's TTL forgets it), tell a frame why
+            log.warning("WebSocket %s: %s", route, exc.message)
+            if route == "$connect":
+                return {"statusCode": 503, "body": exc.message}
+            if route == "$disconnect":
+                return {"statusCode": 200}
+            return _error(exc.code, exc.message, None)
+
+    def _route(self, route: str, connection_id: str, event: dict[str, Any]) -> Response:
         if route == "$connect":
             return self._connect(connection_id, event)
         if route == "$disconnect":

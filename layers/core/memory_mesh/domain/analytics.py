@@ -46,10 +46,22 @@ def _problem(field: str, message: str, code: str) -> InvalidInput:
 
 
 def resolve_range(
-    start: datetime | None, end: datetime | None, *, now: datetime, max_span_days: int
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    now: datetime,
+    max_span_days: int,
+    days: int | None = None,
 ) -> DateRange:
     """The range asked for, with defaults; raise InvalidInput if it is not ``from < to``
-    with zones, or longer than ``max_span_days``."""
+    with zones, or longer than ``max_span_days``. ``days`` (the seed's shorthand) means
+    ``from`` = ``to`` minus that many days; it cannot be combined with ``from``."""
+    if days is not None:
+        if start is not None:
+            raise _problem("days", "give either 'days' or 'from', not both", "invalid_date_range")
+        if not 1 <= days <= max_span_days:
+            raise _problem("days", f"must be between 1 and {max_span_days}", "date_range_too_long")
+        start = (end or now) - timedelta(days=days)
     for name, value in (("from", start), ("to", end)):
         if value is not None and value.tzinfo is None:
             raise _problem(

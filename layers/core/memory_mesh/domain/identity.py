@@ -10,7 +10,8 @@ Permission rule (the one place it lives):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from memory_mesh.errors import AppError, InvalidInput
@@ -53,6 +54,7 @@ class Principal:
     user_id: UUID | None = None
     email: str | None = None
     is_superuser: bool = False
+    username: str | None = None
 
     @property
     def rate_key(self) -> str:
@@ -61,6 +63,11 @@ class Principal:
     def default_tenant(self) -> str | None:
         """The tenant to use when a request names none: the only one the caller holds."""
         return next(iter(self.tenants)) if len(self.tenants) == 1 else None
+
+    def with_tenant(self, tenant_id: str, role: MemberRole) -> Principal:
+        """This principal, also holding ``tenant_id`` with ``role`` (after a claim)."""
+        tenants = {**self.tenants, tenant_id: ROLE_SCOPES[role]}
+        return replace(self, tenants=tenants)
 
     def authorize(self, tenant_id: str, scope: Scope) -> None:
         """Raise Forbidden unless this principal holds ``scope`` in ``tenant_id``."""
@@ -72,6 +79,42 @@ class Principal:
                 f"this credential lacks the {scope.value!r} scope in tenant {tenant_id!r}",
                 code="insufficient_scope",
             )
+
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+_USERNAME = re.compile(USERNAME_PATTERN)
+USERNAME_RULE = (
+    "3-32 characters: letters, digits, '_', '.' or '-', starting with a letter or digit "
+    "(no '@', so a username is never mistaken for an email)"
+)
+
+
+def check_username(username: str) -> str:
+    """A username as :data:`USERNAME_RULE` says; unique case-insensitively (the store)."""
+    if not _USERNAME.match(username):
+        raise InvalidInput(
+            f"username: must be {USERNAME_RULE}",
+            code="invalid_username",
+            details=[{"field": "username", "problem": f"must be {USERNAME_RULE}"}],
+        )
+    return username
+
+
+# Personal tenants made at registration ("t-" and 12 hex digits) are never claimable, so
+# a claim cannot take the id a later registration is about to draw.
+_PERSONAL_TENANT = re.compile(r"^t-[0-9a-f]{12}$")
+TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+_TENANT_ID = re.compile(TENANT_ID_PATTERN)
+HOW_TENANTS_ARE_CREATED = (
+    "a tenant is created with POST /v1/auth/tenants or by registering with a tenant_id, "
+    "and shared when one of its admins adds you (POST /v1/auth/tenants/{tenant_id}/members)"
+)
+
+
+def claimable_tenant_id(tenant_id: str) -> bool:
+    """Whether a user may claim ``tenant_id`` on first use: the tenant id format, and not
+    the personal form (whether or not that tenant exists: the answer must not tell)."""
+    return bool(_TENANT_ID.match(tenant_id)) and not _PERSONAL_TENANT.match(tenant_id)
 
 
 COMMON_PASSWORDS = frozenset(

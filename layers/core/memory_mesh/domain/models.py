@@ -113,3 +113,15 @@ class SearchResult:
     hits: list[SearchHit]
     plan: str  # "exact" or "hnsw": which candidate plan the scope chose
     scope_rows: int  # rows counted in scope (capped just above the exact limit)
+
+
+@dataclass
+class MessagePatch:
+    """Fields to change on one message; ``None`` leaves a field as it is."""
+
+    id: UUID
+    content: str | None = None
+    role: str | None = None
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    archived: bool | None = None

@@ -58,8 +58,10 @@ Errors are JSON `{code, message, request_id, details}` with a stable `code`.
 **Authentication**: every endpoint except health, readiness and sign-up/sign-in needs
 either `Authorization: Bearer <access token>` (from `POST /v1/auth/login`) or
 `x-api-key: <key>` (from `POST /v1/auth/api-keys`, bound to one tenant, with scopes
-read / write / admin). A tenant the credential does not hold answers 403; an id of
-another tenant's object answers 404. Rate limits answer 429 with `Retry-After`.
+read / write / admin). A signed-in user naming a tenant id that does not exist yet
+becomes its admin on first use (unless `MEMORY_TENANT_OPEN_CLAIM` is off); a tenant that
+exists and is not held answers 403; an id of another tenant's object answers 404. Rate
+limits answer 429 with `Retry-After`.
 """
 
 

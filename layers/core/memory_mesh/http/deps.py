@@ -1,16 +1,23 @@
-"""FastAPI dependencies: the runtime's services, as short ``Annotated`` aliases."""
+"""FastAPI dependencies: the runtime's services and the paging parameters, as short
+``Annotated`` aliases (every router takes its service from here)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
-from memory_mesh.runtime import Runtime
+from memory_mesh.config import Settings
+from memory_mesh.domain.validation import PageRequest, resolve_paging
+from memory_mesh.runtime import Runtime, limits_from
+from memory_mesh.services.analytics import AnalyticsService
+from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.messages import MessageService
+from memory_mesh.services.retention import RetentionService
 from memory_mesh.services.search import SearchService
+from memory_mesh.services.transfer import TransferService
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -19,6 +26,10 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
 
 
 def _messages(runtime: RuntimeDep) -> MessageService:
@@ -37,7 +48,70 @@ def _health(runtime: RuntimeDep) -> HealthService:
     return runtime.health
 
 
+def _auth(runtime: RuntimeDep) -> AuthService:
+    return runtime.auth
+
+
+def _analytics(runtime: RuntimeDep) -> AnalyticsService:
+    return runtime.analytics
+
+
+def _retention(runtime: RuntimeDep) -> RetentionService:
+    return runtime.retention
+
+
+def _transfer(runtime: RuntimeDep) -> TransferService:
+    return runtime.transfer
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
 MessagesDep = Annotated[MessageService, Depends(_messages)]
 ConversationsDep = Annotated[ConversationService, Depends(_conversations)]
 SearchDep = Annotated[SearchService, Depends(_search)]
 HealthDep = Annotated[HealthService, Depends(_health)]
+AuthDep = Annotated[AuthService, Depends(_auth)]
+AnalyticsDep = Annotated[AnalyticsService, Depends(_analytics)]
+RetentionDep = Annotated[RetentionService, Depends(_retention)]
+TransferDep = Annotated[TransferService, Depends(_transfer)]
+
+
+class EmbeddingReplay:
+    """Re-queue a tenant's (or, None, every tenant's) failed embeddings and wake the
+    in-process worker; returns how many were re-queued."""
+
+    def __init__(self, runtime: RuntimeDep) -> None:
+        self.runtime = runtime
+
+    async def __call__(self, tenant_id: str | None) -> int:
+        count = await self.runtime.pipeline.replay_failed(tenant_id)
+        self.runtime.worker.notify()
+        return count
+
+
+ReplayDep = Annotated[EmbeddingReplay, Depends(EmbeddingReplay)]
+
+
+def _paging(
+    settings: SettingsDep,
+    limit: Annotated[
+        int | None,
+        Query(description="Cursor paging: page size (default 50, at most MEMORY_MAX_PAGE_SIZE)."),
+    ] = None,
+    cursor: Annotated[
+        str | None, Query(description="Cursor paging: `next_cursor` of the previous page.")
+    ] = None,
+    page: Annotated[
+        int | None,
+        Query(description="Numbered paging (instead of limit/cursor): page number from 1."),
+    ] = None,
+    page_size: Annotated[
+        int | None, Query(description="Numbered paging: rows per page (default 50).")
+    ] = None,
+) -> PageRequest:
+    return resolve_paging(
+        limit=limit, cursor=cursor, page=page, page_size=page_size, limits=limits_from(settings)
+    )
+
+
+# limit/cursor (stable under inserts) or page/page_size (the seed README's); not both
+PagingDep = Annotated[PageRequest, Depends(_paging)]

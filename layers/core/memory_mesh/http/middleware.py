@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 
@@ -11,10 +12,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from memory_mesh.http.context import request_id_var
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+log = logging.getLogger("memory_mesh.http.errors")
 
 
 class RequestIdMiddleware:
-    """Take ``X-Request-ID`` from the client (if sane) or make one; echo it back."""
+    """Take ``X-Request-ID`` from the client (if sane) or make one; echo it back.
+
+    An exception nothing else handled is answered here, while the request id is still
+    known: a logged 500 ``internal_error`` carrying it (not re-raised to the server,
+    which would drop the connection)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -27,16 +33,42 @@ class RequestIdMiddleware:
         request_id = given if _VALID_ID.match(given) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
 
+        started = False
+
         async def send_with_id(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if scope["type"] != "http" or started:
+                raise
+            log.exception("unhandled error")
+            await _internal_error(send_with_id, request_id)
         finally:
             request_id_var.reset(token)
+
+
+async def _internal_error(send: Send, request_id: str) -> None:
+    body = {
+        "code": "internal_error",
+        "message": "an unexpected error occurred; quote the request id",
+        "request_id": request_id,
+        "details": [],
+    }
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
 
 
 class BodyLimitMiddleware:

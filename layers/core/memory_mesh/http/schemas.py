@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from memory_mesh.domain.identity import TENANT_ID_PATTERN
 from memory_mesh.domain.models import (
     Conversation,
     EmbeddingStatus,
@@ -16,10 +17,12 @@ from memory_mesh.domain.models import (
     SearchHit,
     SearchMode,
 )
+from memory_mesh.domain.validation import check_text
+from memory_mesh.errors import InvalidInput
 
 TenantId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"),
+    StringConstraints(pattern=TENANT_ID_PATTERN),
     Field(
         description="Tenant the data belongs to: 1-128 letters, digits, '_', '.', ':' or '-'. "
         "May be left out when the credential holds one tenant (an API key always does).",
@@ -32,8 +35,59 @@ Metadata = Annotated[
 ]
 
 
+# Names other APIs (the seed README, mem0, Zep, SQL habits) use for a field this API
+# calls otherwise; an unknown field in the left column is answered with the right one
+# when the request has that field.
+FIELD_INSTEAD: dict[str, str] = {
+    "limit": "top_k",
+    "k": "top_k",
+    "text": "content",
+    "message": "content",
+    "importance_score": "importance",
+    "session_id": "conversation_id",
+    "thread_id": "conversation_id",
+    "name": "title",
+    "tenant": "tenant_id",
+    "messages": "items",
+    "message_ids": "ids",
+    "threshold": "min_score",
+    "similarity_threshold": "min_score",
+    "filters": "metadata",
+    "start_date": "created_after",
+    "end_date": "created_before",
+}
+
+
 class Strict(BaseModel):
+    """A request body: no text may hold a lone surrogate, and an unknown field is a 422
+    naming it (and the field to use instead, when :data:`FIELD_INSTEAD` knows one)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any) -> Any:
+        check_text(data)  # raises InvalidInput (422 invalid_characters), naming the field
+        if isinstance(data, dict):
+            known = set(cls.model_fields) | {
+                f.alias for f in cls.model_fields.values() if f.alias is not None
+            }
+            for name in data:
+                if name in known:
+                    continue
+                instead = FIELD_INSTEAD.get(str(name))
+                hint = (
+                    f"use {instead!r} instead"
+                    if instead in known
+                    else "fields: " + ", ".join(sorted(cls.model_fields))
+                )
+                problem = f"is not a field of this request; {hint}"
+                raise InvalidInput(
+                    f"{name}: {problem}",
+                    code="validation_error",  # the code extra fields always had
+                    details=[{"field": str(name), "problem": problem}],
+                )
+        return data
 
 
 # --- errors ---------------------------------------------------------------------
@@ -258,8 +312,12 @@ class SearchRequest(Strict):
     mode: SearchMode = SearchMode.hybrid
     conversation_id: UUID | None = None
     role: Role | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: AwareDatetime | None = Field(
+        None, description="Only messages created at or after this time (ISO 8601 with a zone)."
+    )
+    created_before: AwareDatetime | None = Field(
+        None, description="Only messages created before this time (ISO 8601 with a zone)."
+    )
     metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
     min_score: float = Field(0.0, description="Drop results scoring below this (0..1).")
     include_archived: bool = False

@@ -101,7 +101,11 @@ class Access:
 
     async def tenant(self, requested: str | None, scope: Scope) -> str:
         """The tenant to act in (``requested``, or the caller's only one), authorised for
-        ``scope`` (403 otherwise) and counted against the tenant's rate limit."""
+        ``scope`` (403 otherwise) and counted against the tenant's rate limit.
+
+        A signed-in user naming a tenant that does not exist yet claims it (becomes its
+        admin) when MEMORY_TENANT_OPEN_CLAIM is on; memberships are read from the database
+        on every request, so the same session token holds it from now on."""
         tenant_id = requested or self.principal.default_tenant()
         if tenant_id is None:
             raise InvalidInput(
@@ -109,6 +113,8 @@ class Access:
                 code="tenant_required",
                 details=[{"field": "tenant_id", "problem": "missing"}],
             )
+        if tenant_id not in self.principal.tenants:
+            self.principal = await self.runtime.auth.claim_tenant(self.principal, tenant_id)
         self.principal.authorize(tenant_id, scope)
         note_tenant(tenant_id)
         await _count(

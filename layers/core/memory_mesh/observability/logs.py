@@ -45,6 +45,18 @@ def redact(text: str) -> str:
     return text
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts a record's message before any formatter sees it (for handlers whose
+    formatter is not one of these, e.g. Powertools' JSON formatter in Lambda)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {
         key: value

@@ -15,16 +15,24 @@ from __future__ import annotations
 import logging
 import math
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from memory_mesh.observability.xray import subsegment
+from memory_mesh.redis_clients import limits_storage
+
 log = logging.getLogger(__name__)
+
+
+def _traced(redis: bool, operation: str) -> AbstractContextManager[None]:
+    """An X-Ray subsegment (Lambda only) around a call that goes to Redis."""
+    return subsegment("redis", operation=f"ratelimit.{operation}") if redis else nullcontext()
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,17 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str | None, *, retry_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        redis_url: str | None,
+        *,
+        retry_seconds: float = 5.0,
+        cluster: bool = False,
+        timeout: float = 0.5,
+    ) -> None:
+        """``cluster``: ``redis_url`` is a cluster-mode Redis (MEMORY_REDIS_CLUSTER);
+        ``timeout``: bound on connecting and on each reply, so a hung Redis fails open
+        like a refusing one."""
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis: MovingWindowRateLimiter | None = None
         self._redis_storage: Storage | None = None
@@ -48,17 +66,18 @@ class RateLimiter:
         self._fell_back = False  # Redis failed; logged once, and again when it is back
         self.retry_seconds = retry_seconds
         if redis_url:
-            url = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
-            options: dict[str, Any] = {
-                "socket_timeout": 0.5,
-                "socket_connect_timeout": 0.5,
+            uri, options = limits_storage(redis_url, cluster=cluster, timeout=timeout)
+            if cluster:
+                self._redis_storage = RedisClusterStorage(
+                    uri, implementation="redispy", wrap_exceptions=True, **options
+                )
+            else:
                 # a pooled connection left from before a Redis restart fails once on use:
                 # reconnect and retry at once rather than fall back for retry_seconds
-                "retry": Retry(NoBackoff(), retries=1),
-            }
-            self._redis_storage = RedisStorage(
-                url, implementation="redispy", wrap_exceptions=True, **options
-            )
+                options["retry"] = Retry(NoBackoff(), retries=1)
+                self._redis_storage = RedisStorage(
+                    uri, implementation="redispy", wrap_exceptions=True, **options
+                )
             self._redis = MovingWindowRateLimiter(self._redis_storage)
         else:
             log.warning("MEMORY_REDIS_URL is not set: rate limits are counted in this process only")
@@ -74,7 +93,8 @@ class RateLimiter:
         item = parse(rule)
         limiter = self._pick()
         try:
-            decision = await self._hit(limiter, item, key, cost)
+            with _traced(limiter is not self._memory, "hit"):
+                decision = await self._hit(limiter, item, key, cost)
         except Exception as exc:
             if limiter is self._memory:
                 raise
@@ -89,8 +109,9 @@ class RateLimiter:
         item = parse(rule)
         limiter = self._pick()
         try:
-            allowed = await limiter.test(item, key)
-            stats = await limiter.get_window_stats(item, key)
+            with _traced(limiter is not self._memory, "test"):
+                allowed = await limiter.test(item, key)
+                stats = await limiter.get_window_stats(item, key)
         except Exception as exc:
             if limiter is self._memory:
                 raise

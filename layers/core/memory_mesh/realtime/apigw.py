@@ -57,6 +57,8 @@ class ApiGatewayBus:
             self._registry = ConnectionRegistry.from_url(
                 self._settings.redis_url,
                 ttl_seconds=self._settings.websocket_connection_ttl_seconds,
+                cluster=self._settings.redis_cluster,
+                timeout=self._settings.redis_timeout_seconds,
             )
         return self._registry
 
@@ -76,7 +78,10 @@ class ApiGatewayBus:
         ):
             if not ok:
                 self.gone += 1
-                self.registry.remove(connection_id)
+                try:
+                    self.registry.remove(connection_id)
+                except Exception as exc:  # its TTL forgets it; publish never raises
+                    log.warning("could not forget gone connection %s: %s", connection_id, exc)
 
     def _post(self, connection_id: str, data: bytes) -> bool:
         """False when the connection is gone (410) and should be forgotten."""

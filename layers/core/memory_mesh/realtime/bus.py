@@ -15,6 +15,15 @@ When Redis goes away (documented in docs/RELIABILITY.md, "Redis stops"):
   at most once: nothing is replayed);
 - the listener reconnects by itself, retrying every 0.1 s doubling to at most 2 s, so
   cross-process delivery resumes within about 2 s of Redis answering again.
+
+A Redis that accepts connections but never answers counts as gone: every call is bounded
+by ``timeout`` (``MEMORY_REDIS_TIMEOUT_SECONDS``), a subscription must be confirmed within
+it, and a listener that has heard nothing for ``heartbeat_seconds`` sends a PING that must
+be answered within it too.
+
+Events go on ONE channel (``SUBSCRIBE``, not a pattern): on a cluster-mode Redis
+(``MEMORY_REDIS_CLUSTER``) a PUBLISH reaches the subscribers of every node, so a plain
+connection to the endpoint serves both modes.
 """
 
 from __future__ import annotations
@@ -24,14 +33,17 @@ import contextlib
 import hashlib
 import json
 import logging
+import time
 from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from memory_mesh.realtime.hub import Hub
+from memory_mesh.redis_clients import pubsub_client
 
 log = logging.getLogger(__name__)
 
-CHANNEL_PREFIX = "memory_mesh:events:"
+CHANNEL = "memory_mesh:events"
 
 
 class EventBus(Protocol):
@@ -135,20 +147,18 @@ class RedisBus:
         *,
         outbox_size: int = 10_000,
         backoff: Backoff | None = None,
+        timeout: float = 2.0,
+        heartbeat_seconds: float = 5.0,
     ) -> None:
-        import redis.asyncio as aioredis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         self.hub = hub
+        self._timeout = timeout
+        self._heartbeat = heartbeat_seconds
         # the listener's client: a lost connection must surface (not be retried inside
         # redis-py), so that this process knows it is not subscribed
-        self._redis = aioredis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self._redis = pubsub_client(redis_url, timeout=timeout)
         # the publisher's: a pooled connection left from before a Redis restart fails once
         # on use; reconnect and send again rather than lose that event for other processes
-        self._publisher = aioredis.Redis.from_url(
-            redis_url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 1)
-        )
+        self._publisher = pubsub_client(redis_url, timeout=timeout, retry_once=True)
         # (event, already delivered to this process's hub)
         self._outbox: asyncio.Queue[tuple[dict[str, Any], bool]] = asyncio.Queue(
             maxsize=outbox_size
@@ -202,12 +212,11 @@ class RedisBus:
             if not delivered and not self._listening.is_set():
                 self.hub.deliver(event)  # the listener went away since publish()
                 delivered = True
-            channel = CHANNEL_PREFIX + str(event.get("tenant_id"))
             payload = json.dumps(event)
             if delivered:
                 self._echoes.remember(payload)
             try:
-                await self._publisher.publish(channel, payload)
+                await self._publisher.publish(CHANNEL, payload)
             except Exception as exc:  # Redis down: deliver locally rather than lose it
                 if delivered:
                     self._echoes.forget(payload)
@@ -226,10 +235,9 @@ class RedisBus:
         while True:
             pubsub = self._redis.pubsub()
             try:
-                await pubsub.psubscribe(CHANNEL_PREFIX + "*")
-                async for item in pubsub.listen():
-                    kind = item.get("type")
-                    if kind == "psubscribe":
+                await pubsub.subscribe(CHANNEL)
+                async for kind, data in self._heard(pubsub):
+                    if kind == "subscribe":
                         # confirmed: from here on Redis sends us everything published
                         self._listening.set()
                         self._backoff.reset()
@@ -237,8 +245,8 @@ class RedisBus:
                             self.reconnects += 1
                             log.warning("real-time listener subscribed to Redis again")
                             lost = False
-                    elif kind == "pmessage":
-                        self._receive(item["data"])
+                    elif kind == "message":
+                        self._receive(data)
                 failure: Exception = ConnectionError("the subscription ended")
             except Exception as exc:
                 failure = exc
@@ -255,6 +263,25 @@ class RedisBus:
                 )
                 lost = True
             await asyncio.sleep(self._backoff.next())
+
+    async def _heard(self, pubsub: Any) -> AsyncIterator[tuple[str, Any]]:
+        """What Redis sends on ``pubsub`` (kind, data); raises TimeoutError when an
+        answer it owes (the subscription's confirmation, a PING's reply) is ``timeout``
+        late, which is how a Redis that hangs without closing the connection shows."""
+        owed_since: float | None = time.monotonic()  # the subscription's confirmation
+        heard = time.monotonic()
+        while True:
+            item = await pubsub.get_message(timeout=min(0.5, self._timeout))
+            now = time.monotonic()
+            if item is not None:
+                heard, owed_since = now, None
+                yield str(item.get("type")), item.get("data")
+                continue
+            if owed_since is not None and now - owed_since > self._timeout:
+                raise TimeoutError(f"Redis did not answer within {self._timeout:.1f} s")
+            if owed_since is None and now - heard >= self._heartbeat:
+                await pubsub.ping()
+                owed_since = now
 
     def _receive(self, data: bytes | str) -> None:
         payload = data.decode() if isinstance(data, bytes) else data

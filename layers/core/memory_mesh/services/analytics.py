@@ -24,9 +24,13 @@ class AnalyticsService:
         self.db = db
         self.max_span_days = max_span_days
 
-    def range(self, start: datetime | None, end: datetime | None) -> DateRange:
-        """The validated range (defaults: the last 30 days)."""
-        return resolve_range(start, end, now=datetime.now(UTC), max_span_days=self.max_span_days)
+    def range(
+        self, start: datetime | None, end: datetime | None, days: int | None = None
+    ) -> DateRange:
+        """The validated range (defaults: the last 30 days; ``days``: the last N days)."""
+        return resolve_range(
+            start, end, now=datetime.now(UTC), max_span_days=self.max_span_days, days=days
+        )
 
     async def usage(self, tenant_id: str, span: DateRange) -> dict[str, Any]:
         async with self.db.tenant(tenant_id) as conn:

@@ -21,12 +21,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from memory_mesh.domain.identity import (
+    HOW_TENANTS_ARE_CREATED,
     ROLE_SCOPES,
+    Forbidden,
     MemberRole,
     Principal,
     Scope,
     Unauthorized,
     check_password,
+    check_username,
+    claimable_tenant_id,
 )
 from memory_mesh.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from memory_mesh.observability.metrics import NULL_METRICS, AuthMethod, MetricsRecorder
@@ -76,6 +80,7 @@ class AuthService:
         password_min_length: int,
         refresh_ttl: timedelta,
         login_rule: str,
+        open_tenant_claim: bool = True,
         metrics: MetricsRecorder = NULL_METRICS,
     ) -> None:
         self.db = db
@@ -84,6 +89,7 @@ class AuthService:
         self.password_min_length = password_min_length
         self.refresh_ttl = refresh_ttl
         self.login_rule = login_rule
+        self.open_tenant_claim = open_tenant_claim
         self.metrics = metrics
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("timing-equaliser-not-a-password")
@@ -98,9 +104,13 @@ class AuthService:
         tenant_id: str | None = None,
         tenant_name: str | None = None,
         is_superuser: bool = False,
+        username: str | None = None,
     ) -> tuple[UUID, str]:
-        """Create a user and a tenant it administers; return (user id, tenant id)."""
+        """Create a user (with an optional username) and a tenant it administers;
+        return (user id, tenant id)."""
         email = _check_email(email)
+        if username is not None:
+            check_username(username)
         check_password(password, email, self.password_min_length)
         password_hash = await anyio.to_thread.run_sync(self._hasher.hash, password)
         user_id = uuid4()
@@ -112,8 +122,12 @@ class AuthService:
                 email=email,
                 password_hash=password_hash,
                 is_superuser=is_superuser,
+                username=username,
             ):
-                raise Conflict("an account with this email exists", code="email_taken")
+                taken = await store.taken_identifiers(conn, email=email, username=username)
+                if "email" in taken:
+                    raise Conflict("an account with this email exists", code="email_taken")
+                raise Conflict("this username is taken", code="username_taken")
             if not await store.insert_tenant(conn, tenant_id=tenant, name=tenant_name or tenant):
                 raise Conflict(f"tenant {tenant!r} exists", code="tenant_taken")
             await store.upsert_member(
@@ -131,6 +145,29 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
             )
+
+    async def claim_tenant(self, principal: Principal, tenant_id: str) -> Principal:
+        """A signed-in user naming a tenant that does not exist yet becomes its admin
+        (MEMORY_TENANT_OPEN_CLAIM); return the principal holding it. A tenant that exists
+        is never taken: 403, like any tenant not held. API keys never claim."""
+        if principal.user_id is None or not self.open_tenant_claim:
+            how = "" if principal.user_id is None else f"; {HOW_TENANTS_ARE_CREATED}"
+            raise Forbidden(f"no access to tenant {tenant_id!r}{how}", code="tenant_forbidden")
+        if not claimable_tenant_id(tenant_id):
+            raise Forbidden(
+                f"no access to tenant {tenant_id!r} (ids of the form t-<12 hex digits> are "
+                "personal tenants, never claimed)",
+                code="tenant_forbidden",
+            )
+        async with self.db.system() as conn:
+            # the primary key decides a race: the second insert waits, then finds the row
+            if not await store.insert_tenant(conn, tenant_id=tenant_id, name=tenant_id):
+                raise Forbidden(f"no access to tenant {tenant_id!r}", code="tenant_forbidden")
+            await store.upsert_member(
+                conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
+            )
+        log.info("tenant %s claimed on first use by user %s", tenant_id, principal.user_id)
+        return principal.with_tenant(tenant_id, MemberRole.admin)
 
     async def add_member(
         self, principal: Principal, tenant_id: str, email: str, role: MemberRole
@@ -154,6 +191,7 @@ class AuthService:
             "kind": principal.kind,
             "id": principal.id,
             "email": principal.email,
+            "username": principal.username,
             "is_superuser": principal.is_superuser,
             "tenants": [
                 {
@@ -169,8 +207,17 @@ class AuthService:
 
     # --- sessions ----------------------------------------------------------------
 
-    async def login(self, email: str, password: str) -> TokenPair:
-        key = f"login:{email.strip().lower()}"
+    async def login(self, login: str, password: str) -> TokenPair:
+        """Sign in with the email or the username (an identifier holding '@' is an email;
+        a username never does)."""
+        login = login.strip()
+        async with self.db.system() as conn:
+            if "@" in login:
+                user = await store.user_by_email(conn, login)
+            else:
+                user = await store.user_by_username(conn, login)
+        # one throttle per account, whichever identifier names it
+        key = f"login:{user['id']}" if user else f"login:{login.lower()}"
         gate = await self.limiter.test(self.login_rule, key)
         if not gate.allowed:
             self.metrics.auth_attempt(method="password", outcome="throttled")
@@ -180,8 +227,6 @@ class AuthService:
                 code="too_many_login_attempts",
                 headers={"Retry-After": str(gate.retry_after)},
             )
-        async with self.db.system() as conn:
-            user = await store.user_by_email(conn, email.strip())
         stored = user["password_hash"] if user else self._dummy_hash
         ok = await anyio.to_thread.run_sync(self._verify, stored, password)
         if not ok or user is None:
@@ -280,6 +325,7 @@ class AuthService:
             id=user_id,
             user_id=user_id,
             email=user["email"],
+            username=user["username"],
             is_superuser=user["is_superuser"],
             tenants={r["tenant_id"]: ROLE_SCOPES[MemberRole(r["role"])] for r in rows},
         )

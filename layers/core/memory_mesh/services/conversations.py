@@ -65,11 +65,15 @@ class ConversationService:
             raise conversation_not_found(conversation_id)
         return found
 
-    async def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Conversation]:
+    async def list(
+        self, tenant_id: str, *, limit: int, cursor: str | None, offset: int = 0
+    ) -> Page[Conversation]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
         async with self.db.tenant(tenant_id) as conn:
-            rows = await store.list_page(conn, tenant_id=tenant_id, limit=limit + 1, after=after)
+            rows = await store.list_page(
+                conn, tenant_id=tenant_id, limit=limit + 1, after=after, offset=offset
+            )
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
@@ -83,6 +87,7 @@ class ConversationService:
         limit: int,
         cursor: str | None,
         include_archived: bool,
+        offset: int = 0,
     ) -> Page[Message]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
@@ -96,6 +101,7 @@ class ConversationService:
                 limit=limit + 1,
                 after=after,
                 include_archived=include_archived,
+                offset=offset,
             )
         more = len(rows) > limit
         rows = rows[:limit]

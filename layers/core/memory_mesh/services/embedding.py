@@ -19,6 +19,7 @@ import anyio
 
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
+from memory_mesh.observability.xray import subsegment
 from memory_mesh.store import messages as message_store
 from memory_mesh.store.database import Database
 from memory_mesh.store.messages import EmbeddingTask
@@ -104,9 +105,10 @@ class EmbeddingPipeline:
         self, chunk: list[EmbeddingTask], outcome: EmbedOutcome, *, split_on_error: bool
     ) -> None:
         try:
-            vectors = await anyio.to_thread.run_sync(
-                self.embedder.embed_documents, [t.content for t in chunk]
-            )
+            with subsegment("embedding", provider=self.embedder.info.provider, texts=len(chunk)):
+                vectors = await anyio.to_thread.run_sync(
+                    self.embedder.embed_documents, [t.content for t in chunk]
+                )
         except Exception as exc:  # any provider failure is recorded on the rows, never raised
             unavailable = isinstance(exc, EmbeddingError) and exc.code in (
                 "embedding_unavailable",

@@ -2,7 +2,9 @@
 
 Dependencies: the database and the embedder (always required), and Redis when
 ``MEMORY_REDIS_URL`` is set (required unless ``MEMORY_READINESS_REDIS_REQUIRED=false``;
-without it the rate limits are in-memory and the check says so).
+without it the rate limits are in-memory and the check says so). With the Redis event
+bus (the local server with Redis), ``realtime`` reports whether this process's listener
+is subscribed, i.e. hears the events of the other processes (required like Redis).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import anyio
 
 from memory_mesh.embeddings import Embedder, circuit_state
 from memory_mesh.ratelimit.limiter import RateLimiter
+from memory_mesh.realtime.bus import EventBus, RedisBus
 from memory_mesh.store.database import Database
 
 
@@ -35,17 +38,34 @@ class HealthService:
         limiter: RateLimiter | None = None,
         *,
         redis_required: bool = True,
+        bus: EventBus | None = None,
     ) -> None:
         self.db = db
         self.embedder = embedder
         self.limiter = limiter
         self.redis_required = redis_required
+        self.bus = bus
 
     async def readiness(self) -> tuple[bool, list[Check]]:
         checks = [await self._check_database(), await self._check_embedder()]
         if self.limiter is not None:
             checks.append(await self._check_redis(self.limiter))
+        if isinstance(self.bus, RedisBus):
+            checks.append(self._check_realtime(self.bus))
         return all(c.ok or not c.required for c in checks), checks
+
+    def _check_realtime(self, bus: RedisBus) -> Check:
+        required = self.redis_required
+        if bus.subscribed:
+            return Check("realtime", True, 0.0, "listener subscribed: events from every process")
+        detail = "listener not subscribed: events reach this process's subscribers only"
+        return Check(
+            "realtime",
+            False,
+            0.0,
+            detail if required else detail + " (optional)",
+            required=required,
+        )
 
     async def _check_redis(self, limiter: RateLimiter) -> Check:
         if limiter.backend == "memory":

@@ -9,26 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from memory_mesh.domain.importance import ImportanceWeights, score_importance
-from memory_mesh.domain.models import EmbeddingStatus, Message, NewMessage, Role
-from memory_mesh.domain.validation import Limits, check_batch, check_content, check_metadata
-from memory_mesh.errors import AppError, Conflict, InvalidInput, NotFound
+from memory_mesh.domain.models import EmbeddingStatus, Message, MessagePatch, NewMessage, Role
+from memory_mesh.domain.validation import (
+    Limits,
+    check_batch,
+    check_content,
+    check_created_at,
+    check_importance,
+    check_metadata,
+)
+from memory_mesh.errors import AppError, Conflict, NotFound
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.queue.base import JobQueue
 from memory_mesh.services.embedding import EmbeddingPipeline
 from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import messages as store
 from memory_mesh.store.database import Database
-from memory_mesh.store.messages import MessagePatch
 
 ItemStatus = Literal["created", "existing", "updated", "deleted", "error"]
 MessageEventListener = Callable[[str, str, list[Message]], Awaitable[None]]
 
-_FUTURE_SKEW = timedelta(minutes=5)
 _INLINE_LEASE_SECONDS = 60.0  # the worker leaves inline rows alone this long
 
 
@@ -158,25 +163,8 @@ class MessageService:
     def _new_message(self, tenant_id: str, item: MessageInput, now: datetime) -> NewMessage:
         check_content(item.content, self.limits)
         check_metadata(item.metadata, self.limits)
-        if item.importance is not None and not 0 <= item.importance <= 1:
-            raise InvalidInput(
-                "importance: must be between 0 and 1",
-                code="invalid_importance",
-                details=[{"field": "importance", "problem": "out of range"}],
-            )
-        if item.created_at is not None:
-            if item.created_at.tzinfo is None:
-                raise InvalidInput(
-                    "created_at: needs a time zone (for example 2024-05-01T10:00:00Z)",
-                    code="invalid_timestamp",
-                    details=[{"field": "created_at", "problem": "no time zone"}],
-                )
-            if item.created_at > now + _FUTURE_SKEW:
-                raise InvalidInput(
-                    "created_at: must not be in the future",
-                    code="invalid_timestamp",
-                    details=[{"field": "created_at", "problem": "in the future"}],
-                )
+        check_importance(item.importance)
+        check_created_at(item.created_at, now)
         return NewMessage(
             id=item.id or uuid4(),
             tenant_id=tenant_id,
@@ -230,10 +218,7 @@ class MessageService:
                     check_content(patch.content, self.limits)
                 if patch.metadata is not None:
                     check_metadata(patch.metadata, self.limits)
-                if patch.importance is not None and not 0 <= patch.importance <= 1:
-                    raise InvalidInput(
-                        "importance: must be between 0 and 1", code="invalid_importance"
-                    )
+                check_importance(patch.importance)
                 if patch.id in seen:
                     raise Conflict(
                         f"id {patch.id} appears twice in this batch", code="duplicate_id"

@@ -249,12 +249,14 @@ class RetentionService:
             after = outcome.last_key
 
     async def list_runs(
-        self, tenant_id: str, *, limit: int, cursor: str | None
+        self, tenant_id: str, *, limit: int, cursor: str | None, offset: int = 0
     ) -> Page[RetentionRun]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
         async with self.db.tenant(tenant_id) as conn:
-            rows = await store.list_runs(conn, tenant_id=tenant_id, limit=limit + 1, after=after)
+            rows = await store.list_runs(
+                conn, tenant_id=tenant_id, limit=limit + 1, after=after, offset=offset
+            )
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].started_at, rows[-1].id) if more else None

@@ -16,10 +16,18 @@ import numpy as np
 
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
-from memory_mesh.domain.validation import Limits, check_metadata, check_top_k
+from memory_mesh.domain.validation import (
+    Limits,
+    check_metadata,
+    check_min_score,
+    check_query,
+    check_time_range,
+    check_top_k,
+)
 from memory_mesh.embeddings import Embedder, EmbeddingError
-from memory_mesh.errors import InvalidInput, ServiceUnavailable
+from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
+from memory_mesh.observability.xray import subsegment
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
@@ -61,7 +69,8 @@ class SearchService:
         degraded = False
         if mode is not SearchMode.keyword:
             try:
-                vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
+                    vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -98,33 +107,8 @@ class SearchService:
         return "exact" if rows <= limit else "hnsw"
 
     def _validate(self, query: SearchQuery) -> None:
-        if not query.query.strip():
-            raise InvalidInput(
-                "query: must not be empty",
-                code="query_empty",
-                details=[{"field": "query", "problem": "empty"}],
-            )
-        if len(query.query) > self.limits.max_content_chars or "\x00" in query.query:
-            raise InvalidInput(
-                f"query: must be at most {self.limits.max_content_chars} characters, without NUL",
-                code="invalid_query",
-                details=[{"field": "query", "problem": "too long or NUL"}],
-            )
+        check_query(query.query, self.limits)
         check_top_k(query.top_k, self.limits)
         check_metadata(query.metadata, self.limits, field="metadata")
-        if not 0 <= query.min_score <= 1:
-            raise InvalidInput(
-                "min_score: must be between 0 and 1",
-                code="invalid_min_score",
-                details=[{"field": "min_score", "problem": "out of range"}],
-            )
-        if (
-            query.created_after is not None
-            and query.created_before is not None
-            and query.created_after >= query.created_before
-        ):
-            raise InvalidInput(
-                "created_after: must be earlier than created_before",
-                code="invalid_time_range",
-                details=[{"field": "created_after", "problem": "not before created_before"}],
-            )
+        check_min_score(query.min_score)
+        check_time_range(query.created_after, query.created_before)

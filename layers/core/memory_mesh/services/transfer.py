@@ -41,7 +41,7 @@ from memory_mesh.domain.transfer import (
     header_line,
     remap_id,
 )
-from memory_mesh.domain.validation import Limits, check_metadata
+from memory_mesh.domain.validation import Limits, check_metadata, check_text
 from memory_mesh.errors import AppError, InvalidInput, NotFound
 from memory_mesh.services.messages import MessageInput, MessageService
 from memory_mesh.store import conversations as conversation_store
@@ -178,7 +178,12 @@ class TransferService:
             first = not seen_content
             seen_content = True
             try:
-                parsed = _LINE.validate_python(json.loads(text))
+                decoded = json.loads(text)
+                check_text(decoded, field="line")
+                parsed = _LINE.validate_python(decoded)
+            except InvalidInput as exc:
+                run.report.fail(number, exc.code, exc.message)
+                continue
             except ValueError as exc:  # JSON or UTF-8 errors (ValidationError is a ValueError)
                 if first and not isinstance(exc, ValidationError):
                     raise InvalidInput(

@@ -68,13 +68,15 @@ async def list_page(
     tenant_id: str,
     limit: int,
     after: tuple[datetime, UUID] | None,
+    offset: int = 0,
 ) -> list[Conversation]:
-    """Newest first; ``after`` is the (created_at, id) of the last row of the previous page."""
+    """Newest first; ``after`` is the (created_at, id) of the last row of the previous page
+    (numbered pages skip ``offset`` rows instead)."""
     if after is None:
         cur = await conn.execute(
             f"""select {CONVERSATION_COLUMNS} from conversations c where c.tenant_id = %s
-                order by c.created_at desc, c.id desc limit %s""",
-            [tenant_id, limit],
+                order by c.created_at desc, c.id desc limit %s offset %s""",
+            [tenant_id, limit, offset],
         )
     else:
         cur = await conn.execute(

@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from memory_mesh.errors import ServiceUnavailable
+from memory_mesh.observability.xray import subsegment
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -43,6 +44,10 @@ class Database:
                 "options": f"-c statement_timeout={statement_timeout_ms}",
             },
             configure=self._configure,
+            # a connection left idle while a Lambda container was frozen (or cut by a
+            # failover, or by RDS Proxy's idle timeout) is found dead here and replaced,
+            # at the cost of one round trip per checkout, instead of failing the request
+            check=AsyncConnectionPool.check_connection,
             connection_class=psycopg.AsyncConnection,
         )
 
@@ -66,8 +71,10 @@ class Database:
     async def connection(self) -> AsyncIterator[Conn]:
         """A pooled connection in autocommit mode (for reads that need no tenant)."""
         try:
-            async with self._pool.connection() as conn:
-                yield conn
+            # one X-Ray subsegment (Lambda only) per unit of work, checkout included
+            with subsegment("postgres"):
+                async with self._pool.connection() as conn:
+                    yield conn
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable(
                 "the database is unavailable", code="datastore_unavailable"

@@ -14,13 +14,19 @@ from memory_mesh.store.database import Conn
 
 
 async def insert_user(
-    conn: Conn, *, user_id: UUID, email: str, password_hash: str, is_superuser: bool
+    conn: Conn,
+    *,
+    user_id: UUID,
+    email: str,
+    password_hash: str,
+    is_superuser: bool,
+    username: str | None = None,
 ) -> bool:
-    """Insert; False if the email is taken (case-insensitive)."""
+    """Insert; False if the email or the username is taken (case-insensitive)."""
     cur = await conn.execute(
-        """insert into users (id, email, password_hash, is_superuser)
-           values (%s, %s, %s, %s) on conflict do nothing returning id""",
-        [user_id, email, password_hash, is_superuser],
+        """insert into users (id, email, password_hash, is_superuser, username)
+           values (%s, %s, %s, %s, %s) on conflict do nothing returning id""",
+        [user_id, email, password_hash, is_superuser, username],
     )
     return await cur.fetchone() is not None
 
@@ -28,6 +34,14 @@ async def insert_user(
 async def user_by_email(conn: Conn, email: str) -> dict[str, Any] | None:
     cur = await conn.execute(
         "select * from users where lower(email) = lower(%s) and disabled_at is null", [email]
+    )
+    return await cur.fetchone()
+
+
+async def user_by_username(conn: Conn, username: str) -> dict[str, Any] | None:
+    cur = await conn.execute(
+        "select * from users where lower(username) = lower(%s) and disabled_at is null",
+        [username],
     )
     return await cur.fetchone()
 
@@ -164,3 +178,17 @@ async def revoke_refresh_family(conn: Conn, family_id: UUID) -> None:
            where family_id = %s""",
         [family_id],
     )
+
+
+async def taken_identifiers(conn: Conn, *, email: str, username: str | None) -> set[str]:
+    """Which of ``email`` / ``username`` an account (enabled or not) already holds."""
+    cur = await conn.execute(
+        """select lower(email) = lower(%(e)s) as email,
+                  lower(username) = lower(%(u)s) as username
+           from users where lower(email) = lower(%(e)s) or lower(username) = lower(%(u)s)""",
+        {"e": email, "u": username},
+    )
+    taken: set[str] = set()
+    for row in await cur.fetchall():
+        taken.update(name for name in ("email", "username") if row[name])
+    return taken

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import numpy as np
 from psycopg.types.json import Jsonb
 
-from memory_mesh.domain.models import Message, NewMessage
+from memory_mesh.domain.models import Message, MessagePatch, NewMessage
 from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
 
@@ -104,18 +103,6 @@ async def get(conn: Conn, *, tenant_id: str, message_id: UUID) -> Message | None
     return found[0] if found else None
 
 
-@dataclass
-class MessagePatch:
-    """Fields to change on one message; ``None`` leaves a field as it is."""
-
-    id: UUID
-    content: str | None = None
-    role: str | None = None
-    metadata: dict[str, Any] | None = None
-    importance: float | None = None
-    archived: bool | None = None
-
-
 async def update_many(
     conn: Conn, *, tenant_id: str, patches: list[MessagePatch], lease_seconds: float
 ) -> list[Message]:
@@ -190,8 +177,10 @@ async def list_conversation_page(
     limit: int,
     after: tuple[datetime, UUID] | None,
     include_archived: bool,
+    offset: int = 0,
 ) -> list[Message]:
-    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row."""
+    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row
+    (numbered pages skip ``offset`` rows instead)."""
     cur = await conn.execute(
         f"""
         select {MESSAGE_COLUMNS} from messages m
@@ -200,7 +189,7 @@ async def list_conversation_page(
           and (%(after_at)s::timestamptz is null
                or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
         order by m.created_at, m.id
-        limit %(limit)s
+        limit %(limit)s offset %(offset)s
         """,
         {
             "tenant": tenant_id,
@@ -209,6 +198,7 @@ async def list_conversation_page(
             "after_at": after[0] if after else None,
             "after_id": after[1] if after else None,
             "limit": limit,
+            "offset": offset,
         },
     )
     return [message_from_row(row) for row in await cur.fetchall()]

@@ -421,14 +421,20 @@ async def get_run(conn: Conn, *, tenant_id: str, run_id: UUID) -> RetentionRun |
 
 
 async def list_runs(
-    conn: Conn, *, tenant_id: str, limit: int, after: tuple[datetime, UUID] | None
+    conn: Conn,
+    *,
+    tenant_id: str,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+    offset: int = 0,
 ) -> list[RetentionRun]:
-    """Newest first; ``after`` is the (started_at, id) of the previous page's last run."""
+    """Newest first; ``after`` is the (started_at, id) of the previous page's last run
+    (numbered pages skip ``offset`` runs instead)."""
     if after is None:
         cur = await conn.execute(
             f"""select {_RUN_COLUMNS} from retention_runs where tenant_id = %s
-                order by started_at desc, id desc limit %s""",
-            [tenant_id, limit],
+                order by started_at desc, id desc limit %s offset %s""",
+            [tenant_id, limit, offset],
         )
     else:
         cur = await conn.execute(

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from memory_mesh import __version__
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import HealthDep, RuntimeDep
+from memory_mesh.http.deps import HealthDep, ReplayDep
 from memory_mesh.http.routers import retention
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import CheckOut, HealthOut, ReadinessOut, ReplayOut, TenantId
@@ -47,15 +47,13 @@ async def readiness(service: HealthDep) -> ReadinessOut:
     "fresh attempts; the worker embeds them. Optionally for one tenant only.",
 )
 async def replay_failed(
-    runtime: RuntimeDep, access: AccessDep, tenant_id: TenantId | None = None
+    replay: ReplayDep, access: AccessDep, tenant_id: TenantId | None = None
 ) -> ReplayOut:
     if tenant_id is None and access.principal.is_superuser:
         target = None  # an operator replays every tenant's failures
     else:
         target = await access.tenant(tenant_id, Scope.admin)
-    count = await runtime.pipeline.replay_failed(target)
-    runtime.worker.notify()
-    return ReplayOut(requeued=count)
+    return ReplayOut(requeued=await replay(target))
 
 
 router.include_router(retention.router)

@@ -7,25 +7,18 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from memory_mesh.domain.analytics import DateRange, Granularity
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.http.deps import AnalyticsDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import TenantId
 from memory_mesh.http.security import AccessDep
-from memory_mesh.services.analytics import AnalyticsService
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERRORS)
 
-
-def _service(runtime: RuntimeDep) -> AnalyticsService:
-    return runtime.analytics
-
-
-AnalyticsDep = Annotated[AnalyticsService, Depends(_service)]
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant to report on.")]
 From = Annotated[
     datetime | None,
@@ -37,6 +30,10 @@ From = Annotated[
 To = Annotated[
     datetime | None,
     Query(alias="to", description="End (exclusive), ISO 8601 with a zone; default: now."),
+]
+Days = Annotated[
+    int | None,
+    Query(description="Shorthand for the window: the N days before `to` (not with `from`)."),
 ]
 
 
@@ -151,9 +148,10 @@ async def usage(
     tenant_id: TenantQuery = None,
     start: From = None,
     end: To = None,
+    days: Days = None,
 ) -> UsageOut:
     tenant = await access.tenant(tenant_id, Scope.read)
-    span = service.range(start, end)
+    span = service.range(start, end, days)
     f = await service.usage(tenant, span)
     return UsageOut(
         tenant_id=tenant,
@@ -180,13 +178,14 @@ async def trends(
     tenant_id: TenantQuery = None,
     start: From = None,
     end: To = None,
+    days: Days = None,
     granularity: Granularity = Granularity.day,
     timezone: Annotated[
         str, Query(description="IANA zone the buckets follow (local midnight, Monday, 1st).")
     ] = "UTC",
 ) -> TrendsOut:
     tenant = await access.tenant(tenant_id, Scope.read)
-    span = service.range(start, end)
+    span = service.range(start, end, days)
     rows = await service.trends(tenant, span, granularity, timezone)
     return TrendsOut(
         tenant_id=tenant,
@@ -204,10 +203,11 @@ async def top_conversations(
     tenant_id: TenantQuery = None,
     start: From = None,
     end: To = None,
+    days: Days = None,
     limit: Annotated[int, Query(description="How many (1..100).")] = 10,
 ) -> TopConversationsOut:
     tenant = await access.tenant(tenant_id, Scope.read)
-    span = service.range(start, end)
+    span = service.range(start, end, days)
     rows = await service.top_conversations(tenant, span, limit)
     return TopConversationsOut(
         tenant_id=tenant,
@@ -223,9 +223,10 @@ async def embedding_stats(
     tenant_id: TenantQuery = None,
     start: From = None,
     end: To = None,
+    days: Days = None,
 ) -> EmbeddingStatsOut:
     tenant = await access.tenant(tenant_id, Scope.read)
-    span = service.range(start, end)
+    span = service.range(start, end, days)
     f: dict[str, Any] = await service.embedding_stats(tenant, span)
     return EmbeddingStatsOut(
         tenant_id=tenant,

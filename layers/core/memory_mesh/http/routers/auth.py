@@ -9,8 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from memory_mesh.domain.identity import MemberRole, Scope, Unauthorized
-from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.domain.identity import USERNAME_RULE, MemberRole, Scope, Unauthorized
+from memory_mesh.errors import InvalidInput
+from memory_mesh.http.deps import AuthDep, SettingsDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import Strict, TenantId
 from memory_mesh.http.security import AccessDep, PrincipalDep, anonymous_limit
@@ -21,7 +22,15 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=ERRORS)
 
 class RegisterIn(Strict):
     email: str = Field(examples=["ada@example.com"])
-    password: str = Field(description="12+ characters, not a common password.")
+    username: str | None = Field(
+        None,
+        description=f"Optional; {USERNAME_RULE}. Unique case-insensitively; "
+        "sign in with it or the email.",
+        examples=["ada"],
+    )
+    password: str = Field(
+        description="MEMORY_PASSWORD_MIN_LENGTH (12) or more characters, not a common password."
+    )
     tenant_id: TenantId | None = Field(None, description="Your first tenant (default: made up).")
     tenant_name: str | None = None
 
@@ -32,7 +41,12 @@ class RegisterOut(BaseModel):
 
 
 class LoginIn(Strict):
-    email: str
+    email: str | None = Field(
+        None,
+        description="The email, or the username (a value without '@' is taken as one).",
+        examples=["ada@example.com"],
+    )
+    username: str | None = Field(None, description="The username, instead of `email`.")
     password: str
     use_cookie: bool = Field(
         False,
@@ -101,6 +115,7 @@ class MeOut(BaseModel):
     kind: str = Field(description="user or api_key")
     id: UUID
     email: str | None
+    username: str | None = Field(description="Null for API keys and users without one.")
     is_superuser: bool
     tenants: list[TenantAccessOut]
 
@@ -153,9 +168,10 @@ Anonymous = [Depends(anonymous_limit)]
     dependencies=Anonymous,
     summary="Create an account and its first tenant (you are its admin)",
 )
-async def register(body: RegisterIn, runtime: RuntimeDep) -> RegisterOut:
-    user_id, tenant_id = await runtime.auth.register(
+async def register(body: RegisterIn, auth: AuthDep) -> RegisterOut:
+    user_id, tenant_id = await auth.register(
         email=body.email,
+        username=body.username,
         password=body.password,
         tenant_id=body.tenant_id,
         tenant_name=body.tenant_name,
@@ -167,12 +183,22 @@ async def register(body: RegisterIn, runtime: RuntimeDep) -> RegisterOut:
     "/login",
     dependencies=Anonymous,
     summary="Sign in: an access token (Bearer) and a refresh token",
-    description="Repeated failures for one account are throttled (429 with Retry-After).",
+    description="Name the account by `email` or `username` (either field; `email` may "
+    "also hold the username). Repeated failures for one account are throttled (429 with "
+    "Retry-After).",
 )
-async def login(body: LoginIn, runtime: RuntimeDep, response: Response) -> TokensOut:
-    pair = await runtime.auth.login(body.email, body.password)
+async def login(
+    body: LoginIn, auth: AuthDep, settings: SettingsDep, response: Response
+) -> TokensOut:
+    if (body.email is None) == (body.username is None):
+        raise InvalidInput(
+            "email: give the email or the username (exactly one of the two fields)",
+            code="login_required",
+            details=[{"field": "email", "problem": "exactly one of email, username"}],
+        )
+    pair = await auth.login(body.email or body.username or "", body.password)
     if body.use_cookie:
-        _set_refresh_cookie(response, pair, runtime.settings.environment == "production")
+        _set_refresh_cookie(response, pair, settings.environment == "production")
     return TokensOut.of(pair, in_cookie=body.use_cookie)
 
 
@@ -183,12 +209,12 @@ async def login(body: LoginIn, runtime: RuntimeDep, response: Response) -> Token
     description="Using a spent refresh token again revokes the whole session.",
 )
 async def refresh(
-    body: RefreshIn, runtime: RuntimeDep, request: Request, response: Response
+    body: RefreshIn, auth: AuthDep, settings: SettingsDep, request: Request, response: Response
 ) -> TokensOut:
     token, from_cookie = _refresh_token(body, request)
-    pair = await runtime.auth.refresh(token)
+    pair = await auth.refresh(token)
     if from_cookie:
-        _set_refresh_cookie(response, pair, runtime.settings.environment == "production")
+        _set_refresh_cookie(response, pair, settings.environment == "production")
     return TokensOut.of(pair, in_cookie=from_cookie)
 
 
@@ -198,22 +224,20 @@ async def refresh(
     dependencies=Anonymous,
     summary="Revoke the session a refresh token belongs to",
 )
-async def logout(
-    body: RefreshIn, runtime: RuntimeDep, request: Request, response: Response
-) -> None:
+async def logout(body: RefreshIn, auth: AuthDep, request: Request, response: Response) -> None:
     token, _ = _refresh_token(body, request)
-    await runtime.auth.logout(token)
+    await auth.logout(token)
     response.delete_cookie(REFRESH_COOKIE, path=_COOKIE_PATH)
 
 
 @router.get("/me", summary="Who the credential is and what it may touch")
-async def me(principal: PrincipalDep, runtime: RuntimeDep) -> MeOut:
-    return MeOut(**await runtime.auth.me(principal))
+async def me(principal: PrincipalDep, auth: AuthDep) -> MeOut:
+    return MeOut(**await auth.me(principal))
 
 
 @router.post("/tenants", status_code=status.HTTP_201_CREATED, summary="Create another tenant")
-async def create_tenant(body: TenantIn, principal: PrincipalDep, runtime: RuntimeDep) -> TenantIn:
-    await runtime.auth.create_tenant(principal, body.tenant_id, body.name)
+async def create_tenant(body: TenantIn, principal: PrincipalDep, auth: AuthDep) -> TenantIn:
+    await auth.create_tenant(principal, body.tenant_id, body.name)
     return body
 
 
@@ -223,9 +247,9 @@ async def create_tenant(body: TenantIn, principal: PrincipalDep, runtime: Runtim
     summary="Give an existing user a role in a tenant (tenant admins only)",
 )
 async def add_member(
-    tenant_id: TenantId, body: MemberIn, principal: PrincipalDep, runtime: RuntimeDep
+    tenant_id: TenantId, body: MemberIn, principal: PrincipalDep, auth: AuthDep
 ) -> None:
-    await runtime.auth.add_member(principal, tenant_id, body.email, body.role)
+    await auth.add_member(principal, tenant_id, body.email, body.role)
 
 
 @router.post(
@@ -233,9 +257,9 @@ async def add_member(
     status_code=status.HTTP_201_CREATED,
     summary="Create an API key for one tenant (shown once)",
 )
-async def create_api_key(body: ApiKeyIn, access: AccessDep, runtime: RuntimeDep) -> NewApiKeyOut:
+async def create_api_key(body: ApiKeyIn, access: AccessDep, auth: AuthDep) -> NewApiKeyOut:
     tenant_id = await access.tenant(body.tenant_id, Scope.admin)
-    made = await runtime.auth.create_api_key(
+    made = await auth.create_api_key(
         access.principal,
         tenant_id=tenant_id,
         name=body.name,
@@ -248,11 +272,11 @@ async def create_api_key(body: ApiKeyIn, access: AccessDep, runtime: RuntimeDep)
 @router.get("/api-keys", summary="List a tenant's API keys (never the keys themselves)")
 async def list_api_keys(
     access: AccessDep,
-    runtime: RuntimeDep,
+    auth: AuthDep,
     tenant_id: Annotated[TenantId | None, Query()] = None,
 ) -> list[ApiKeyOut]:
     tenant = await access.tenant(tenant_id, Scope.admin)
-    return [ApiKeyOut.of(row) for row in await runtime.auth.list_api_keys(access.principal, tenant)]
+    return [ApiKeyOut.of(row) for row in await auth.list_api_keys(access.principal, tenant)]
 
 
 @router.delete(
@@ -260,5 +284,5 @@ async def list_api_keys(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an API key (effective at once)",
 )
-async def revoke_api_key(key_id: UUID, principal: PrincipalDep, runtime: RuntimeDep) -> None:
-    await runtime.auth.revoke_api_key(principal, key_id)
+async def revoke_api_key(key_id: UUID, principal: PrincipalDep, auth: AuthDep) -> None:
+    await auth.revoke_api_key(principal, key_id)

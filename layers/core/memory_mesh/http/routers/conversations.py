@@ -1,4 +1,4 @@
-"""/v1/conversations: create, list (cursor pages), read, change, delete, statistics,
+"""/v1/conversations: create, list (cursor or numbered pages), read, change, delete, statistics,
 export (JSON Lines, see routers/transfer.py)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import ConversationsDep, RuntimeDep
+from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
 from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.routers.transfer import STREAM_RESPONSE, export_response
@@ -30,8 +30,6 @@ from memory_mesh.http.security import AccessDep
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)
 
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant the conversation belongs to.")]
-Limit = Annotated[int, Query(description="Page size (1..MEMORY_MAX_PAGE_SIZE).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 
 @router.post(
@@ -68,12 +66,13 @@ async def create_conversation(
 async def list_conversations(
     service: ConversationsDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> ConversationPage:
     tenant = await access.tenant(tenant_id, Scope.read)
-    page = await service.list(tenant, limit=limit, cursor=cursor)
+    page = await service.list(
+        tenant, limit=paging.limit, cursor=paging.cursor, offset=paging.offset
+    )
     return ConversationPage(
         items=[ConversationOut.of(c) for c in page.items], next_cursor=page.next_cursor
     )
@@ -123,14 +122,18 @@ async def conversation_messages(
     conversation_id: UUID,
     service: ConversationsDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
     include_archived: bool = False,
 ) -> MessagePage:
     tenant = await access.tenant(tenant_id, Scope.read)
     page = await service.messages(
-        tenant, conversation_id, limit=limit, cursor=cursor, include_archived=include_archived
+        tenant,
+        conversation_id,
+        limit=paging.limit,
+        cursor=paging.cursor,
+        offset=paging.offset,
+        include_archived=include_archived,
     )
     return MessagePage(items=[MessageOut.of(m) for m in page.items], next_cursor=page.next_cursor)
 
@@ -155,14 +158,14 @@ async def conversation_stats(
 )
 async def export_conversation(
     conversation_id: UUID,
-    runtime: RuntimeDep,
+    transfer: TransferDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
     include_archived: bool = True,
 ) -> StreamingResponse:
     tenant = await access.tenant(tenant_id, Scope.read)
     return await export_response(
-        runtime.transfer,
+        transfer,
         tenant,
         conversation_id=conversation_id,
         include_archived=include_archived,

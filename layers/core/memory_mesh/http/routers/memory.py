@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
@@ -38,8 +38,12 @@ async def search_get(
     mode: SearchMode = SearchMode.hybrid,
     conversation_id: UUID | None = None,
     role: Role | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: Annotated[
+        AwareDatetime | None, Query(description="ISO 8601 with a zone; a naive time is a 422.")
+    ] = None,
+    created_before: Annotated[
+        AwareDatetime | None, Query(description="ISO 8601 with a zone.")
+    ] = None,
     metadata: Annotated[
         str | None, Query(description='JSON object the results\' metadata contains, e.g. {"a":1}')
     ] = None,

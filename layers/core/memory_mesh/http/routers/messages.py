@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from memory_mesh.domain.identity import Scope
+from memory_mesh.domain.models import MessagePatch
 from memory_mesh.http.deps import MessagesDep
 from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS, batch_out
@@ -23,7 +24,6 @@ from memory_mesh.http.schemas import (
 )
 from memory_mesh.http.security import AccessDep
 from memory_mesh.services.messages import MessageInput
-from memory_mesh.store.messages import MessagePatch
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"], responses=ERRORS)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from memory_mesh.domain.identity import Scope
@@ -24,20 +24,13 @@ from memory_mesh.domain.retention import (
     RuleSpec,
     RunStatus,
 )
-from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.http.deps import PagingDep, RetentionDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import Metadata, Strict, TenantId
 from memory_mesh.http.security import AccessDep
-from memory_mesh.services.retention import RetentionService
 
 router = APIRouter(prefix="/retention", tags=["retention"], responses=ERRORS)
 
-
-def _service(runtime: RuntimeDep) -> RetentionService:
-    return runtime.retention
-
-
-RetentionDep = Annotated[RetentionService, Depends(_service)]
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant whose retention this is.")]
 
 # --- bodies -----------------------------------------------------------------------
@@ -298,12 +291,13 @@ async def run_retention(body: RunRequest, service: RetentionDep, access: AccessD
 async def list_runs(
     service: RetentionDep,
     access: AccessDep,
+    paging: PagingDep,
     tenant_id: TenantQuery = None,
-    limit: Annotated[int, Query(description="Page size (1..MEMORY_MAX_PAGE_SIZE).")] = 50,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> RunPage:
     tenant = await access.tenant(tenant_id, Scope.admin)
-    page = await service.list_runs(tenant, limit=limit, cursor=cursor)
+    page = await service.list_runs(
+        tenant, limit=paging.limit, cursor=paging.cursor, offset=paging.offset
+    )
     return RunPage(items=[RunOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.transfer import IMPORT_MEDIA_TYPES, MEDIA_TYPE
 from memory_mesh.errors import AppError
-from memory_mesh.http.deps import RuntimeDep
+from memory_mesh.http.deps import TransferDep
 from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.schemas import TenantId
 from memory_mesh.http.security import AccessDep
@@ -25,12 +25,6 @@ from memory_mesh.services.transfer import IdMode, TransferService
 
 router = APIRouter(tags=["export"], responses=ERRORS)
 
-
-def _service(runtime: RuntimeDep) -> TransferService:
-    return runtime.transfer
-
-
-TransferDep = Annotated[TransferService, Depends(_service)]
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant to export or import.")]
 IncludeArchived = Annotated[bool, Query(description="Export archived messages too.")]
 
