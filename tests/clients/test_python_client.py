@@ -278,3 +278,13 @@ def test_sync_websockets_and_a_refused_tenant(account: Account, other_account: A
         with pytest.raises(PermissionDenied) as refused:
             next(intruder.subscribe())
         assert refused.value.code == "tenant_forbidden"
+
+
+def test_register_with_a_username_and_sign_in_with_it(server_url: str) -> None:
+    name = f"u{uuid.uuid4().hex[:10]}"
+    with MemoryMesh(server_url) as anonymous:
+        made = anonymous.register(f"{name}@example.com", PASSWORD, username=name)
+    with MemoryMesh.login(server_url, name, PASSWORD) as mm:
+        me = mm.me()
+        assert (me.username, me.email) == (name, f"{name}@example.com")
+        assert [t.tenant_id for t in me.tenants] == [made.tenant_id]

@@ -56,12 +56,14 @@ def _tenant(tenant_id: str | None) -> dict[str, Any]:
 # --- accounts -------------------------------------------------------------------------------
 
 
-def register(email: str, password: str, tenant_id: str | None) -> Call[Registered]:
+def register(
+    email: str, password: str, tenant_id: str | None, username: str | None
+) -> Call[Registered]:
     return Call(
         "POST",
         "/v1/auth/register",
         read=_reader(Registered),
-        json=body(email=email, password=password, tenant_id=tenant_id),
+        json=body(email=email, password=password, tenant_id=tenant_id, username=username),
         retry="unsent_only",
         authenticated=False,
     )

@@ -94,7 +94,8 @@ class AsyncMemoryMesh:
         password: str,
         **options: Any,
     ) -> AsyncMemoryMesh:
-        """Sign in as a user; the session's tokens are refreshed as they expire."""
+        """Sign in as a user (``email`` may be the username); the session's tokens are
+        refreshed as they expire."""
         client = cls(base_url, **options)
         tokens = await client._send(calls.login(email, password))
         client._auth = SessionAuth(tokens, options.get("on_tokens"))
@@ -183,9 +184,17 @@ class AsyncMemoryMesh:
 
     # --- accounts ---------------------------------------------------------------------------
 
-    async def register(self, email: str, password: str, tenant_id: str | None = None) -> Registered:
-        """Create an account administering a new tenant (``tenant_id``, or a made-up one)."""
-        return await self._send(calls.register(email, password, tenant_id))
+    async def register(
+        self,
+        email: str,
+        password: str,
+        tenant_id: str | None = None,
+        *,
+        username: str | None = None,
+    ) -> Registered:
+        """Create an account administering a new tenant (``tenant_id``, or a made-up one);
+        it signs in with the email or the ``username``."""
+        return await self._send(calls.register(email, password, tenant_id, username))
 
     async def logout(self) -> None:
         """Revoke this session (its refresh token and every token refreshed from it)."""

@@ -95,7 +95,8 @@ class MemoryMesh:
         password: str,
         **options: Any,
     ) -> MemoryMesh:
-        """Sign in as a user; the session's tokens are refreshed as they expire."""
+        """Sign in as a user (``email`` may be the username); the session's tokens are
+        refreshed as they expire."""
         client = cls(base_url, **options)
         client._auth = SessionAuth(
             client._send(calls.login(email, password)), options.get("on_tokens")
@@ -184,9 +185,17 @@ class MemoryMesh:
 
     # --- accounts ---------------------------------------------------------------------------
 
-    def register(self, email: str, password: str, tenant_id: str | None = None) -> Registered:
-        """Create an account administering a new tenant (``tenant_id``, or a made-up one)."""
-        return self._send(calls.register(email, password, tenant_id))
+    def register(
+        self,
+        email: str,
+        password: str,
+        tenant_id: str | None = None,
+        *,
+        username: str | None = None,
+    ) -> Registered:
+        """Create an account administering a new tenant (``tenant_id``, or a made-up one);
+        it signs in with the email or the ``username``."""
+        return self._send(calls.register(email, password, tenant_id, username))
 
     def logout(self) -> None:
         """Revoke this session (its refresh token and every token refreshed from it)."""

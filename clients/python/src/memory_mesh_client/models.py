@@ -146,6 +146,7 @@ class Me(Model):
     kind: str
     id: UUID
     email: str | None = None
+    username: str | None = None
     is_superuser: bool = False
     tenants: list[TenantAccess]
 
