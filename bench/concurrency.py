@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import logging
 import os
-import shlex
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ import numpy as np
 import psycopg
 from tqdm import tqdm
 
-from bench import report
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
@@ -69,6 +68,7 @@ log = logging.getLogger(__name__)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TRANSPORTS = ("http", "service")
+BASELINE = "http-baseline"  # the server from another checkout (``--baseline-src``)
 WORKLOADS = ("scoped", "unscoped")
 
 
@@ -88,6 +88,8 @@ class ConcurrencyConfig:
     real_vectors: int | None = None  # embed only the first N corpus turns (None: all)
     questions: int | None = None  # questions asked, spread over the corpus (None: all)
     keep_databases: bool = False
+    baseline_src: Path | None = None  # another checkout's layers/core: an HTTP server of it too
+    query_cache: bool = False  # http: the server's query-embedding cache on (repeated questions)
     progress: bool = True
 
 
@@ -251,8 +253,9 @@ class HttpTarget(Target):
         rng: np.random.Generator,
         top_k: int,
         clients: int,
+        transport: str = "http",
     ) -> None:
-        super().__init__(workload, "http")
+        super().__init__(workload, transport)
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -380,15 +383,19 @@ def run_concurrency(
                 keep=config.keep_databases,
                 progress=config.progress,
             )
-            for transport in config.transports:
+            transports = list(config.transports)
+            if config.baseline_src is not None and "http" in transports:
+                transports.append(BASELINE)
+            for transport in transports:
                 spec = TargetSpec(workload, transport, url, list(layout.tenants))
-                if transport == "http":
-                    process = ServerProcess(
-                        work_dir / f"conc-server-{workload}",
-                        MEMORY_DATABASE_URL=url,
-                        MEMORY_EMBEDDING_QUERY_CACHE_SIZE="0",
-                        **SERVER_ENV,
-                    )
+                if transport in ("http", BASELINE):
+                    env = dict(SERVER_ENV, MEMORY_DATABASE_URL=url)
+                    if not config.query_cache:
+                        env["MEMORY_EMBEDDING_QUERY_CACHE_SIZE"] = "0"
+                    if transport == BASELINE:
+                        assert config.baseline_src is not None
+                        env["PYTHONPATH"] = str(config.baseline_src.resolve())
+                    process = ServerProcess(work_dir / f"conc-server-{workload}-{transport}", **env)
                     servers.append(process)
                     spec.base_url = process.url()
                     with httpx.Client(base_url=spec.base_url, timeout=60.0) as http:
@@ -406,11 +413,15 @@ def run_concurrency(
             for name in names:
                 drop_database(server, name)
     return {
-        "config": {k: v for k, v in asdict(config).items() if k != "progress"},
+        "config": {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in asdict(config).items()
+            if k != "progress"
+        },
         "model": asdict(info),
         "questions": len(questions),
         "server_settings": {
-            "MEMORY_EMBEDDING_QUERY_CACHE_SIZE": "0",
+            "MEMORY_EMBEDDING_QUERY_CACHE_SIZE": "default" if config.query_cache else "0",
             "db_pool_max_size": Settings.model_fields["db_pool_max_size"].default,
         },
         **session,
@@ -431,7 +442,7 @@ async def _session(
     try:
         for spec in specs:
             rng = np.random.default_rng(config.seed)
-            if spec.transport == "http":
+            if spec.transport in ("http", BASELINE):
                 targets.append(
                     HttpTarget(
                         spec.workload,
@@ -442,6 +453,7 @@ async def _session(
                         rng,
                         config.top_k,
                         most,
+                        spec.transport,
                     )
                 )
             else:
@@ -582,12 +594,14 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--workloads", type=_names, default=WORKLOADS, help="scoped,unscoped")
     parser.add_argument("--transports", type=_names, default=TRANSPORTS, help="http,service")
     parser.add_argument("--keep-databases", action="store_true", help="keep/reuse databases")
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
-    parser.add_argument("--work-dir", type=Path, help="databases and caches (default: temp)")
-    parser.add_argument("--name", default="concurrency", help="results file name")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--baseline-src", type=Path, help="another checkout's layers/core: its server too"
+    )
+    parser.add_argument(
+        "--query-cache", action="store_true", help="http: keep the query-embedding cache on"
+    )
     parser.add_argument("--no-plot", action="store_true")
+    cli.add_common_arguments(parser, RESULTS_DIR, "concurrency")
     args = parser.parse_args(argv)
     for value, allowed in ((args.workloads, WORKLOADS), (args.transports, TRANSPORTS)):
         if not value or not set(value) <= set(allowed):
@@ -601,16 +615,17 @@ def parse(argv: list[str]) -> Options:
             workloads=args.workloads,
             transports=args.transports,
             keep_databases=args.keep_databases,
+            baseline_src=args.baseline_src,
+            query_cache=args.query_cache,
             progress=not args.no_progress,
         ),
         locomo=args.locomo,
         out=args.out,
         name=args.name,
-        command=shlex.join(["python", "-m", "bench.concurrency", *argv]),
+        command=cli.command("bench.concurrency", argv),
         plot=not args.no_plot,
     )
-    if args.work_dir is not None:
-        options.work_dir = args.work_dir
+    cli.apply_work_dir(options, args)
     return options
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import shlex
 import shutil
 import statistics
 import sys
@@ -52,6 +51,7 @@ import psutil
 import psycopg
 from tqdm import tqdm
 
+from bench import cli
 from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder
 from bench.machine import describe, load_average
@@ -598,13 +598,7 @@ def parse(argv: list[str]) -> FootprintConfig:
     parser.add_argument("--searches", type=int, default=200)
     parser.add_argument("--reads", type=int, default=100)
     parser.add_argument("--samples", type=int, default=5)
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--work-dir", type=Path)
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument(
-        "--redraw", action="store_true", help="rewrite the .md from the .json in --out"
-    )
+    cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
     config = FootprintConfig(
         redraw=args.redraw,
@@ -613,13 +607,9 @@ def parse(argv: list[str]) -> FootprintConfig:
         searches=args.searches,
         reads=args.reads,
         samples=args.samples,
-        locomo=args.locomo,
-        out=args.out,
-        progress=not args.no_progress,
-        command=shlex.join(["python", "-m", "bench.footprint", *argv]),
+        **cli.common_fields(args, "bench.footprint", argv),
     )
-    if args.work_dir is not None:
-        config.work_dir = args.work_dir
+    cli.apply_work_dir(config, args)
     return config
 
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -37,20 +37,21 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx
 import numpy as np
 import psycopg
 from tqdm import tqdm
 
+from bench import cli
 from bench.data import DEFAULT_LOCOMO
 from bench.machine import describe, load_average
 from bench.search_latency import database_url
 from bench.tables import create_database, drop_database, embedded_server
 from memory_mesh.config import Settings
-from memory_mesh.domain.models import Role, SearchMode, SearchQuery
+from memory_mesh.domain.models import Role, SearchMode
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
-from memory_mesh.store import identity as identity_store
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,9 @@ _SESSION = re.compile(r"^session_(\d+)$")
 _DATE = "%I:%M %p on %d %B, %Y"
 
 HALF_LIFE_DAYS = Settings().ranking_recency_half_life_days
+BENCH_PASSWORD = "a long enough benchmark passphrase"
+# min_score thresholds whose effect is reported (README "How search ranks" documents 0.3)
+MIN_SCORES = (0.2, 0.25, 0.3, 0.35, 0.4)
 
 
 # --- data ------------------------------------------------------------------------------
@@ -149,6 +153,7 @@ class Variant:
     mode: SearchMode
     weights: str = "relevance"
     dates: str = "as dated"
+    context: bool = True  # each turn stored with its previous turn as context (the default)
 
     def ranking(self) -> RankingWeights:
         base = Settings()  # the service defaults
@@ -159,6 +164,7 @@ class Variant:
             recency=base.ranking_recency_weight if blend else 0.0,
             half_life_days=base.ranking_recency_half_life_days,
             hybrid_keyword_share=base.ranking_hybrid_keyword_share,
+            rrf_k=base.ranking_rrf_k,
         )
 
 
@@ -166,8 +172,11 @@ FINAL = "hybrid + importance + recency (service default)"
 VARIANTS = (
     Variant("vector", SearchMode.vector),
     Variant("keyword", SearchMode.keyword),
+    Variant("keyword, without context", SearchMode.keyword, context=False),
     Variant("hybrid", SearchMode.hybrid),
+    Variant("hybrid, without context", SearchMode.hybrid, context=False),
     Variant(FINAL, SearchMode.hybrid, "default"),
+    Variant(FINAL + ", without context", SearchMode.hybrid, "default", context=False),
     Variant(FINAL + ", dates moved to now", SearchMode.hybrid, "default", "recent"),
     Variant("vector + importance + recency", SearchMode.vector, "default"),
 )
@@ -241,8 +250,9 @@ def objective(summary: dict[str, Any], part: str = "dev") -> float:
     return 0.0 if figures is None else (figures["5"] + figures["10"]) / 2
 
 
-def tenant_of(index: int, dates: str) -> str:
-    return f"locomo-{index}" if dates == "as dated" else f"locomo-recent-{index}"
+def tenant_of(index: int, dates: str, *, context: bool = True) -> str:
+    name = f"locomo-{index}" if dates == "as dated" else f"locomo-recent-{index}"
+    return name if context else f"{name}-plain"
 
 
 def moved_to(dialogue: Dialogue, end: datetime) -> list[DialogueTurn]:
@@ -253,34 +263,117 @@ def moved_to(dialogue: Dialogue, end: datetime) -> list[DialogueTurn]:
     return [DialogueTurn(t.dia_id, t.content, t.created_at + shift) for t in dialogue.turns]
 
 
+async def _tenant_key(runtime: Runtime, tenant: str) -> str:
+    """What sign-up does (a user administering a new tenant), then a read API key for it."""
+    from memory_mesh.domain.identity import ROLE_SCOPES, MemberRole, Principal, Scope
+
+    user_id, _ = await runtime.auth.register(
+        email=f"{tenant}@bench.example.com", password=BENCH_PASSWORD, tenant_id=tenant
+    )
+    admin = Principal(
+        kind="user", id=user_id, user_id=user_id, tenants={tenant: ROLE_SCOPES[MemberRole.admin]}
+    )
+    made = await runtime.auth.create_api_key(
+        admin, tenant_id=tenant, name="bench", scopes=[Scope.read], expires_in_days=None
+    )
+    return made.key
+
+
 async def _ingest(
-    runtime: Runtime, dialogues: list[Dialogue], dates: str, now: datetime
+    runtime: Runtime,
+    dialogues: list[Dialogue],
+    dates: str,
+    now: datetime,
+    keys: dict[str, str],
+    *,
+    context: bool = True,
 ) -> dict[UUID, str]:
+    """Store every conversation in its tenant (embedded inline; each turn with its previous
+    turn as context unless ``context`` is false); an API key of each tenant lands in ``keys``."""
+    default_chars = runtime.messages.context_chars
+    if not context:
+        runtime.messages.context_chars = 0
     dia_of: dict[UUID, str] = {}
-    for index, dialogue in enumerate(dialogues):
-        tenant = tenant_of(index, dates)
-        turns = dialogue.turns if dates == "as dated" else moved_to(dialogue, now)
-        async with runtime.db.system() as conn:  # what sign-up does: the tenant row first
-            await identity_store.insert_tenant(conn, tenant_id=tenant, name=tenant)
-        conversation, _ = await runtime.conversations.create(
-            tenant, title=f"locomo {dialogue.sample_id}", metadata={}
-        )
-        items = [
-            MessageInput(
-                conversation_id=conversation.id,
-                role=Role.user,  # both speakers are people; importance then reads content only
-                content=turn.content,
-                created_at=turn.created_at,
+    try:
+        for index, dialogue in enumerate(dialogues):
+            tenant = tenant_of(index, dates, context=context)
+            turns = dialogue.turns if dates == "as dated" else moved_to(dialogue, now)
+            keys[tenant] = await _tenant_key(runtime, tenant)
+            conversation, _ = await runtime.conversations.create(
+                tenant, title=f"locomo {dialogue.sample_id}", metadata={}
             )
-            for turn in turns
-        ]
-        for start in range(0, len(items), 200):
-            results = await runtime.messages.create_batch(tenant, items[start : start + 200])
-            for offset, result in enumerate(results):
-                if result.error is not None or result.id is None:
-                    raise RuntimeError(f"turn not stored: {result.error}")
-                dia_of[result.id] = turns[start + offset].dia_id
+            items = [
+                MessageInput(
+                    conversation_id=conversation.id,
+                    role=Role.user,  # both speakers are people; importance reads content only
+                    content=turn.content,
+                    created_at=turn.created_at,
+                )
+                for turn in turns
+            ]
+            for start in range(0, len(items), 200):
+                results = await runtime.messages.create_batch(tenant, items[start : start + 200])
+                for offset, result in enumerate(results):
+                    if result.error is not None or result.id is None:
+                        raise RuntimeError(f"turn not stored: {result.error}")
+                    dia_of[result.id] = turns[start + offset].dia_id
+    finally:
+        runtime.messages.context_chars = default_chars
     return dia_of
+
+
+class MemoEmbedder:
+    """The runtime's embedder, remembering each text's vector: the same turn stored in
+    another tenant set (other dates, no context) is embedded once. The product path runs
+    unchanged; only repeated model calls for identical texts are saved."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.memo: dict[str, np.ndarray] = {}
+
+    @property
+    def info(self) -> Any:
+        return self.inner.info
+
+    def embed_query(self, text: str) -> Any:
+        return self.inner.embed_query(text)
+
+    def embed_documents(self, texts: Sequence[str]) -> Any:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if missing:
+            for text, vector in zip(missing, self.inner.embed_documents(missing), strict=True):
+                self.memo[text] = np.asarray(vector)
+        return np.asarray([self.memo[t] for t in texts])
+
+
+def _thresholds(
+    scored: list[tuple[int, tuple[str, ...], list[tuple[str, float]]]],
+    unrelated_top: list[float] | None,
+) -> list[dict[str, Any]]:
+    """For each ``min_score``: share of questions keeping at least one hit (categories 1-4,
+    category 5, asked in an unrelated conversation) and R@10 of categories 1-4 after it."""
+    out = []
+    for threshold in MIN_SCORES:
+        kept: dict[str, list[float]] = {"cat1-4": [], "cat5": []}
+        recall10: list[float] = []
+        for category, evidence, hits in scored:
+            left = [d for d, score in hits if score >= threshold]
+            group = "cat5" if category == 5 else "cat1-4"
+            kept[group].append(1.0 if left else 0.0)
+            if group == "cat1-4":
+                recall10.append(recall(left, evidence, 10))
+        row: dict[str, Any] = {
+            "min_score": threshold,
+            "answered_cat1-4": round(float(np.mean(kept["cat1-4"])), 4) if kept["cat1-4"] else None,
+            "answered_cat5": round(float(np.mean(kept["cat5"])), 4) if kept["cat5"] else None,
+            "r10_cat1-4": round(float(np.mean(recall10)), 4) if recall10 else None,
+        }
+        if unrelated_top is not None:
+            row["answered_unrelated"] = round(
+                float(np.mean([1.0 if t >= threshold else 0.0 for t in unrelated_top])), 4
+            )
+        out.append(row)
+    return out
 
 
 def _jobs(dialogues: list[Dialogue]) -> list[tuple[int, Question]]:
@@ -297,29 +390,58 @@ def _jobs(dialogues: list[Dialogue]) -> list[tuple[int, Question]]:
 
 async def _measure(
     runtime: Runtime,
+    http: httpx.AsyncClient,
+    keys: dict[str, str],
     jobs: list[tuple[int, Question]],
     dia_of: dict[UUID, str],
     variant: Variant,
     config: QualityConfig,
 ) -> dict[str, Any]:
+    """Every question through ``GET /v1/memory/search`` (the FastAPI app, in process) with
+    its tenant's API key; for the service default also asked in another conversation's
+    tenant, where nothing is related, to show what ``min_score`` removes."""
     runtime.search.weights = variant.ranking()
     rows: list[Row] = []
     top_recency: list[float] = []
     seconds: list[float] = []
+    # per question: (category, evidence, [(dia, score)]) for the min_score table
+    scored: list[tuple[int, tuple[str, ...], list[tuple[str, float]]]] = []
+    unrelated_top: list[float] = []
+    probe = variant.name == FINAL and len({i for i, _ in jobs}) > 1
+    conversations = sorted({i for i, _ in jobs})
     gate = asyncio.Semaphore(config.concurrency)
 
+    async def search(tenant: str, text: str) -> list[dict[str, Any]]:
+        response = await http.get(
+            "/v1/memory/search",
+            params={"query": text, "top_k": TOP_K, "mode": variant.mode.value},
+            headers={"x-api-key": keys[tenant]},
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"search failed: {response.status_code} {response.text}")
+        return list(response.json()["results"])
+
     async def one(index: int, question: Question) -> None:
-        tenant = tenant_of(index, variant.dates)
+        tenant = tenant_of(index, variant.dates, context=variant.context)
         async with gate:
             started = time.perf_counter()
-            outcome = await runtime.search.search(
-                SearchQuery(tenant_id=tenant, query=question.text, top_k=TOP_K, mode=variant.mode)
-            )
+            hits = await search(tenant, question.text)
             seconds.append(time.perf_counter() - started)
-        found = [dia_of[h.message.id] for h in outcome.hits]
+            if probe:
+                other = conversations[(conversations.index(index) + 1) % len(conversations)]
+                elsewhere = await search(tenant_of(other, variant.dates), question.text)
+                unrelated_top.append(elsewhere[0]["scores"]["score"] if elsewhere else 0.0)
+        found = [dia_of[UUID(h["message"]["id"])] for h in hits]
         rows.append((index, question.category, [recall(found, question.evidence, k) for k in KS]))
-        if outcome.hits:
-            top_recency.append(outcome.hits[0].scores.recency)
+        scored.append(
+            (
+                question.category,
+                question.evidence,
+                [(d, float(h["scores"]["score"])) for d, h in zip(found, hits, strict=True)],
+            )
+        )
+        if hits:
+            top_recency.append(float(hits[0]["scores"]["recency"]))
 
     bar = tqdm(total=len(jobs), desc=variant.name, unit="q", disable=not config.progress)
     for start in range(0, len(jobs), 64):
@@ -334,6 +456,7 @@ async def _measure(
         mode=variant.mode.value,
         weights=variant.weights,
         dates=variant.dates,
+        context=variant.context,
         ranking={
             "relevance": round(weights.relevance, 4),
             "importance": round(weights.importance, 4),
@@ -342,6 +465,7 @@ async def _measure(
             "hybrid_keyword_share": weights.hybrid_keyword_share,
         },
         median_search_ms=round(float(np.median(seconds)) * 1000, 2) if seconds else None,
+        min_score=_thresholds(scored, unrelated_top if probe else None),
         median_top_hit_recency=float(np.median(top_recency)) if top_recency else None,
     )
     return summary
@@ -362,7 +486,11 @@ TSQUERY_FORMS = {
 RANK_FUNCTIONS = ("ts_rank_cd", "ts_rank")
 NORMALISATIONS = (0, 1, 2)  # none, 1 + log(length), length; "| 32" (x / (x + 1)) on top
 SHARES = tuple(round(0.1 * i, 1) for i in range(11))
-RRF_K = (10, 30, 60)
+RRF_K = (5, 10, 30, 60)
+RRF_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7)  # the keyword list's weight
+SIM_FLOORS = (0.0, 0.1, 0.2)  # evidence: similarity that counts as none ...
+SIM_FULLS = (0.4, 0.5, 0.6)  # ... and as full
+KEYWORD_FULLS = (0.25, 0.5, 1.0)  # keyword score (bm25 / best possible) that counts as full
 CANDIDATES = (10, 20, 50, 100, 200)
 IMPORTANCE_WEIGHTS = (0.0, 0.05, 0.10, 0.15, 0.25)
 
@@ -370,20 +498,25 @@ IMPORTANCE_WEIGHTS = (0.0, 0.05, 0.10, 0.15, 0.25)
 @dataclass(frozen=True)
 class Scorer:
     form: str  # "and" | "or"
-    function: str  # "ts_rank_cd" | "ts_rank"
-    norm: int
+    function: str  # "ts_rank_cd" | "ts_rank" | "bm25" (what store/search.py ships)
+    norm: int = 0
+    k1: float = 1.2  # bm25 only
+    b: float = 0.75
 
     @property
     def name(self) -> str:
+        if self.function == "bm25":
+            return f"BM25(k1 {self.k1}, b {self.b})"
         return f"{self.function}(..., {self.form.upper()}-query, {self.norm}|32)"
 
 
+BM25_GRID = ((1.2, 0.75), (0.9, 0.4), (1.5, 0.75), (1.2, 0.5), (2.0, 0.75))
 SCORERS = tuple(
     Scorer(form, function, norm)
     for form in TSQUERY_FORMS
     for function in RANK_FUNCTIONS
     for norm in NORMALISATIONS
-)
+) + tuple(Scorer("or", "bm25", 0, k1, b) for k1, b in BM25_GRID)
 
 
 @dataclass(frozen=True)
@@ -396,9 +529,24 @@ class Setting:
     importance: float = 0.0
     recency: float = 0.0
     dates: str = "as dated"
+    # relevance scaled by the hit's evidence: (similarity floor, similarity full, keyword full)
+    evidence: tuple[float, float, float] | None = None
+    context_weight: float = 0.5  # of the previous message's words in BM25 (0: content only)
 
     @property
     def name(self) -> str:
+        text = self._base_name()
+        if self.evidence is not None:
+            floor, full, kw_full = self.evidence
+            text += f" x evidence(sim {floor}..{full}, kw /{kw_full})"
+        if self.scorer is not None and self.scorer.function == "bm25" and self.mode != "vector":
+            text += f", context weight {self.context_weight}"
+        if self.importance or self.recency:  # as the service's weights (relevance 0.75)
+            w_imp, w_rec = round(self.importance * 0.75, 3), round(self.recency * 0.75, 3)
+            text += f"; importance {w_imp}, recency {w_rec} ({self.dates})"
+        return text
+
+    def _base_name(self) -> str:
         if self.mode == "vector":
             text = "vector"
         elif self.mode == "bm25":
@@ -410,25 +558,23 @@ class Setting:
             text = f"hybrid RRF k {self.rrf_k}, keyword weight {self.share}, {scorer}"
         else:
             text = f"hybrid weighted h {self.share}, {self.scorer.name if self.scorer else ''}"
-        if self.importance or self.recency:  # as the service's weights (relevance 0.75)
-            w_imp, w_rec = round(self.importance * 0.75, 3), round(self.recency * 0.75, 3)
-            text += f"; importance {w_imp}, recency {w_rec} ({self.dates})"
         return text
 
 
 # what store/search.py computes now: its keyword scorer and hybrid fusion
-SHIPPED_SCORER = Scorer("or", "ts_rank", 0)
 SHIPPED_FUSION = "rrf"
 
 
 def _shipped_setting() -> Setting:
     settings = Settings()
+    weights = RankingWeights()
     return Setting(
         "hybrid",
-        SHIPPED_SCORER,
+        Scorer("or", "bm25", 0, weights.bm25_k1, weights.bm25_b),
         SHIPPED_FUSION,
         settings.ranking_hybrid_keyword_share,
         rrf_k=settings.ranking_rrf_k,
+        evidence=(weights.similarity_floor, weights.similarity_full, weights.keyword_full),
     )
 
 
@@ -436,11 +582,12 @@ def _shipped_setting() -> Setting:
 class StudyTenant:
     index: int
     dia: list[str]
-    vectors: np.ndarray
+    vectors: np.ndarray  # as the product embeds them (after the previous message)
     importance: np.ndarray
     age_days_now: np.ndarray  # age when the study runs (as dated: 2022-23, so ~700 days)
     age_days_recent: np.ndarray  # age at the end of the conversation's last session
     lexemes: list[dict[str, int]]  # lexeme -> term frequency (for the BM25 reference)
+    context_lexemes: list[dict[str, int]]  # the same for the stored context
 
 
 @dataclass
@@ -451,6 +598,14 @@ class StudyQuestion:
     similarity: np.ndarray
     keyword: dict[Scorer, np.ndarray]  # raw rank (before | 32), NaN where no match
     lexemes: list[str]
+
+
+def _counts(items: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        word, _, tf = item.rpartition(":")
+        counts[word] = int(tf)
+    return counts
 
 
 async def _collect(
@@ -466,7 +621,9 @@ async def _collect(
             cur = await conn.execute(
                 "select id, embedding, importance, created_at,"
                 " array(select lexeme || ':' || coalesce(array_length(positions, 1), 1)"
-                " from unnest(content_tsv)) as lexemes"
+                " from unnest(content_tsv)) as lexemes,"
+                " array(select lexeme || ':' || coalesce(array_length(positions, 1), 1)"
+                " from unnest(context_tsv)) as context_lexemes"
                 " from messages where tenant_id = %s order by id",
                 [tenant],
             )
@@ -477,13 +634,8 @@ async def _collect(
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         created = [r["created_at"] for r in rows]
         last, now = max(created), datetime.now(UTC)
-        lexemes = []
-        for r in rows:
-            counts: dict[str, int] = {}
-            for item in r["lexemes"]:
-                word, _, tf = item.rpartition(":")
-                counts[word] = int(tf)
-            lexemes.append(counts)
+        lexemes = [_counts(r["lexemes"]) for r in rows]
+        context_lexemes = [_counts(r["context_lexemes"]) for r in rows]
         tenants[index] = StudyTenant(
             index=index,
             dia=[dia_of[r["id"]] for r in rows],
@@ -492,6 +644,7 @@ async def _collect(
             age_days_now=np.asarray([(now - c).total_seconds() / 86400 for c in created]),
             age_days_recent=np.asarray([(last - c).total_seconds() / 86400 for c in created]),
             lexemes=lexemes,
+            context_lexemes=context_lexemes,
         )
     columns = ", ".join(
         f"{function}(m.content_tsv, x.q, {norm}) as {function}_{norm}"
@@ -547,19 +700,66 @@ def _top(values: np.ndarray, count: int) -> np.ndarray:
     return np.asarray(candidates[order][:count])
 
 
-def _bm25(tenant: StudyTenant, lexemes: list[str]) -> np.ndarray:
+_BM25_CACHE: dict[tuple[int, int, float, float, float], tuple[np.ndarray, float]] = {}
+
+
+def _bm25(
+    tenant: StudyTenant,
+    lexemes: list[str],
+    k1: float = 1.2,
+    b: float = 0.75,
+    context_weight: float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """BM25 of every message of the tenant (0 where no term matches) and the query's best
+    possible score (sum of idf * (k1 + 1)): what store/search.py computes in SQL, the
+    stored context's words counting ``context_weight`` of a content word (BM25F)."""
+    key = (id(tenant), id(lexemes), k1, b, context_weight)
+    if key in _BM25_CACHE:
+        return _BM25_CACHE[key]
     n = len(tenant.lexemes)
-    lengths = np.asarray([sum(d.values()) for d in tenant.lexemes], dtype=np.float64)
-    average = lengths.mean() if n else 1.0
+    docs = tenant.lexemes
+    contexts = tenant.context_lexemes
+    lengths = np.asarray(
+        [
+            sum(d.values()) + context_weight * sum(c.values())
+            for d, c in zip(docs, contexts, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    average = max(lengths.mean(), 1.0) if n else 1.0
     scores = np.zeros(n)
+    best = 0.0
     for word in set(lexemes):
-        tf = np.asarray([d.get(word, 0) for d in tenant.lexemes], dtype=np.float64)
+        tf = np.asarray(
+            [
+                d.get(word, 0) + context_weight * c.get(word, 0)
+                for d, c in zip(docs, contexts, strict=True)
+            ],
+            dtype=np.float64,
+        )
         df = int((tf > 0).sum())
         if df == 0:
             continue
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        scores += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * lengths / average))
-    return np.where(scores > 0, scores, np.nan)
+        idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        best += idf * (k1 + 1)
+        scores += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths / average))
+    _BM25_CACHE[key] = (scores, best)
+    return scores, best
+
+
+def _keyword_scores(
+    setting: Setting, tenant: StudyTenant, question: StudyQuestion, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(raw score, NaN where the message matches no query word; score in [0, 1])."""
+    scorer = setting.scorer
+    if scorer is None:
+        return np.full(size, np.nan), np.zeros(size)
+    if scorer.function == "bm25":
+        scores, best = _bm25(tenant, question.lexemes, scorer.k1, scorer.b, setting.context_weight)
+        raw = np.where(scores > 0, scores, np.nan)
+        return raw, (scores / best if best else np.zeros(size))
+    raw = question.keyword[scorer]
+    return raw, np.nan_to_num(raw / (raw + 1), nan=0.0)  # normalisation | 32
 
 
 def replay(
@@ -568,31 +768,39 @@ def replay(
     """The search statement's ordering for one question, from the collected figures."""
     similarity = question.similarity
     if setting.mode == "bm25":
-        return [tenant.dia[i] for i in _top(_bm25(tenant, question.lexemes), top_k)]
-    raw = question.keyword[setting.scorer] if setting.scorer else np.full(len(similarity), np.nan)
-    keyword = np.nan_to_num(raw / (raw + 1), nan=0.0)  # normalisation | 32
+        scores, _ = _bm25(tenant, question.lexemes)  # textbook: content only, 1.2 / 0.75
+        return [tenant.dia[i] for i in _top(np.where(scores > 0, scores, np.nan), top_k)]
+    raw, keyword = _keyword_scores(setting, tenant, question, len(similarity))
     lists = []
+    keyword_order = _top(np.where(np.isnan(raw), np.nan, keyword), len(keyword))
     if setting.mode in ("vector", "hybrid"):
         lists.append(_top(similarity, candidates))
     if setting.mode in ("keyword", "hybrid"):
-        lists.append(_top(np.where(np.isnan(raw), np.nan, keyword), candidates))
+        lists.append(keyword_order[:candidates])
     pool = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=int)
     if setting.mode == "vector":
         relevance = similarity[pool]
     elif setting.mode == "keyword":
         relevance = keyword[pool]
     elif setting.fusion == "rrf":
-        relevance = np.zeros(len(pool))
-        for weight, ranked in ((1 - setting.share, lists[0]), (setting.share, lists[1])):
-            rank = {int(i): r for r, i in enumerate(ranked, start=1)}
-            relevance += np.asarray(
-                [
-                    weight * (setting.rrf_k + 1) / (setting.rrf_k + rank[i]) if i in rank else 0.0
-                    for i in pool.tolist()
-                ]
-            )
+        # the vector list is cut at ``candidates``; a keyword rank is the message's place
+        # among every match (the statement ranks them all)
+        vec_rank = {int(i): r for r, i in enumerate(lists[0], start=1)}
+        kw_rank = {int(i): r for r, i in enumerate(keyword_order, start=1)}
+        k, h = setting.rrf_k, setting.share
+        relevance = np.asarray(
+            [
+                (1 - h) * ((k + 1) / (k + vec_rank[i]) if i in vec_rank else 0.0)
+                + h * ((k + 1) / (k + kw_rank[i]) if i in kw_rank else 0.0)
+                for i in pool.tolist()
+            ]
+        )
     else:
         relevance = (1 - setting.share) * similarity[pool] + setting.share * keyword[pool]
+    if setting.evidence is not None:
+        floor, full, kw_full = setting.evidence
+        evidence = np.maximum((similarity[pool] - floor) / (full - floor), keyword[pool] / kw_full)
+        relevance = relevance * np.clip(evidence, 0.0, 1.0)
     total = 1.0 + setting.importance + setting.recency  # relevance weight 1, then normalised
     score = relevance / total + setting.importance / total * tenant.importance[pool]
     if setting.recency:
@@ -631,50 +839,63 @@ def study(
     tenants: dict[int, StudyTenant], questions: list[StudyQuestion], progress: bool
 ) -> dict[str, Any]:
     """Choose, on the dev conversations only, (1) the keyword scorer by keyword-mode recall,
-    (2) the hybrid fusion given that scorer; then report both everywhere, with the
-    shipped-before setting, the candidate count and the final blend's weights beside them."""
+    (2) the hybrid fusion given that scorer, (3) the evidence scaling of relevance given that
+    fusion; then report all of them everywhere, with the rankings shipped before, the
+    vectors embedded without context, the candidate count and the final blend's weights."""
     grids: dict[str, list[dict[str, Any]]] = {}
-    settings_keyword = [Setting("keyword", s) for s in SCORERS]
-    steps = len(settings_keyword) + 2
-    bar = tqdm(total=steps, desc="study: settings", unit="grid", disable=not progress)
+    bar = tqdm(total=6, desc="study: grids", unit="grid", disable=not progress)
 
     def evaluate_all(settings: list[Setting], **kwargs: Any) -> list[dict[str, Any]]:
         out = [_evaluate(s, tenants, questions, **kwargs) for s in settings]
         bar.update(1)
         return out
 
-    grids["keyword"] = [_evaluate(s, tenants, questions) for s in settings_keyword]
-    bar.update(len(settings_keyword))
-    best_scorer = max(
-        zip(settings_keyword, grids["keyword"], strict=True), key=lambda p: p[1]["objective"]["dev"]
-    )[0].scorer
+    def best(settings: list[Setting], rows: list[dict[str, Any]]) -> Setting:
+        return max(zip(settings, rows, strict=True), key=lambda p: p[1]["objective"]["dev"])[0]
+
+    settings_keyword = [Setting("keyword", s) for s in SCORERS] + [
+        Setting("keyword", s, context_weight=w)
+        for s in SCORERS
+        if s.function == "bm25"
+        for w in (0.0, 1.0)
+    ]
+    grids["keyword"] = evaluate_all(settings_keyword)
+    best_scorer = best(settings_keyword, grids["keyword"]).scorer
     fusions = [Setting("hybrid", best_scorer, "weighted", h) for h in SHARES] + [
-        Setting("hybrid", best_scorer, "rrf", 0.5, k) for k in RRF_K
+        Setting("hybrid", best_scorer, "rrf", h, k) for k in RRF_K for h in RRF_SHARES
     ]
     grids["hybrid"] = evaluate_all(fusions)
-    best_fusion = max(
-        zip(fusions, grids["hybrid"], strict=True), key=lambda p: p[1]["objective"]["dev"]
-    )[0]
+    best_fusion = best(fusions, grids["hybrid"])
+    evidences = [best_fusion] + [
+        replace(best_fusion, evidence=e)
+        for e in itertools.product(SIM_FLOORS, SIM_FULLS, KEYWORD_FULLS)
+    ]
+    grids["evidence"] = evaluate_all(evidences)
+    best_evidence = best(evidences, grids["evidence"])
+    shipped_before = Setting("hybrid", Scorer("or", "ts_rank", 0), "rrf", 0.5, 10)
     before = Setting("hybrid", Scorer("and", "ts_rank_cd", 0), "weighted", 0.3)
     grids["reference"] = evaluate_all(
         [
             Setting("vector"),
             Setting("bm25"),
-            Setting("keyword", Scorer("and", "ts_rank_cd", 0)),
+            replace(best_evidence, context_weight=0.0),
+            replace(best_fusion, context_weight=0.0),
+            shipped_before,
             before,
             replace(before, importance=0.15 / 0.75, recency=0.10 / 0.75),
         ]
     )
     grids["candidates"] = [
-        _evaluate(best_fusion, tenants, questions, top_k=10, candidates=c) for c in CANDIDATES
+        _evaluate(best_evidence, tenants, questions, top_k=10, candidates=c) for c in CANDIDATES
     ]
-    grids["final_blend"] = [
-        _evaluate(
-            replace(best_fusion, importance=w / 0.75, recency=r / 0.75, dates=d), tenants, questions
-        )
-        for w in IMPORTANCE_WEIGHTS
-        for r, d in ((0.10, "as dated"), (0.10, "recent"))
-    ]
+    bar.update(1)
+    grids["final_blend"] = evaluate_all(
+        [
+            replace(best_evidence, importance=w / 0.75, recency=r / 0.75, dates=d)
+            for w in IMPORTANCE_WEIGHTS
+            for r, d in ((0.10, "as dated"), (0.10, "recent"))
+        ]
+    )
     bar.close()
     return {
         "criterion": "mean of R@5 and R@10, categories 1-4, dev conversations 0-4",
@@ -682,6 +903,7 @@ def study(
         "chosen": {
             "keyword": best_scorer.name if best_scorer else None,
             "hybrid": best_fusion.name,
+            "evidence": best_evidence.name,
         },
         "grids": grids,
     }
@@ -702,16 +924,34 @@ async def measure(config: QualityConfig, server: str) -> dict[str, Any]:
         retention_schedule_seconds=0,
         db_pool_min_size=1,
         db_pool_max_size=config.concurrency + 1,
+        tenant_rate_limit="1000000/minute",
+        global_rate_limit="1000000/minute",
     )
     runtime = await Runtime.start(settings, run_worker=False)
+    runtime.pipeline.embedder = MemoEmbedder(runtime.pipeline.embedder)
     now = datetime.now(UTC)
+    from memory_mesh.http.app import create_app
+
+    app = create_app(settings)
+    app.state.runtime = runtime
+    transport = httpx.ASGITransport(app=app)
+    http = httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=120)
+    keys: dict[str, str] = {}
     try:
         started = time.perf_counter()
         dia_of: dict[UUID, str] = {}
-        for dates in sorted({"as dated"} | {v.dates for v in config.variants}):
-            dia_of.update(await _ingest(runtime, dialogues, dates, now))
-        ingest_seconds = time.perf_counter() - started
-        variants = [await _measure(runtime, jobs, dia_of, v, config) for v in config.variants]
+        tenant_sets = {("as dated", True)} | {(v.dates, v.context) for v in config.variants}
+        ingest_seconds: dict[str, float] = {}
+        for dates, context in sorted(tenant_sets):
+            began = time.perf_counter()
+            dia_of.update(await _ingest(runtime, dialogues, dates, now, keys, context=context))
+            ingest_seconds[f"{dates}, {'with' if context else 'without'} context"] = round(
+                time.perf_counter() - began, 1
+            )
+        total_ingest = time.perf_counter() - started
+        variants = [
+            await _measure(runtime, http, keys, jobs, dia_of, v, config) for v in config.variants
+        ]
         studied = None
         if config.study:
             tenants, questions = await _collect(runtime, jobs, dia_of, config)
@@ -724,12 +964,13 @@ async def measure(config: QualityConfig, server: str) -> dict[str, Any]:
                     (
                         v["cat1-4"]
                         for v in variants
-                        if v["mode"] == "hybrid" and v["weights"] == "relevance"
+                        if v["mode"] == "hybrid" and v["weights"] == "relevance" and v["context"]
                     ),
                     None,
                 ),
             }
     finally:
+        await http.aclose()
         await runtime.stop()
         try:
             drop_database(server, name)
@@ -741,7 +982,8 @@ async def measure(config: QualityConfig, server: str) -> dict[str, Any]:
             "turns": sum(len(d.turns) for d in dialogues),
             "qa_items": sum(len(d.questions) for d in dialogues),
             "questions_with_evidence": len(jobs),
-            "ingest_seconds": round(ingest_seconds, 1),
+            "ingest_seconds": round(total_ingest, 1),
+            "ingest_seconds_by_set": ingest_seconds,
             "top_k": TOP_K,
             "ks": list(KS),
             "categories": CATEGORIES,
@@ -809,6 +1051,31 @@ def _study_table(rows: list[dict[str, Any]], chosen: str | None = None) -> list[
     return lines
 
 
+def _threshold_lines(variants: list[dict[str, Any]]) -> list[str]:
+    final = next((v for v in variants if v["variant"] == FINAL and v.get("min_score")), None)
+    if final is None:
+        return []
+    lines = [
+        "",
+        "## What `min_score` removes (service default, as dated)",
+        "",
+        "Share of questions keeping at least one hit at each threshold: asked in their own "
+        "conversation (categories 1-4; category 5, the adversarial questions whose answer the "
+        "conversation does not hold), and asked in another conversation's tenant, where "
+        "nothing is related; R@10 of categories 1-4 after the threshold.",
+        "",
+        "| min_score | answered, cat 1-4 | answered, cat 5 | answered, unrelated conversation "
+        "| R@10 cat 1-4 |",
+        "|---|---|---|---|---|",
+    ]
+    for row in final["min_score"]:
+        lines.append(
+            f"| {row['min_score']} | {_f(row['answered_cat1-4'])} | {_f(row['answered_cat5'])} "
+            f"| {_f(row.get('answered_unrelated'))} | {_f(row['r10_cat1-4'])} |"
+        )
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     quality = results["quality"]
     machine = results["machine"]
@@ -827,9 +1094,18 @@ def markdown(results: dict[str, Any]) -> str:
         f"Model: {quality['model']['model']} (local ONNX).",
         "",
         f"Data: {data['conversations']} conversations (one tenant each), {data['turns']} turns "
-        f"stored through `messages.create_batch` ({data['ingest_seconds']} s, embedded inline), "
-        f"{data['qa_items']} QA items, {data['questions_with_evidence']} with evidence turns. "
-        f"Each question searched in its tenant through `search.search` at top_k "
+        "stored through `messages.create_batch` (embedded inline; seconds per tenant set: "
+        + ", ".join(f"{k} {v}" for k, v in (data.get("ingest_seconds_by_set") or {}).items())
+        + f"), {data['qa_items']} QA items, {data['questions_with_evidence']} with evidence "
+        "turns. Each question searched in its tenant "
+        + (
+            "through the service the HTTP route calls (`runtime.search.search`, "
+            "`bench.quality_resume`; `search p50 ms` is its median on a loaded machine)"
+            if any(v.get("transport") for v in quality["variants"])
+            else "through the HTTP API (`GET /v1/memory/search` on the FastAPI app in "
+            "process, with the tenant's API key; `search p50 ms` is that request's median)"
+        )
+        + " at top_k "
         f"{data['top_k']}; recall@k = share of the question's evidence turns among the first "
         "k hits, averaged over questions (in %). Categories as in the file: "
         + ", ".join(f"{k} {v}" for k, v in data["categories"].items())
@@ -881,6 +1157,7 @@ def markdown(results: dict[str, Any]) -> str:
         if quality["variants"]
         else ""
     )
+    lines += _threshold_lines(quality["variants"])
     before = results.get("before")
     if before:
         lines += [
@@ -923,8 +1200,17 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_study_table(grids["hybrid"], studied["chosen"]["hybrid"]),
             "",
-            "### References: vector only, BM25 on the same lexemes (not in the product), "
-            "the ranking shipped before",
+            "### Relevance scaled by the hit's own evidence (with the chosen fusion)",
+            "",
+            "evidence = clamp(max((similarity - floor) / (full - floor), keyword / "
+            "keyword_full), 0, 1); relevance = fused rank score x evidence. Its purpose is a "
+            "threshold that means something (see the min_score table); this grid shows what "
+            "it costs or gains in recall.",
+            "",
+            *_study_table(grids["evidence"], studied["chosen"].get("evidence")),
+            "",
+            "### References: vectors without context, BM25 outside the product, "
+            "the rankings shipped before (without the new stages)",
             "",
             *_study_table(grids["reference"]),
             "",
@@ -942,41 +1228,44 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 NOTES = [
-    "- **Recency is measured from now.** The service computes recency as "
-    "0.5^(age / half-life) with the age taken at search time (`now()` in the statement). "
-    "LoCoMo sessions are dated 2022-23, so as dated every turn is hundreds of days old and "
-    "the recency part is ~0 for all (it reorders nothing; it only takes its share of the "
-    "score from everyone). The variant *dates moved to now* stores the same conversation "
-    "with every date shifted by one offset so its last session ends when the run starts "
-    "(gaps kept): that is what recency does to a live conversation. LoCoMo asks about every "
-    "session alike, so a preference for the latest sessions can only cost recall here; in "
-    "an application where recent turns matter more it is the point. No reference-time "
-    "parameter was added to the product for this.",
-    "- **What changed in the product** (chosen by the study on dev, confirmed held out): "
-    "the keyword query ORs the question's words (`plainto_tsquery`, ` & ` -> ` | `) instead "
-    "of ANDing them all (`websearch_to_tsquery`), ranked by `ts_rank(..., 32)` instead of "
-    "`ts_rank_cd`; hybrid mode fuses the vector and keyword candidate lists by rank "
-    "(reciprocal-rank fusion, k 10, keyword weight 0.5) instead of a weighted sum of their "
-    "scores with keyword share 0.3. Candidate counts did not matter beyond 20 per list "
-    "(top_k 10), so the multiplier stays.",
-    "- **Why rank fusion, not a weighted sum.** `ts_rank(..., 32)` of a turn matching one "
-    "or two of the question's words is ~0.02-0.1, cosine similarity of related turns "
-    "~0.3-0.7. A weighted sum needs a keyword share near 0.9 to let keywords count (the "
-    "hybrid grid: 0.9 is its best), which ties RRF on relevance alone, but leaves hybrid "
-    "relevance so small that importance (0.15) and recency (0.10) outweigh it: with that "
-    "share, on the dates moved to now, the default blend fell to R@5 ~10 (a live "
-    "conversation ordered mostly by age; measured in the product in an earlier run of this "
-    "benchmark, commit 2c8b7b9). Fused by rank, the best hit of both lists has relevance 1 "
-    "and the blend keeps R@5 ~55 as dated and ~54 on the moved dates (final-blend table, and "
-    "the product rows above). Which of the two the criterion prefers on relevance alone "
-    "flips between runs with the random tie order of equal keyword ranks: they are equal "
-    "within noise there.",
+    "- **What the service does now** (issue 15; chosen on dev, reported held out): keyword "
+    "scoring is BM25 computed in PostgreSQL (k1 0.9, b 0.4 - Lucene / Anserini's defaults, "
+    "which the keyword grid also prefers on dev over the textbook 1.2 / 0.75), with corpus "
+    "statistics over the search's scope; each message is stored with the end of the "
+    "message before it (its `context`), whose words count half (BM25F); hybrid fuses the "
+    "two lists by rank (k 10, keyword weight 0.6) and scales the fused rank by the hit's "
+    "own evidence (calibrated similarity or keyword score), so `min_score` removes "
+    "unrelated hits. The variants *without context* store the same turns without it.",
+    "- **Context in the vector did not help.** Embedding each turn after its previous turn "
+    "(the same 300 characters) lowered vector recall with the local MiniLM model in a "
+    "study on the dev conversations (R@5 / R@10 34.8 / 45.0 against 42.1 / 50.8 for the "
+    "turn alone; averaging both vectors 46.0 / 54.0 at twice the embedding cost), while "
+    "the same context in the keyword index raised keyword-mode recall by about 6 points. "
+    "So the context is indexed for keywords by default and embedded only when "
+    "`MEMORY_EMBEDDING_CONTEXT` is on. Its write-time cost is one UPDATE per batch "
+    "(previous message looked up through the conversation index) and a second tsvector.",
+    "- **Recency is measured from now** unless a search gives `reference_time`. LoCoMo "
+    "sessions are dated 2022-23, so as dated every turn is hundreds of days old and the "
+    "recency part is ~0 for all. The variant *dates moved to now* stores the same "
+    "conversation with every date shifted so its last session ends when the run starts: "
+    "what recency does to a live conversation.",
+    "- **Why the evidence factor.** A rank is relative: in a small conversation the best of "
+    "a few unrelated messages is still rank 1 of both lists. The service multiplies the "
+    "fused rank by the hit's evidence, which makes the score absolute enough to threshold "
+    "(the min_score table); its recall is the replay check's (equal to the product's).",
+    "- **Next step the study found (not shipped).** With BM25 normalised by the query's "
+    "best possible score, keyword scores are on the same [0, 1] footing as similarity, and "
+    "the weighted sum 0.4 x similarity + 0.6 x keyword beat rank fusion on dev and held "
+    "out (the hybrid grid: held-out R@5 / R@10 62.3 / 70.7 against 60.9 / 69.2 for the "
+    "shipped RRF x evidence), and is absolute by construction. It loses more than rank "
+    "fusion when recency weighs in on a live conversation (final-blend table, *recent*), "
+    "and was found after the product run: it needs its own run through the product.",
     "- **Importance** (role and content heuristics, not question-aware) is the other part "
-    "of the blend; the final-blend table shows what its weight costs or gains on these "
-    "questions.",
+    "of the blend; the final-blend table shows what its weight costs or gains.",
     "- Reference points are from other systems and set-ups (BM25 and DRAGON as reported "
-    "for LoCoMo); they are context, not a same-run comparison. The BM25 row of the study "
-    "is computed here on the same lexemes as PostgreSQL's, outside the product.",
+    "for LoCoMo); they are context, not a same-run comparison. The study's `BM25 (k1 1.2, "
+    "b 0.75) on the same lexemes` row is textbook BM25 on the content alone, outside the "
+    "product: keyword mode must be at least as good.",
     "- Only figures are stored: no LoCoMo text is in the results.",
 ]
 
@@ -1038,27 +1327,20 @@ def write(results: dict[str, Any], out: Path, *, plots: bool = True) -> tuple[Pa
 
 def parse(argv: list[str]) -> QualityConfig:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO, help="locomo10.json")
     parser.add_argument("--conversations", type=int, help="first N conversations (all)")
     parser.add_argument("--questions", type=int, help="first N questions of each (all)")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--no-study", action="store_true", help="product variants only")
     parser.add_argument("--no-plots", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
+    cli.add_common_arguments(parser, RESULTS_DIR)
     args = parser.parse_args(argv)
     config = QualityConfig(
-        locomo=args.locomo,
         conversations=args.conversations,
         questions=args.questions,
-        out=args.out,
         study=not args.no_study,
-        progress=not args.no_progress,
         plots=not args.no_plots,
-        command=shlex.join(["python", "-m", "bench.quality", *argv]),
+        **cli.common_fields(args, "bench.quality", argv),
     )
-    if args.work_dir is not None:
-        config.work_dir = args.work_dir
+    cli.apply_work_dir(config, args)
     return config
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,26 @@ def write(results: dict[str, Any], out_dir: Path, name: str = "core") -> tuple[P
     json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     md_path.write_text(markdown(results, name), "utf-8")
     return json_path, md_path
+
+
+def write_json_and_markdown(
+    results: dict[str, Any],
+    out_dir: Path,
+    name: str,
+    render: Callable[[dict[str, Any]], str],
+) -> tuple[Path, Path]:
+    """``name.json`` (every figure) and ``name.md`` (``render(results)``) in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{name}.json"
+    md_path = out_dir / f"{name}.md"
+    json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    md_path.write_text(render(results), "utf-8")
+    return json_path, md_path
+
+
+def header(results: dict[str, Any], title: str) -> list[str]:
+    """A report's opening: title, machine, load, texts and the command that made it."""
+    return _header(results | {"title": title})
 
 
 def _n(value: float) -> str:

@@ -39,14 +39,13 @@ import hashlib
 import ipaddress
 import json
 import os
-import shlex
 import socket
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
+from bench import cli
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
@@ -92,6 +92,7 @@ class SideConfig:
     chroma: bool = True
     mem0: bool = True
     mem0_add: int = 2_000  # messages stored through Memory.add(infer=False), timed
+    ef_sweep: tuple[int, ...] = ()  # "no filter": Chroma and Memory Mesh at each ef_search
     plot: bool = True
     progress: bool = True
     redraw: bool = False  # only rewrite the .md and .png from the .json in ``out``
@@ -160,17 +161,24 @@ def _chroma_version() -> str | None:
     return str(chromadb.__version__)
 
 
-def build_chroma(vectors: np.ndarray, layout: Layout, progress: bool) -> tuple[Any, dict[str, Any]]:
-    """One in-memory collection, cosine, every row with its tenant as metadata."""
+def build_chroma(
+    vectors: np.ndarray, layout: Layout, progress: bool, ef_search: int | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """One in-memory collection, cosine, every row with its tenant as metadata; with
+    ``ef_search`` its HNSW search breadth (chromadb applies it only at creation: a later
+    ``modify`` is recorded but not used by the loaded index, measured with 1.5.9)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    name = f"mm_side_{len(vectors)}"
+    name = f"mm_side_{len(vectors)}" + (f"_ef{ef_search}" if ef_search else "")
     # an earlier run in this process (tests); absent: chroma raises its own NotFound types
     with contextlib.suppress(Exception):
         client.delete_collection(name)
-    collection = client.create_collection(name, metadata={"hnsw:space": "cosine"})
+    configuration = {"hnsw": {"ef_search": ef_search}} if ef_search else None
+    collection = client.create_collection(
+        name, metadata={"hnsw:space": "cosine"}, configuration=configuration
+    )
     step = 5000
     started = time.perf_counter()
     for start in tqdm(range(0, len(vectors), step), desc="chroma add", disable=not progress):
@@ -596,7 +604,10 @@ async def _regime(
                 ratios = [a / b for a, b in zip(per_pass_p50[n], per_pass_p50[ref], strict=True)]
                 entry[key] = round(median(ratios), 2)
             out["systems"][n] = entry
-        out["systems"][MEMORY_MESH]["plans"] = plans
+        out["systems"][MEMORY_MESH]["plans"] = dict(plans)  # the sweep below counts on
+        if not filtered and config.ef_sweep:
+            swept = {n: systems[n] for n in (CHROMA, MEMORY_MESH) if n in systems}
+            out["ef_sweep"] = await _ef_sweep(config, runtime, shared, swept, truth)
         if shared.mem0 is not None:
             out["systems"][MEM0]["plan_scans"] = _explain_mem0(
                 shared.mem0.url,
@@ -611,6 +622,169 @@ async def _regime(
         if runtime is not None:
             await runtime.stop()
         drop_database(server, name)
+
+
+async def _ef_sweep(
+    config: SideConfig,
+    runtime: Runtime,
+    shared: Shared,
+    systems: dict[str, Callable[[int], Any]],
+    truth: list[np.ndarray],
+) -> list[dict[str, Any]]:
+    """Each system at each ``ef_search`` of ``config.ef_sweep``: p50 and recall@10, the
+    systems interleaved query by query, ``config.passes`` passes (median of the passes'
+    p50). Memory Mesh walks at least its candidate count (50) whatever ef_search says:
+    ``effective_ef`` records what it used. Defaults are restored afterwards."""
+    default_plan = runtime.search.plan
+    default_chroma = shared.chroma
+    candidates = max(config.top_k * default_plan.candidate_multiplier, 50)
+    points = []
+    try:
+        for ef in config.ef_sweep:
+            if default_chroma is not None and CHROMA in systems:
+                # a collection per ef: chromadb takes ef_search only when one is created
+                shared.chroma, _ = build_chroma(
+                    shared.vectors, shared.scoped, config.progress, ef_search=ef
+                )
+            runtime.search.plan = replace(default_plan, ef_search=ef)
+            names = list(systems)
+            p50s: dict[str, list[float]] = {n: [] for n in names}
+            recalls: dict[str, list[float]] = {n: [] for n in names}
+            for p in range(config.passes):
+                times: dict[str, list[float]] = {n: [] for n in names}
+                for i in tqdm(
+                    range(len(truth)),
+                    desc=f"ef_search {ef} pass {p + 1}/{config.passes}",
+                    disable=not config.progress,
+                ):
+                    for k in range(len(names)):
+                        n = names[(i + k) % len(names)]
+                        start = time.perf_counter()
+                        result = systems[n](i)
+                        if asyncio.iscoroutine(result):
+                            result = await result
+                        times[n].append(time.perf_counter() - start)
+                        if p == 0:
+                            recalls[n].append(_recall(list(result), truth[i]))
+                for n in names:
+                    p50s[n].append(float(np.percentile(times[n], 50)) * 1000)
+            for n in names:
+                points.append(
+                    {
+                        "system": n,
+                        "ef_search": ef,
+                        "effective_ef": max(ef, candidates) if n == MEMORY_MESH else ef,
+                        "p50_ms": round(median(p50s[n]), 3),
+                        "p50_ms_per_pass": [round(x, 3) for x in p50s[n]],
+                        "recall_at_10": round(float(np.mean(recalls[n])), 4),
+                    }
+                )
+    finally:
+        runtime.search.plan = default_plan
+        shared.chroma = default_chroma
+    return points
+
+
+def equal_recall(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each Chroma point: Memory Mesh's fastest point with at least its recall."""
+    chroma = [p for p in points if p["system"] == CHROMA]
+    ours = [p for p in points if p["system"] == MEMORY_MESH]
+    out = []
+    for theirs in chroma:
+        good = [p for p in ours if p["recall_at_10"] >= theirs["recall_at_10"]]
+        best = min(good, key=lambda p: p["p50_ms"]) if good else None
+        out.append(
+            {
+                "chroma_ef": theirs["ef_search"],
+                "chroma_recall": theirs["recall_at_10"],
+                "chroma_p50_ms": theirs["p50_ms"],
+                "memory_mesh_ef": best["effective_ef"] if best else None,
+                "memory_mesh_recall": best["recall_at_10"] if best else None,
+                "memory_mesh_p50_ms": best["p50_ms"] if best else None,
+                "p50_ratio": round(best["p50_ms"] / theirs["p50_ms"], 2) if best else None,
+            }
+        )
+    return out
+
+
+def plot_ef_sweep(results: dict[str, Any], path: Path) -> Path | None:
+    """The recall / latency curve of each system over the ef_search sweep, one plot."""
+    points = results["side_by_side"]["regimes"][0].get("ef_sweep")
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for system in dict.fromkeys(p["system"] for p in points):
+        mine = sorted((p for p in points if p["system"] == system), key=lambda p: p["ef_search"])
+        ax.plot(
+            [p["recall_at_10"] for p in mine], [p["p50_ms"] for p in mine], marker="o", label=system
+        )
+        for p in mine:
+            ax.annotate(
+                str(p["effective_ef"]),
+                (p["recall_at_10"], p["p50_ms"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    ax.set_xlabel("recall@10 (against exact top 10)")
+    ax.set_ylabel("search p50 ms")
+    ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    size = results["side_by_side"]["size"]
+    ax.set_title(f"One tenant of {size:,} rows, no filter: ef_search sweep (labels: ef)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _sweep_markdown(block: dict[str, Any]) -> list[str]:
+    points = block.get("ef_sweep")
+    if not points:
+        return []
+    lines = [
+        "",
+        "## ef_search sweep, no filter (`side_by_side_ef.png`)",
+        "",
+        "Chroma and Memory Mesh at each `ef_search`, interleaved query by query, median of "
+        "the passes' p50. Memory Mesh walks at least its 50 candidates whatever ef_search "
+        "says (`effective ef`).",
+        "",
+        "| system | ef_search | effective ef | p50 ms | recall@10 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for p in points:
+        lines.append(
+            f"| {p['system']} | {p['ef_search']} | {p['effective_ef']} | {p['p50_ms']:.2f} "
+            f"| {p['recall_at_10']:.3f} |"
+        )
+    lines += [
+        "",
+        "At equal recall: for each Chroma point, Memory Mesh's fastest point with at least "
+        "its recall@10 (ratio < 1: Memory Mesh faster).",
+        "",
+        "| Chroma ef | Chroma recall | Chroma p50 ms | Memory Mesh ef | recall | p50 ms | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in equal_recall(points):
+        if row["memory_mesh_ef"] is None:
+            lines.append(
+                f"| {row['chroma_ef']} | {row['chroma_recall']:.3f} | "
+                f"{row['chroma_p50_ms']:.2f} | none reaches it | | | |"
+            )
+            continue
+        lines.append(
+            f"| {row['chroma_ef']} | {row['chroma_recall']:.3f} | {row['chroma_p50_ms']:.2f} "
+            f"| {row['memory_mesh_ef']} | {row['memory_mesh_recall']:.3f} "
+            f"| {row['memory_mesh_p50_ms']:.2f} | {row['p50_ratio']:.2f} |"
+        )
+    return lines
 
 
 def run(config: SideConfig) -> dict[str, Any]:
@@ -687,6 +861,7 @@ def run(config: SideConfig) -> dict[str, Any]:
     (config.out / "side_by_side.md").write_text(markdown(results))
     if config.plot:
         plot(results, config.out / "side_by_side.png")
+        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
     return results
 
 
@@ -805,7 +980,8 @@ def markdown(results: dict[str, Any]) -> str:
         side["notes"],
         "",
     ]
-    return "\n".join(lines)
+    lines += _sweep_markdown(side["regimes"][0])
+    return "\n".join(lines) + "\n"
 
 
 def _time_to_searchable(builds: dict[str, Any]) -> list[str]:
@@ -934,21 +1110,20 @@ def plot(results: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
 def parse(argv: list[str]) -> SideConfig:
     parser = argparse.ArgumentParser(prog="python -m bench.side_by_side")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--mem0-add", type=int, default=2_000, help="messages through Memory.add")
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--ef-sweep", type=_ints, default=(), help="e.g. 10,20,40,80,160")
     parser.add_argument("--no-chroma", action="store_true")
     parser.add_argument("--no-mem0", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument(
-        "--redraw", action="store_true", help="rewrite the .md and .png from the .json in --out"
-    )
+    cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
     config = SideConfig(
         redraw=args.redraw,
@@ -956,15 +1131,12 @@ def parse(argv: list[str]) -> SideConfig:
         queries=args.queries,
         passes=args.passes,
         mem0_add=args.mem0_add,
-        locomo=args.locomo,
-        out=args.out,
+        ef_sweep=args.ef_sweep,
         chroma=not args.no_chroma,
         mem0=not args.no_mem0,
-        progress=not args.no_progress,
-        command=shlex.join(["python", "-m", "bench.side_by_side", *argv]),
+        **cli.common_fields(args, "bench.side_by_side", argv),
     )
-    if args.work_dir is not None:
-        config.work_dir = args.work_dir
+    cli.apply_work_dir(config, args)
     return config
 
 
@@ -974,6 +1146,7 @@ def main(argv: list[str] | None = None) -> None:
         results = json.loads((config.out / "side_by_side.json").read_text("utf-8"))
         (config.out / "side_by_side.md").write_text(markdown(results))
         plot(results, config.out / "side_by_side.png")
+        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
     else:
         results = run(config)
     print(markdown(results))

@@ -11,5 +11,6 @@ export default defineConfig({
     setupFiles: ["./vitest.setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    testTimeout: 20_000, // a loaded 2-core CI machine renders slowly; no test asserts a time
   },
 });

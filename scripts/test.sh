@@ -19,6 +19,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
 fi
 
+# INTEGRATION.md's Go example is run against a real server (tests/e2e/test_examples.py)
+if ! command -v go >/dev/null 2>&1; then
+    echo "== installing golang-go"
+    apt-get update -qq && apt-get install -y -qq golang-go >/dev/null
+fi
+
 echo "== locks"; bash scripts/lock.sh --check  # pyproject.toml and the locks agree
 echo "== ruff"; "$PYTHON" -m ruff check . && "$PYTHON" -m ruff format --check .
 echo "== mypy"; "$PYTHON" -m mypy

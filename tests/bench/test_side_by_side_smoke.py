@@ -22,6 +22,7 @@ ROWS = 400  # 4 tenants of 100 rows in the filtered regime
 QUERIES = 12
 PASSES = 2
 MEM0_ADD = 20
+EF_SWEEP = (10, 80)
 SYSTEMS = ["numpy exact", "chroma", "mem0", "memory mesh"]
 
 
@@ -46,6 +47,7 @@ def results(work_dir: Path) -> dict[str, Any]:
             passes=PASSES,
             warmup=2,
             mem0_add=MEM0_ADD,
+            ef_sweep=EF_SWEEP,
             real_vectors=50,
             locomo=DEFAULT_LOCOMO if DEFAULT_LOCOMO.is_file() else None,
             out=work_dir / "results",
@@ -123,6 +125,27 @@ def test_markdown_and_plot(results: dict[str, Any], tmp_path: Path) -> None:
 
     path = plot(results, tmp_path / "side_by_side.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_ef_sweep_measures_chroma_and_memory_mesh_at_each_ef(
+    results: dict[str, Any], tmp_path: Path
+) -> None:
+    from bench.side_by_side import equal_recall, plot_ef_sweep
+
+    points = results["side_by_side"]["regimes"][0]["ef_sweep"]
+    assert [(p["system"], p["ef_search"]) for p in points] == [
+        (system, ef) for ef in EF_SWEEP for system in ("chroma", "memory mesh")
+    ]
+    for point in points:
+        assert point["p50_ms"] > 0 and 0 <= point["recall_at_10"] <= 1
+        assert len(point["p50_ms_per_pass"]) == PASSES
+    # Memory Mesh walks at least its 50 candidates
+    assert [p["effective_ef"] for p in points if p["system"] == "memory mesh"] == [50, 80]
+    assert "tenant filter" not in {p.get("regime") for p in points}
+    assert len(equal_recall(points)) == len(EF_SWEEP)
+    assert "## ef_search sweep, no filter" in markdown(results)
+    path = plot_ef_sweep(results, tmp_path / "ef.png")
+    assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_network_guard_refuses_and_counts() -> None:

@@ -18,17 +18,23 @@ _LISTENING = re.compile(r"listening on (http://\S+)")
 
 @contextmanager
 def running_server(
-    data_dir: Path, *, output: list[str] | None = None, cwd: Path | None = None, **env: str
+    data_dir: Path,
+    *,
+    output: list[str] | None = None,
+    cwd: Path | None = None,
+    command: list[str] | None = None,
+    **env: str,
 ) -> Iterator[str]:
     """Yield the base URL of a fresh server process; stop it (SIGTERM) on exit.
 
     The process's output is drained by a thread (a full pipe would block the server) and
     kept for the failure message. ``cwd``: its working directory (where it reads ``.env``).
+    ``command`` replaces ``python -m memory_mesh.cli serve`` (say, an image's start command).
     """
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MEMORY_")}
     environment.update({"MEMORY_DATA_DIR": str(data_dir), "MEMORY_PORT": "0", **env})
     process = subprocess.Popen(
-        [sys.executable, "-m", "memory_mesh.cli", "serve"],
+        command or [sys.executable, "-m", "memory_mesh.cli", "serve"],
         env=environment,
         cwd=cwd,
         stdout=subprocess.PIPE,

@@ -227,3 +227,39 @@ async def _gauge(http: httpx.AsyncClient, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"{name} not exported")
+
+
+async def test_a_subscriber_names_a_conversation_by_own_id_before_it_exists(
+    two_servers: tuple[str, str, list[str]],
+) -> None:
+    url_a, url_b, _ = two_servers
+    _, key = _account(url_a, "zeta")
+    headers = {"x-api-key": key}
+    async with websockets.connect(
+        _ws(url_b, "/ws/messages/zeta?conversation_id=user-123"), additional_headers=headers
+    ) as ws:
+        ready = await _next_of(ws, "ready")
+        assert ready["conversation_id"] == "user-123"
+        async with httpx.AsyncClient(base_url=url_a, headers=headers) as http:
+            for conversation, content in [("user-124", "not this one"), ("user-123", "this one")]:
+                answer = await http.post(
+                    "/v1/messages",
+                    json={"conversation_id": conversation, "role": "user", "content": content},
+                )
+                assert answer.status_code == 201, answer.text
+        created = await _next_of(ws, "message.created")
+        assert created["conversation_external_id"] == "user-123"
+        assert created["message"]["content"] == "this one"
+        assert created["conversation_id"] == answer.json()["conversation_id"]
+    # the server's id works as well, and a malformed one is refused with a clear close
+    by_uuid = f"/ws/messages/zeta?conversation_id={answer.json()['conversation_id']}"
+    async with websockets.connect(_ws(url_b, by_uuid), additional_headers=headers) as ws:
+        await _next_of(ws, "ready")
+    async with websockets.connect(
+        _ws(url_b, "/ws/messages/zeta?conversation_id=not%20an%20id"), additional_headers=headers
+    ) as ws:
+        frame = json.loads(await ws.recv())
+        assert (frame["type"], frame["code"]) == ("error", "invalid_conversation_id")
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4422

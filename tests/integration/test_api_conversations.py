@@ -83,7 +83,7 @@ async def test_conversation_crud_and_stats(client: httpx.AsyncClient, tenant: st
     )
     assert renamed.json()["title"] == "Trip to Porto"
     deleted = await client.delete(f"/v1/conversations/{cid}", params={"tenant_id": tenant})
-    assert deleted.json() == {"id": cid, "deleted_messages": 3}
+    assert deleted.json() == {"id": cid, "external_id": None, "deleted_messages": 3}
     assert (
         await client.get(f"/v1/conversations/{cid}", params={"tenant_id": tenant})
     ).status_code == 404

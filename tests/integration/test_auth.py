@@ -59,6 +59,52 @@ async def test_the_whole_auth_flow(app: FastAPI) -> None:
         assert after.status_code == 401 and after.json()["code"] == "invalid_api_key"
 
 
+async def test_a_member_added_to_a_tenant_may_use_it_at_once(app: FastAPI) -> None:
+    """Who a token is stays cached a few seconds; a membership granted in this process
+    is seen at once all the same."""
+    async with http_client(app) as http:
+        admin_tokens, tenant = await _register_and_login(http)
+        member_tokens, _ = await _register_and_login(http)
+        admin = {"authorization": f"Bearer {admin_tokens['access_token']}"}
+        member = {"authorization": f"Bearer {member_tokens['access_token']}"}
+        before = await http.get("/v1/conversations", params={"tenant_id": tenant}, headers=member)
+        assert before.status_code == 403  # and the member's principal is now cached
+        me = (await http.get("/v1/auth/me", headers=member)).json()
+        added = await http.post(
+            f"/v1/auth/tenants/{tenant}/members",
+            headers=admin,
+            json={"email": me["email"], "role": "member"},
+        )
+        assert added.status_code == 204, added.text
+        after = await http.get("/v1/conversations", params={"tenant_id": tenant}, headers=member)
+        assert after.status_code == 200, after.text
+
+
+async def test_signing_in_again_sees_a_membership_granted_by_another_process(
+    app: FastAPI, database_url: str
+) -> None:
+    """Another process's grant (here: straight into the database) reaches a cached
+    principal at the next sign-in, without waiting for the cache's TTL."""
+    import psycopg
+
+    async with http_client(app) as http:
+        tokens, _ = await _register_and_login(http)
+        _, other_tenant = await _register_and_login(http)
+        bearer = {"authorization": f"Bearer {tokens['access_token']}"}
+        me = (await http.get("/v1/auth/me", headers=bearer)).json()  # cached now
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(
+                "insert into tenant_members (tenant_id, user_id, role) values (%s, %s, 'member')",
+                [other_tenant, me["id"]],
+            )
+        again = await http.post("/v1/auth/login", json={"email": me["email"], "password": PASSWORD})
+        fresh = {"authorization": f"Bearer {again.json()['access_token']}"}
+        listed = await http.get(
+            "/v1/conversations", params={"tenant_id": other_tenant}, headers=fresh
+        )
+        assert listed.status_code == 200, listed.text
+
+
 async def test_refresh_rotates_and_a_reused_token_revokes_the_session(app: FastAPI) -> None:
     async with http_client(app) as http:
         tokens, _ = await _register_and_login(http)

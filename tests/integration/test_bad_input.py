@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -68,7 +69,7 @@ CASES: list[tuple[str, str, str, object, int, str]] = [
         "malformed conversation id",
         "POST",
         "/v1/messages",
-        _message(conversation_id="abc"),
+        _message(conversation_id="not an id!"),  # "abc" is a valid own id
         422,
         "validation_error",
     ),
@@ -330,3 +331,70 @@ async def test_a_body_over_the_limit_is_a_413(client: httpx.AsyncClient) -> None
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+
+
+async def test_a_time_zone_offset_postgresql_cannot_store_is_a_clear_422(
+    client: httpx.AsyncClient,
+) -> None:
+    """Found by schemathesis: created_at with offset -20:43 was a 500 (PostgreSQL refuses
+    offsets beyond +-15:59)."""
+    late = "2024-01-01T10:00:00-20:43"
+    single = await client.post(
+        "/v1/messages",
+        json={"conversation_id": "tz", "role": "user", "content": "x", "created_at": late},
+    )
+    assert (single.status_code, single.json()["code"]) == (422, "invalid_timestamp")
+    assert "created_at" in single.json()["message"]
+    batch = await client.post(
+        "/v1/messages/batch",
+        json={"items": [{"conversation_id": "tz", "role": "user", "content": "x",
+                         "created_at": late}]},
+    )  # fmt: skip
+    assert batch.json()["results"][0]["error"]["code"] == "invalid_timestamp"
+    lines = [
+        {"type": "conversation", "id": str(uuid.uuid4()), "created_at": late},
+        {"type": "message", "conversation_id": "tz", "role": "user", "content": "x",
+         "archived": True, "archived_at": late},
+    ]  # fmt: skip
+    imported = await client.post(
+        "/v1/import",
+        content="\n".join(json.dumps(line) for line in lines) + "\n",
+        headers={"content-type": "application/x-ndjson"},
+    )
+    assert imported.status_code == 200
+    assert [(e["line"], e["code"]) for e in imported.json()["errors"]] == [
+        (1, "invalid_timestamp"),
+        (2, "invalid_timestamp"),
+    ]
+
+
+async def test_a_search_time_with_an_offset_postgresql_cannot_store_is_a_clear_422(
+    client: httpx.AsyncClient,
+) -> None:
+    for name in ("created_after", "created_before"):
+        response = await client.get(
+            "/v1/memory/search", params={"query": "x", name: "2024-01-01T10:00:00+16:30"}
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "invalid_timestamp")
+        assert name in response.json()["message"]
+
+
+async def test_a_stored_time_before_1970_is_a_clear_422(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: a message dated in year 47 was stored, and then every search
+    of its tenant answered 500 (the recency decay underflowed in PostgreSQL)."""
+    ancient = await client.post(
+        "/v1/messages",
+        json={"conversation_id": "old", "role": "user", "content": "x",
+              "created_at": "0047-06-29T19:14:25Z"},
+    )  # fmt: skip
+    assert (ancient.status_code, ancient.json()["code"]) == (422, "invalid_timestamp")
+    assert "1970" in ancient.json()["message"]
+    epoch = await client.post(
+        "/v1/messages",
+        json={"conversation_id": "old", "role": "user", "content": "dated at the epoch",
+              "created_at": "1970-01-01T00:00:00Z"},
+    )  # fmt: skip
+    assert epoch.status_code == 201, epoch.text
+    found = await client.get("/v1/memory/search", params={"query": "dated at the epoch"})
+    assert found.status_code == 200
+    assert [h["message"]["id"] for h in found.json()["results"]] == [epoch.json()["id"]]

@@ -179,3 +179,34 @@ def test_build_embedder_gives_the_cached_local_model() -> None:
     assert embedder.info.dimensions == DIMS
     vector = embedder.embed_query("How do I reset my password?")
     np.testing.assert_allclose(np.linalg.norm(vector), 1.0, atol=1e-5)
+
+
+def test_concurrent_queries_batched_get_the_vectors_each_gets_alone(
+    embedder: LocalOnnxEmbedder,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from memory_mesh.embeddings.batching import BatchingEmbedder
+
+    questions = [f"what did Caroline say about the trip number {n}?" for n in range(24)]
+    questions += ["ok", "a much longer question " * 12]  # lengths differ: padding in a batch
+    alone = np.stack([embedder.embed_query(q) for q in questions])
+    batcher = BatchingEmbedder(embedder, max_batch=8)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = np.stack(list(pool.map(batcher.embed_query, questions)))
+    assert batcher.queries == len(questions)
+    assert batcher.calls <= len(questions)
+    np.testing.assert_allclose((together * alone).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_the_configured_local_embedder_batches_queries() -> None:
+    from memory_mesh.embeddings.batching import BatchingEmbedder
+    from memory_mesh.embeddings.cache import QueryCacheEmbedder
+
+    embedder = build_embedder(local_settings(embedding_query_batch_max=16))
+    assert isinstance(embedder, QueryCacheEmbedder)
+    assert isinstance(embedder.inner, BatchingEmbedder)
+    assert embedder.inner.max_batch == 16
+    alone = build_embedder(local_settings(embedding_query_batch_max=1))
+    assert isinstance(alone, QueryCacheEmbedder)
+    assert not isinstance(alone.inner, BatchingEmbedder)

@@ -72,3 +72,54 @@ def test_events_reach_subscribed_connections_and_gone_ones_are_removed(
     assert bus.gone == 1
     assert registry.get("gone") is None and registry.subscribers("acme") == {"alive"}
     assert registry.subscribers("globex") == {"other-tenant"}
+
+
+def test_a_conversation_subscription_by_own_id_or_uuid_gets_its_events(
+    database_url: str, redis_server: RedisServer
+) -> None:
+    registry = ConnectionRegistry(
+        sync_client(redis_server.url, cluster=False, timeout=2.0),
+        ttl_seconds=600,
+        prefix=f"test-apigw-conv-{uuid.uuid4().hex}",
+    )
+    server_id = "6f1c2b1e-8a4d-4f7e-9c3b-2d5e8f0a1b2c"
+    for connection, conversation in [
+        ("by-own-id", "user-123"),
+        ("by-uuid", server_id),
+        ("other-conversation", "user-999"),
+    ]:
+        registry.add(connection, tenant_id="acme")
+        registry.subscribe(connection, conversation)
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url="https://example.execute-api.eu-west-1.amazonaws.com/prod",
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    settings = make_settings(
+        database_url,
+        redis_url=redis_server.url,
+        websocket_management_endpoint="https://example.invalid",
+    )
+    bus = ApiGatewayBus(Hub(), settings, client=client, registry=registry)
+    calls: list[str] = []
+    with Stubber(client) as stub:
+        original = client.post_to_connection
+
+        def post(**kwargs: object) -> object:
+            calls.append(str(kwargs["ConnectionId"]))
+            stub.add_response("post_to_connection", {})
+            return original(**kwargs)
+
+        client.post_to_connection = post  # type: ignore[method-assign]
+        bus.publish(
+            {
+                "type": "message.created",
+                "tenant_id": "acme",
+                "conversation_id": server_id,
+                "conversation_external_id": "user-123",
+                "message": {"id": "m1", "content": "hi"},
+            }
+        )
+    assert sorted(calls) == ["by-own-id", "by-uuid"]

@@ -35,6 +35,14 @@ async def _store(
     return [r["id"] for r in body["results"]]
 
 
+def _evidence(w: Any, s: dict[str, Any]) -> float:
+    """The hit's own evidence (domain/ranking.py): calibrated similarity or keyword score."""
+    calibrated = ((s["similarity"] or 0) - w.similarity_floor) / (
+        w.similarity_full - w.similarity_floor
+    )
+    return min(1.0, max(calibrated, (s["keyword"] or 0) / w.keyword_full, 0.0))
+
+
 async def test_a_paraphrase_sharing_no_words_finds_its_message_first(
     client: httpx.AsyncClient, tenant: str
 ) -> None:
@@ -74,10 +82,10 @@ async def test_score_parts_follow_the_documented_formula(
     ).json()
     s = body["results"][0]["scores"]
     w = runtime.search.weights
-    h, k = w.hybrid_keyword_share, w.rrf_k
-    # the one message is first in both candidate lists: reciprocal-rank fusion gives 1
+    # the one message is first in both candidate lists: reciprocal-rank fusion gives 1,
+    # scaled by the message's own evidence
     assert s["vector_rank"] == 1 and s["keyword_rank"] == 1
-    assert abs(s["relevance"] - ((1 - h) * (k + 1) / (k + 1) + h * (k + 1) / (k + 1))) < 1e-5
+    assert abs(s["relevance"] - 1.0 * _evidence(w, s)) < 1e-5
     expected = (
         w.relevance * s["relevance"] + w.importance * s["importance"] + w.recency * s["recency"]
     )
@@ -110,10 +118,14 @@ async def test_hybrid_relevance_fuses_the_two_lists_by_rank(
         s = result["scores"]
         fused = (1 - h) * ((k + 1) / (k + s["vector_rank"]) if s["vector_rank"] else 0)
         fused += h * ((k + 1) / (k + s["keyword_rank"]) if s["keyword_rank"] else 0)
-        assert abs(s["relevance"] - fused) < 1e-5, s
+        assert abs(s["relevance"] - fused * _evidence(w, s)) < 1e-5, s
         ranks.add((s["vector_rank"], s["keyword_rank"]))
-    # the keyword list holds only the two messages sharing a word; all four are vector hits
-    assert sorted(r[1] for r in ranks if r[1] is not None) == [1, 2]
+    # the keyword list holds the two messages sharing a word, then the one whose context
+    # (the message before it) shares them; all four are vector hits
+    assert sorted(r[1] for r in ranks if r[1] is not None) == [1, 2, 3]
+    by_content = {r["message"]["content"]: r["scores"] for r in body["results"]}
+    assert by_content[texts[3]]["keyword_rank"] > by_content[texts[2]]["keyword_rank"] == 1
+    assert by_content[texts[0]]["keyword_rank"] is None
     assert sorted(r[0] for r in ranks) == [1, 2, 3, 4]
     assert body["results"][0]["message"]["content"].startswith("Trams in Lisbon")
 
@@ -335,7 +347,9 @@ async def test_keyword_mode_finds_a_message_holding_only_some_of_the_question_wo
         r["message"]["id"]: r["scores"]["keyword"]
         for r in await _search(client, tenant, "dog park holiday", "keyword")
     }
-    assert set(keyword) == {ids[2], ids[4]}  # a message without any of the words is no hit
+    # a message without any of the words, in itself or in its context (the message before
+    # it: ids[3] follows the dog's), is no hit
+    assert set(keyword) == {ids[2], ids[3], ids[4]}
     assert keyword[ids[2]] > keyword[ids[4]] > 0  # two of the words (dog, park) beat one
 
 

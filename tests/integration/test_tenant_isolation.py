@@ -145,6 +145,122 @@ async def test_a_query_that_forgets_its_tenant_filter_sees_one_tenant_only(
     assert none == {"n": 0}
 
 
+async def _external_rows(runtime: Runtime, tenant: str) -> list[tuple[str, str | None]]:
+    async with runtime.db.system() as conn:
+        cur = await conn.execute(
+            "select c.external_id, c.title from conversations c where c.tenant_id = %s"
+            " order by c.external_id",
+            [tenant],
+        )
+        return [(row["external_id"], row["title"]) for row in await cur.fetchall()]
+
+
+async def test_another_tenants_own_conversation_id_is_never_read_written_or_leaked(
+    app: FastAPI, runtime: Runtime
+) -> None:
+    victim, victim_key = await make_tenant(runtime)
+    attacker, attacker_key = await make_tenant(runtime)
+    async with http_client(app, victim_key) as v:
+        made = await v.post(
+            "/v1/messages",
+            json={"conversation_id": "user-123", "role": "user", "content": "victim diary entry"},
+        )
+        assert made.status_code == 201
+        victim_conv = made.json()["conversation_id"]
+        rule = await v.post(
+            "/v1/admin/retention/rules",
+            json={"name": "hold", "action": "keep", "conditions": {"conversation_id": "user-123"}},
+        )
+        assert rule.status_code == 201
+    before = (await _count_rows(runtime, victim), await _external_rows(runtime, victim))
+
+    async with http_client(app, attacker_key) as a:
+        # reads by the victim's own id, in the attacker's tenant: not found, nothing leaked
+        for path in ("", "/messages", "/stats", "/export"):
+            response = await a.get(f"/v1/conversations/user-123{path}")
+            assert response.status_code == 404, (path, response.text)
+            assert "diary" not in response.text and victim_conv not in response.text
+        for method, body in (("PUT", {"title": "pwned"}), ("DELETE", None)):
+            kwargs = {"json": body} if body else {}
+            response = await a.request(method, "/v1/conversations/user-123", **kwargs)
+            assert response.status_code == 404, (method, response.text)
+        search = await a.get(
+            "/v1/memory/search", params={"query": "diary entry", "conversation_id": "user-123"}
+        )
+        assert search.status_code == 200 and search.json()["results"] == []
+        refused_rule = await a.post(
+            "/v1/admin/retention/rules",
+            json={"name": "x", "action": "delete", "conditions": {"conversation_id": "user-123"}},
+        )
+        assert refused_rule.status_code == 404
+        # the victim's tenant named with the victim's own id: 403, before anything else
+        for method, path, params in [
+            ("GET", "/v1/conversations/user-123", {"tenant_id": victim}),
+            ("GET", "/v1/conversations/user-123/messages", {"tenant_id": victim}),
+            ("GET", "/v1/conversations/user-123/export", {"tenant_id": victim}),
+            ("GET", "/v1/memory/search", {"tenant_id": victim, "query": "diary",
+                                          "conversation_id": "user-123"}),
+        ]:  # fmt: skip
+            response = await a.request(method, path, params=params)
+            assert response.status_code == 403, (path, response.text)
+        for path, body in [
+            ("/v1/messages", {"tenant_id": victim, "conversation_id": "user-123",
+                              "role": "user", "content": "planted"}),
+            ("/v1/messages/batch", {"tenant_id": victim, "items": [
+                {"conversation_id": "user-123", "role": "user", "content": "planted"}]}),
+            ("/v1/conversations", {"tenant_id": victim, "external_id": "user-123"}),
+        ]:  # fmt: skip
+            response = await a.post(path, json=body)
+            assert response.status_code == 403, (path, response.text)
+        # writing to "user-123" in its own tenant makes the attacker's OWN conversation
+        own = await a.post(
+            "/v1/messages",
+            json={"conversation_id": "user-123", "role": "user", "content": "attacker note"},
+        )
+        assert own.status_code == 201
+        assert own.json()["tenant_id"] == attacker
+        assert own.json()["conversation_id"] != victim_conv
+        batch = await a.post(
+            "/v1/messages/batch",
+            json={"items": [{"conversation_id": "user-123", "role": "user", "content": "more"}]},
+        )
+        assert (
+            batch.json()["results"][0]["message"]["conversation_id"]
+            == own.json()["conversation_id"]
+        )
+        # the victim's server id, by UUID, stays unreachable too
+        by_uuid = await a.post(
+            "/v1/messages",
+            json={"conversation_id": victim_conv, "role": "user", "content": "planted"},
+        )
+        assert by_uuid.status_code == 404
+        taken = await a.post(
+            "/v1/conversations", json={"id": victim_conv, "external_id": "user-123"}
+        )
+        assert taken.status_code == 409 and "diary" not in taken.text
+        # an import naming "user-123" lands in the attacker's tenant
+        imported = await a.post(
+            "/v1/import",
+            content='{"type": "message", "conversation_id": "user-123", "role": "user", '
+            '"content": "imported"}\n',
+            headers={"content-type": "application/x-ndjson"},
+        )
+        assert imported.json()["messages_created"] == 1
+        found = await a.get("/v1/memory/search", params={"query": "diary entry"})
+        hits = [h["message"] for h in found.json()["results"]]
+        assert hits and {h["tenant_id"] for h in hits} == {attacker}
+        assert not any("diary" in h["content"] for h in hits)
+        mine = (await a.get("/v1/conversations/user-123/messages")).json()["items"]
+        assert [m["content"] for m in mine] == ["attacker note", "more", "imported"]
+    after = (await _count_rows(runtime, victim), await _external_rows(runtime, victim))
+    assert after == before  # the victim's rows: not one added, changed or removed
+    async with http_client(app, victim_key) as v:
+        theirs = (await v.get("/v1/conversations/user-123/messages")).json()["items"]
+        assert [m["content"] for m in theirs] == ["victim diary entry"]
+        rules = (await v.get("/v1/admin/retention/rules")).json()["items"]
+        assert [r["conditions"]["conversation_id"] for r in rules] == [victim_conv]
+
+
 async def test_a_signed_in_user_naming_an_existing_tenant_claims_nothing(
     app: FastAPI, runtime: Runtime
 ) -> None:

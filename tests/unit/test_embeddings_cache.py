@@ -147,3 +147,18 @@ def test_concurrent_use_is_consistent() -> None:
     assert len(cache) <= 5
     assert cache.hits + cache.misses == 8 * 300
     assert cache.misses == len(inner.query_calls)
+
+
+def test_cached_query_answers_only_from_the_cache() -> None:
+    inner = CountingEmbedder()
+    cache = QueryCacheEmbedder(inner, size=4)
+    assert cache.cached_query("q") is None  # a miss never calls the provider
+    assert inner.query_calls == []
+    vector = cache.embed_query("q")
+    found = cache.cached_query("q")
+    assert found is not None
+    np.testing.assert_array_equal(found, vector)
+    found[0] = 99.0  # a copy: the cache keeps its own
+    assert cache.cached_query("q")[0] == vector[0]  # type: ignore[index]
+    assert inner.query_calls == ["q"]
+    assert QueryCacheEmbedder(inner, size=0).cached_query("q") is None

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+
 from memory_mesh.realtime.hub import Hub, Subscriber
 
+C1, C2 = str(uuid.uuid4()), str(uuid.uuid4())
 
-def _event(tenant: str, conversation: str = "c1", n: int = 0) -> dict[str, object]:
+
+def _event(tenant: str, conversation: str = C1, n: int = 0) -> dict[str, object]:
     return {"type": "message.created", "tenant_id": tenant, "conversation_id": conversation, "n": n}
 
 
 def test_events_reach_only_their_tenant_and_conversation() -> None:
     hub = Hub()
     everyone = Subscriber("acme", None, 10)
-    one_conversation = Subscriber("acme", "c2", 10)
+    one_conversation = Subscriber("acme", C2, 10)
     other_tenant = Subscriber("globex", None, 10)
     for s in (everyone, one_conversation, other_tenant):
         hub.add(s)
-    hub.deliver(_event("acme", "c1"))
-    hub.deliver(_event("acme", "c2"))
+    hub.deliver(_event("acme", C1))
+    hub.deliver(_event("acme", C2))
     assert everyone.queue.qsize() == 2
     assert one_conversation.queue.qsize() == 1
     assert other_tenant.queue.qsize() == 0

@@ -93,7 +93,8 @@ export function MessageItem({ message, children }: { message: Message; children?
   );
 }
 
-const SCORE_PARTS: { key: keyof Scores; label: string; tone: string }[] = [
+// the rank fields (hybrid mode's vector_rank / keyword_rank) are positions, not score parts
+const SCORE_PARTS: { key: Exclude<keyof Scores, `${string}_rank`>; label: string; tone: string }[] = [
   { key: "score", label: "score", tone: "bg-indigo-600" },
   { key: "relevance", label: "relevance", tone: "bg-indigo-400" },
   { key: "similarity", label: "similarity", tone: "bg-sky-500" },

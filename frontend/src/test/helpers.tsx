@@ -41,6 +41,7 @@ export const ME: Me = {
   kind: "user",
   id: "00000000-0000-0000-0000-000000000001",
   email: "ada@example.com",
+  username: null,
   is_superuser: false,
   tenants: [{ tenant_id: "acme", scopes: ["admin", "read", "write"], role: "admin" }],
 };

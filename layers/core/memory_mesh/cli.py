@@ -1,4 +1,4 @@
-"""The ``memory-mesh`` command: serve | mcp | migrate | replay-failed | create-user."""
+"""The ``memory-mesh`` command: serve | mcp | migrate | replay-failed | reembed | recontext | ..."""
 
 from __future__ import annotations
 
@@ -107,6 +107,15 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="apply pending database migrations")
     replay = commands.add_parser("replay-failed", help="re-queue failed embeddings")
     replay.add_argument("--tenant-id", help="only this tenant's messages")
+    reembed = commands.add_parser(
+        "reembed", help="embed stored messages again (after the embedding text changed)"
+    )
+    reembed.add_argument("--tenant-id", help="only this tenant's messages")
+    recontext = commands.add_parser(
+        "recontext",
+        help="store every message's context again (after MEMORY_MESSAGE_CONTEXT_CHARS changed)",
+    )
+    recontext.add_argument("--tenant-id", help="only this tenant's messages")
     user = commands.add_parser(
         "create-user", help="create a user, its tenant and an admin API key (printed once)"
     )
@@ -145,6 +154,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"applied migrations: {applied or 'none (up to date)'}")
     elif args.command == "replay-failed":
         asyncio.run(_replay(settings, args.tenant_id))
+    elif args.command == "reembed":
+        asyncio.run(_reembed(settings, args.tenant_id))
+    elif args.command == "recontext":
+        asyncio.run(_recontext(settings, args.tenant_id))
     elif args.command == "create-user":
         password = os.environ.get(args.password_env) or getpass.getpass("Password: ")
         asyncio.run(_create_user(settings, args.email, password, args.tenant_id, args.superuser))
@@ -170,6 +183,32 @@ async def _replay(settings: Settings, tenant_id: str | None) -> None:
     try:
         count = await runtime.pipeline.replay_failed(tenant_id)
         print(f"re-queued {count} failed embeddings; the server's worker will embed them")
+    finally:
+        await runtime.stop()
+
+
+async def _reembed(settings: Settings, tenant_id: str | None) -> None:
+    from memory_mesh.runtime import Runtime
+
+    runtime = await Runtime.start(settings, run_worker=False)
+    try:
+        count = await runtime.pipeline.reembed(tenant_id)
+        print(f"queued {count} messages to embed again; the server's worker will embed them")
+    finally:
+        await runtime.stop()
+
+
+async def _recontext(settings: Settings, tenant_id: str | None) -> None:
+    from memory_mesh.runtime import Runtime
+    from memory_mesh.store import messages as message_store
+
+    runtime = await Runtime.start(settings, run_worker=False)
+    try:
+        async with runtime.db.system() as conn:
+            count = await message_store.set_context(
+                conn, ids=None, chars=settings.message_context_chars, tenant_id=tenant_id
+            )
+        print(f"stored the context of {count} messages")
     finally:
         await runtime.stop()
 

@@ -111,6 +111,20 @@ class Settings(BaseSettings):
         "a background worker embeds in batches.",
     )
     embedding_batch_size: int = Field(32, ge=1, le=256, description="Texts per embed call.")
+    message_context_chars: int = Field(
+        300,
+        ge=0,
+        le=2000,
+        description="Characters (the end) of the conversation's previous message stored with "
+        "each new message as its context, which keyword search indexes at half weight "
+        "(0: none). `memory-mesh recontext` applies a change to stored messages.",
+    )
+    embedding_context: bool = Field(
+        False,
+        description="Embed each message's stored context before its content too (off: with "
+        "the local model it lowered recall, bench/results/quality.md). `memory-mesh reembed` "
+        "applies a change to stored messages.",
+    )
     embedding_timeout_seconds: float = Field(
         30.0, gt=0, description="Timeout of one call to a remote embedding provider."
     )
@@ -134,6 +148,20 @@ class Settings(BaseSettings):
     )
     embedding_query_cache_size: int = Field(
         1024, ge=0, description="Query embeddings kept in memory (LRU)."
+    )
+    embedding_query_batch_max: int = Field(
+        32,
+        ge=1,
+        le=256,
+        description="Search queries embedded in one model call when requests arrive "
+        "together (local model; 1: each alone).",
+    )
+    embedding_query_batch_window_ms: float = Field(
+        0.0,
+        ge=0,
+        le=50,
+        description="How long a query batch waits for companions before the model runs "
+        "(0: batches form only while the model is busy).",
     )
     local_model_path: Path | None = Field(
         None, description="Another ONNX sentence model for the local provider."
@@ -173,7 +201,7 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Age at which the recency part halves."
     )
     ranking_hybrid_keyword_share: float = Field(
-        0.5,
+        0.6,
         ge=0,
         le=1,
         description="Weight of the keyword list in hybrid mode's reciprocal-rank fusion "
@@ -266,6 +294,13 @@ class Settings(BaseSettings):
         ge=1,
         description="The seed's name for MEMORY_JWT_REFRESH_TTL_DAYS (both set and "
         "different: refused at start).",
+    )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long who a token or API key is stays cached; a key revoked by "
+        "another process still works this long (0: read every request).",
     )
     password_min_length: int = Field(12, ge=8, le=128, description="Shortest password.")
     tenant_open_claim: bool = Field(
@@ -383,7 +418,8 @@ class Settings(BaseSettings):
     dashboard_dir: Path | None = Field(
         None,
         description="Built web dashboard (static export) that `memory-mesh serve` serves at `/`. "
-        "Unset: the repository's `frontend/out` once built (`cd frontend && npm run build`).",
+        "Unset: the copy inside the installed package (every wheel has one), else the "
+        "repository's `frontend/out` once built (`bash scripts/build-dashboard.sh`).",
     )
 
     # --- MCP (Model Context Protocol) ------------------------------------------------
@@ -431,7 +467,7 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         if not (Path(str(value)) / "index.html").is_file():
-            raise ValueError(f"{value} holds no index.html (build: cd frontend && npm run build)")
+            raise ValueError(f"{value} holds no index.html (bash scripts/build-dashboard.sh)")
         return value
 
     @field_validator("database_url")

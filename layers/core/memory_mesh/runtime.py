@@ -163,6 +163,7 @@ class Runtime:
                 batch_size=settings.embedding_batch_size,
                 max_attempts=settings.embedding_max_attempts,
                 retry_base_seconds=settings.embedding_retry_base_seconds,
+                embed_context=settings.embedding_context,
             ),
             on_embedded=publisher.messages_embedded,
             metrics=recorder,
@@ -198,6 +199,7 @@ class Runtime:
                 queue=build_queue(settings, worker),
                 on_change=publisher.messages_changed,
                 metrics=recorder,
+                context_chars=settings.message_context_chars,
             ),
             conversations=ConversationService(db, limits),
             retention=RetentionService(
@@ -243,6 +245,7 @@ class Runtime:
                 login_rule=settings.login_rate_limit,
                 open_tenant_claim=settings.tenant_open_claim,
                 metrics=recorder,
+                principal_ttl_seconds=settings.auth_cache_seconds,
             ),
             limiter=limiter,
             hub=hub,

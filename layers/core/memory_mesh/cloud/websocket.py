@@ -14,16 +14,16 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from memory_mesh.cloud.connections import ConnectionRegistry
 from memory_mesh.cloud.lambda_runtime import LambdaContainer
 from memory_mesh.config import ConfigError
+from memory_mesh.domain.conversation_ref import ConversationRef, parse_conversation_ref
 from memory_mesh.domain.identity import Forbidden, Scope, Unauthorized
 from memory_mesh.domain.models import SearchMode, SearchQuery
-from memory_mesh.errors import AppError, InvalidInput, ServiceUnavailable
+from memory_mesh.errors import AppError, ServiceUnavailable
 from memory_mesh.realtime.credentials import SUBPROTOCOL, websocket_credential
 
 log = logging.getLogger(__name__)
@@ -159,10 +159,9 @@ class WebSocketRoutes:
             return {"statusCode": 401, "body": "credential refused"}
         except Forbidden:
             return {"statusCode": 403, "body": "tenant not held"}
-        conversation_id = query.get("conversation_id")
-        _uuid(conversation_id)
+        conversation = _conversation(query.get("conversation_id"))
         self.registry.add(connection_id, tenant_id=tenant_id)
-        self.registry.subscribe(connection_id, conversation_id)
+        self.registry.subscribe(connection_id, _key(conversation))
         response: Response = {"statusCode": 200}
         if SUBPROTOCOL in offered:  # browsers drop a connection whose protocol is not echoed
             response["headers"] = {"Sec-WebSocket-Protocol": SUBPROTOCOL}
@@ -178,7 +177,7 @@ class WebSocketRoutes:
             query=frame.query,
             top_k=frame.top_k,
             mode=frame.mode,
-            conversation_id=_uuid(frame.conversation_id),
+            conversation_id=_conversation(frame.conversation_id),
         )
         outcome = self.container.run(runtime.search.search(query))
         return _frame(
@@ -195,8 +194,8 @@ class WebSocketRoutes:
 
     def _subscribe(self, connection_id: str, tenant_id: str, body: dict[str, Any]) -> Response:
         frame = SubscribeFrame.model_validate(body)
-        _uuid(frame.conversation_id)
-        self.registry.subscribe(connection_id, frame.conversation_id)
+        conversation = _conversation(frame.conversation_id)
+        self.registry.subscribe(connection_id, _key(conversation))
         return _frame(
             {
                 "type": "subscribed",
@@ -207,10 +206,12 @@ class WebSocketRoutes:
         )
 
 
-def _uuid(value: str | None) -> UUID | None:
-    if value is None:
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidInput("conversation_id: not a UUID", code="invalid_input") from None
+def _conversation(value: str | None) -> ConversationRef | None:
+    """The conversation a frame names: its UUID or its external id (422 otherwise)."""
+    return None if value is None else parse_conversation_ref(value)
+
+
+def _key(conversation: ConversationRef | None) -> str | None:
+    """The registry key of a subscription: the UUID in canonical form, or the external
+    id; an event is published to both of its conversation's keys (realtime/apigw.py)."""
+    return None if conversation is None else str(conversation)

@@ -36,6 +36,7 @@ class Conversation:
     metadata: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    external_id: str | None = None  # the client's own id (domain/conversation_ref.py)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class Message:
     embedding_attempts: int = 0
     embedding_error: str | None = None
     embedded_at: datetime | None = None
+    conversation_external_id: str | None = None  # the conversation's external id, if any
 
 
 @dataclass
@@ -81,13 +83,15 @@ class SearchQuery:
     query: str
     top_k: int = 10
     mode: SearchMode = SearchMode.hybrid
-    conversation_id: UUID | None = None
+    # a UUID or an external id as asked; the service resolves it to the UUID the store needs
+    conversation_id: UUID | str | None = None
     role: Role | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     min_score: float = 0.0
     include_archived: bool = False
+    reference_time: datetime | None = None  # recency measured from here (None: now)
 
 
 @dataclass

@@ -1,28 +1,32 @@
 """How search results are ordered. The SQL in store/search.py computes exactly this.
 
     score     = w_rel * relevance + w_imp * importance + w_rec * recency
-    recency   = 0.5 ** (age_days / half_life_days)          (1 now, 0.5 at one half-life)
+    recency   = 0.5 ** (age_days / half_life_days)   age from ``reference_time`` (default now)
     relevance = similarity                                   mode "vector"
               = keyword                                      mode "keyword"
-              = (1 - h) * rrf(vector_rank) + h * rrf(keyword_rank)   mode "hybrid"
-    rrf(r)     = (k + 1) / (k + r), 0 when not in that list  in (0, 1]
+              = fused * evidence                             mode "hybrid"
+    fused     = (1 - h) * rrf(vector_rank) + h * rrf(keyword_rank)
+    rrf(r)    = (k + 1) / (k + r), 0 when not in that list   in (0, 1]
+    evidence  = clamp(max((similarity - s0) / (s1 - s0), keyword / kw1), 0, 1)
     similarity = max(0, 1 - cosine_distance)                 in [0, 1]
-    keyword    = ts_rank(..., 32) = rank / (rank + 1)        in [0, 1)
-                 (the query's words ORed, see store/search.py)
+    keyword    = bm25 / the query's best possible bm25 here  in [0, 1]
+
+Keyword scoring is BM25 (k1 0.9, b 0.4: Lucene / Anserini's defaults) with corpus
+statistics (message count, average length, each word's document frequency) taken over the
+search's scope, on the message's words plus, at half weight, the words of the message
+before it in its conversation (stored as its ``context`` when written: BM25F's weighted
+fields). A reply ("Yes, it was amazing!") is then found by the words of what it answers.
 
 Hybrid mode fuses the two candidate lists by rank (reciprocal-rank fusion), not by their
-scores: keyword ranks are small numbers (~0.02-0.15 for a message sharing a word or two
-with the query) beside similarities (~0.3-0.7), so a weighted sum of the scores needed a
-keyword share near 0.9 to let keywords count at all, and then left hybrid relevance so
-small that importance and recency decided the order. Fused by rank, the best hit of both
-lists has relevance 1 and the blend keeps its meaning. On LoCoMo (bench/results/quality.md;
-chosen on conversations 0-4, confirmed on 5-9) k = 10 with h = 0.5 matched the best
-weighted sum on relevance alone and kept its recall with importance and recency on, also
-with the conversation's dates moved to today. The score parts still report the raw
-``similarity`` and ``keyword`` of each hit.
-
-``age_days`` is taken at the time of the search (``now()`` in the statement): recency
-favours what was said lately, measured from today, not from the conversation's last turn.
+scores, whose scales differ; then scales the fused rank by the hit's own evidence, its
+similarity or keyword score whichever is stronger, calibrated so an unrelated hit
+(similarity under s0 = 0.1, no keyword) gets ~0 and a clearly related one (similarity 0.4,
+or a quarter of the query's keyword evidence) keeps its fused rank. Rank fusion alone gives
+the best of three unrelated messages relevance ~1 in a small conversation; with the
+evidence, ``min_score`` means something (README "How search ranks": 0.3 removes hits
+without evidence). The choices (k 10, h 0.6, BM25's context weight and parameters, the evidence
+calibration) were made on LoCoMo conversations 0-4 and are reported on 5-9
+(bench/results/quality.md).
 
 The three weights are normalised to sum to 1, so ``score`` is in [0, 1] and ``min_score``
 means the same whatever the weights.
@@ -41,8 +45,15 @@ class RankingWeights:
     importance: float = 0.15
     recency: float = 0.10
     half_life_days: float = 30.0
-    hybrid_keyword_share: float = 0.5  # h: the keyword list's weight in the fusion
+    hybrid_keyword_share: float = 0.6  # h: the keyword list's weight in the fusion
     rrf_k: int = 10
+    bm25_k1: float = 0.9  # term-frequency saturation (Lucene / Anserini's default)
+    bm25_b: float = 0.4  # length normalisation (the same)
+    context_weight: float = 0.5  # a context word counts half a content word (BM25F)
+    # evidence = clamp((similarity - floor) / (full - floor), keyword / keyword_full)
+    similarity_floor: float = 0.1
+    similarity_full: float = 0.4
+    keyword_full: float = 0.25
 
     def __post_init__(self) -> None:
         total = self.relevance + self.importance + self.recency

@@ -55,8 +55,11 @@ class Conditions:
     older_than_days: float | None = None
     importance_below: float | None = None
     roles: tuple[Role, ...] | None = None
-    conversation_id: UUID | None = None
+    # as asked: a UUID or an external id; a stored rule holds the UUID it resolved to
+    conversation_id: UUID | str | None = None
     metadata_contains: dict[str, Any] | None = None
+    # that conversation's external id (shown with the rule; never a condition itself)
+    conversation_external_id: str | None = None
 
     def is_empty(self) -> bool:
         return (

@@ -4,8 +4,8 @@ One JSON object per line, in this order::
 
     {"type": "header", "format": "memory-mesh.export", "version": 1, "scope": "tenant",
      "tenant_id": "acme", "exported_at": "..."}
-    {"type": "conversation", "id": ..., "title": ..., "metadata": {...}, "created_at": ...,
-     "updated_at": ...}
+    {"type": "conversation", "id": ..., "external_id": "user-123", "title": ...,
+     "metadata": {...}, "created_at": ..., "updated_at": ...}
     {"type": "message", "id": ..., "conversation_id": ..., "role": "user", "content": ...,
      "metadata": {...}, "importance": 0.62, "importance_explicit": false,
      "created_at": ..., "archived": false, "archived_at": null}
@@ -23,6 +23,12 @@ line. ``remap`` derives new ids as ``uuid5(namespace, "<tenant>/<old id>")`` for
 conversations and messages alike: a copy into another tenant of the same database, still
 idempotent (importing the same file twice maps to the same ids, so nothing doubles), and
 a message still finds its conversation when a file is imported in several parts.
+
+External ids (the client's own conversation ids, per tenant) are kept in both modes. A
+conversation line whose external id the tenant already holds under another id merges
+into that conversation: its messages go there. A message line may name its conversation
+by external id alone (``"conversation_id": "user-123"``), which creates the conversation
+if the tenant has none of that id, as ``POST /v1/messages`` does.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from uuid import UUID, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN
 from memory_mesh.domain.models import Conversation, Role
 
 FORMAT = "memory-mesh.export"
@@ -88,6 +95,7 @@ def conversation_line(c: Conversation) -> dict[str, Any]:
     return {
         "type": "conversation",
         "id": c.id,
+        "external_id": c.external_id,
         "title": c.title,
         "metadata": c.metadata,
         "created_at": c.created_at,
@@ -115,6 +123,7 @@ class HeaderLine(_Line):
 class ConversationLine(_Line):
     type: Literal["conversation"]
     id: UUID
+    external_id: Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN)] | None = None
     title: Annotated[str, Field(max_length=500)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     created_at: AwareDatetime | None = None
@@ -124,7 +133,8 @@ class ConversationLine(_Line):
 class MessageLine(_Line):
     type: Literal["message"]
     id: UUID | None = None  # left out: a new id (then a second import stores it again)
-    conversation_id: UUID
+    # the conversation's id in the file, or an external id of the importing tenant
+    conversation_id: UUID | Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN)]
     role: Role
     content: str
     metadata: dict[str, Any] = Field(default_factory=dict)

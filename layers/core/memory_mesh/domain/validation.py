@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from memory_mesh.errors import InvalidInput
@@ -222,3 +222,28 @@ def check_text(value: Any, field: str = "body") -> None:
     if found is not None:
         where, problem = found
         raise _problem(where or field, problem, "invalid_characters")
+
+
+# PostgreSQL refuses a time zone offset beyond this (an error, not a 4xx, if it got there)
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59, seconds=59)
+
+
+def check_utc_offset(value: datetime | None, field: str) -> None:
+    """A client-given time's zone offset is one PostgreSQL can store (within +-15:59)."""
+    offset = value.utcoffset() if value is not None else None
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise _problem(
+            field, "time zone offset must be within -15:59 and +15:59", "invalid_timestamp"
+        )
+
+
+# the earliest time a client may give a stored message: nothing was chatted before it,
+# and far older rows would overflow the search's recency decay (0.5 ** (age / half-life))
+EARLIEST_STORED_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def check_stored_time(value: datetime | None, field: str) -> None:
+    """A client-given time to store: an offset PostgreSQL takes, not before 1970."""
+    check_utc_offset(value, field)
+    if value is not None and value.tzinfo is not None and value < EARLIEST_STORED_TIME:
+        raise _problem(field, "must be 1970-01-01T00:00:00Z or later", "invalid_timestamp")

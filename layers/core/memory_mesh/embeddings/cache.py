@@ -36,16 +36,28 @@ class QueryCacheEmbedder:
         """Embed texts with the wrapped provider (not cached)."""
         return self.inner.embed_documents(texts)
 
+    def cached_query(self, text: str) -> Vector | None:
+        """The cached embedding of ``text`` (counted as a hit), or None without calling
+        the provider: cheap enough to call on an event loop before handing a miss to a
+        worker thread."""
+        if self.size == 0:
+            return None
+        with self._lock:
+            cached = self._entries.get(text)
+            if cached is None:
+                return None
+            self._entries.move_to_end(text)
+            self.hits += 1
+            return cached.copy()
+
     def embed_query(self, text: str) -> Vector:
         """Embed a query, from the cache when this exact text was embedded recently."""
         if self.size == 0:
             return self.inner.embed_query(text)
+        cached = self.cached_query(text)
+        if cached is not None:
+            return cached
         with self._lock:
-            cached = self._entries.get(text)
-            if cached is not None:
-                self._entries.move_to_end(text)
-                self.hits += 1
-                return cached.copy()
             self.misses += 1
         # the provider call happens outside the lock so other queries are not held up
         vector = self.inner.embed_query(text)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from memory_mesh.config import Settings
 from memory_mesh.embeddings.base import Embedder, EmbeddingConfigError
+from memory_mesh.embeddings.batching import BatchingEmbedder, QueryBatchEmbedder
 from memory_mesh.embeddings.cache import QueryCacheEmbedder
 
 
@@ -55,7 +57,9 @@ def build_embedder(settings: Settings) -> Embedder:
     """The embedder chosen by ``MEMORY_EMBEDDING_PROVIDER``, ready to use.
 
     Remote providers (gemini, bedrock) are wrapped in timeouts, retries and a circuit
-    breaker; every provider gets the query LRU cache (``embedding_query_cache_size``).
+    breaker; a provider that embeds several queries in one call (the local model) has
+    concurrent queries batched; every provider gets the query LRU cache
+    (``embedding_query_cache_size``).
     Raises :class:`EmbeddingConfigError` if the provider cannot be set up or its vectors
     do not have ``embedding_dimensions`` values. The local model loads here (~0.5 s).
     """
@@ -70,5 +74,12 @@ def build_embedder(settings: Settings) -> Embedder:
             f"the {embedder.info.provider} model {embedder.info.model} makes "
             f"{embedder.info.dimensions}-dimensional vectors but MEMORY_EMBEDDING_DIMENSIONS "
             f"is {settings.embedding_dimensions}"
+        )
+    if settings.embedding_query_batch_max > 1 and hasattr(embedder, "embed_queries"):
+        # concurrent searches share one model call (embeddings/batching.py)
+        embedder = BatchingEmbedder(
+            cast(QueryBatchEmbedder, embedder),
+            max_batch=settings.embedding_query_batch_max,
+            window_seconds=settings.embedding_query_batch_window_ms / 1000,
         )
     return QueryCacheEmbedder(embedder, settings.embedding_query_cache_size)

@@ -183,6 +183,11 @@ class LocalOnnxEmbedder:
         """Embed one query; returns shape ``(dimensions,)``."""
         return first_row(self.embed_documents([text]))
 
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        """Embed several queries in one model call (this model embeds queries and
+        documents alike); returns shape ``(len(texts), dimensions)``."""
+        return self.embed_documents(texts)
+
     def _run(self, items: list[str]) -> Matrix:
         try:
             encodings = self._tokenizer.encode_batch(items)
@@ -251,6 +256,11 @@ def _load_session(path: Path) -> Any:
     options = onnxruntime.SessionOptions()
     # errors only: onnxruntime's warnings about graph optimisations are noise here
     options.log_severity_level = 3
+    # onnxruntime's pool threads spin between runs by default: on a server sharing its
+    # cores (uvicorn, PostgreSQL, other requests) that burned 1-2x the model's own CPU per
+    # query here (bench/results/http_overhead.md)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     try:
         return onnxruntime.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]

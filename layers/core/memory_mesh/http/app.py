@@ -112,7 +112,8 @@ def create_app(
         from memory_mesh.mcp.endpoint import mount_mcp
 
         mcp_sessions = mount_mcp(app)
-    mount_dashboard(app, settings)  # the built web dashboard at /, after every route
+    # the built web dashboard at /, after every route
+    mount_dashboard(app, settings, explain_missing=areas is None)
     install_error_handlers(app)
     redaction.install()
     install_versioning(app)

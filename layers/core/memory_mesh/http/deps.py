@@ -1,5 +1,9 @@
 """FastAPI dependencies: the runtime's services and the paging parameters, as short
-``Annotated`` aliases (every router takes its service from here)."""
+``Annotated`` aliases (every router takes its service from here).
+
+They are ``async def`` although they never await: FastAPI runs a plain ``def``
+dependency (or class) in a worker thread, and each such hand-off cost more CPU than the
+search's own Python (bench/results/http_overhead.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from memory_mesh.services.search import SearchService
 from memory_mesh.services.transfer import TransferService
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -28,39 +32,39 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _settings(runtime: RuntimeDep) -> Settings:
+async def _settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def _messages(runtime: RuntimeDep) -> MessageService:
+async def _messages(runtime: RuntimeDep) -> MessageService:
     return runtime.messages
 
 
-def _conversations(runtime: RuntimeDep) -> ConversationService:
+async def _conversations(runtime: RuntimeDep) -> ConversationService:
     return runtime.conversations
 
 
-def _search(runtime: RuntimeDep) -> SearchService:
+async def _search(runtime: RuntimeDep) -> SearchService:
     return runtime.search
 
 
-def _health(runtime: RuntimeDep) -> HealthService:
+async def _health(runtime: RuntimeDep) -> HealthService:
     return runtime.health
 
 
-def _auth(runtime: RuntimeDep) -> AuthService:
+async def _auth(runtime: RuntimeDep) -> AuthService:
     return runtime.auth
 
 
-def _analytics(runtime: RuntimeDep) -> AnalyticsService:
+async def _analytics(runtime: RuntimeDep) -> AnalyticsService:
     return runtime.analytics
 
 
-def _retention(runtime: RuntimeDep) -> RetentionService:
+async def _retention(runtime: RuntimeDep) -> RetentionService:
     return runtime.retention
 
 
-def _transfer(runtime: RuntimeDep) -> TransferService:
+async def _transfer(runtime: RuntimeDep) -> TransferService:
     return runtime.transfer
 
 
@@ -88,10 +92,14 @@ class EmbeddingReplay:
         return count
 
 
-ReplayDep = Annotated[EmbeddingReplay, Depends(EmbeddingReplay)]
+async def _replay(runtime: RuntimeDep) -> EmbeddingReplay:
+    return EmbeddingReplay(runtime)
 
 
-def _paging(
+ReplayDep = Annotated[EmbeddingReplay, Depends(_replay)]
+
+
+async def _paging(
     settings: SettingsDep,
     limit: Annotated[
         int | None,

@@ -86,4 +86,11 @@ class Idempotency:
         return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(Idempotency)]
+async def _idempotency(
+    request: Request, response: Response, runtime: RuntimeDep, key: IdempotencyKey = None
+) -> Idempotency:
+    # a coroutine, not the class itself: FastAPI would build the class in a worker thread
+    return Idempotency(request, response, runtime, key)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

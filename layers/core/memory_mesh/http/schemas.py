@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import TENANT_ID_PATTERN
 from memory_mesh.domain.models import (
     Conversation,
@@ -29,6 +30,26 @@ TenantId = Annotated[
         examples=["acme"],
     ),
 ]
+# a conversation as a request names it; both forms fit the pattern, the service tells them
+# apart (domain/conversation_ref.py)
+ConversationRefField = Annotated[
+    str,
+    StringConstraints(pattern=EXTERNAL_ID_PATTERN),
+    Field(description=REF_DESCRIPTION, examples=["user-123"]),
+]
+ExternalId = Annotated[
+    str,
+    StringConstraints(pattern=EXTERNAL_ID_PATTERN),
+    Field(
+        description="Your own id for the conversation: 1-128 letters, digits, '.', '_', ':', "
+        "'@' or '-', starting with a letter or digit, not UUID-shaped; unique in the "
+        "tenant, fixed once set.",
+        examples=["user-123"],
+    ),
+]
+CONVERSATION_EXTERNAL_ID = Field(
+    None, description="The conversation's external id (your own id for it), if it has one."
+)
 Metadata = Annotated[
     dict[str, Any],
     Field(description="Free JSON object (size and depth limited).", examples=[{"topic": "travel"}]),
@@ -115,7 +136,10 @@ class ItemError(BaseModel):
 
 class MessageCreate(Strict):
     tenant_id: TenantId | None = None
-    conversation_id: UUID
+    conversation_id: ConversationRefField = Field(
+        description=REF_DESCRIPTION + " Your own id creates the conversation on first use.",
+        examples=["user-123"],
+    )
     role: Role
     content: str = Field(description="The message text.", examples=["I'm allergic to peanuts."])
     metadata: Metadata = Field(default_factory=dict)
@@ -131,7 +155,7 @@ class MessageCreate(Strict):
 
 
 class MessageBatchItem(Strict):
-    conversation_id: UUID
+    conversation_id: ConversationRefField
     role: Role
     content: str
     metadata: Metadata = Field(default_factory=dict)
@@ -186,7 +210,8 @@ class EmbeddingOut(BaseModel):
 class MessageOut(BaseModel):
     id: UUID
     tenant_id: str
-    conversation_id: UUID
+    conversation_id: UUID = Field(description="The conversation's server id.")
+    conversation_external_id: str | None = CONVERSATION_EXTERNAL_ID
     role: Role
     content: str
     metadata: dict[str, Any]
@@ -203,6 +228,7 @@ class MessageOut(BaseModel):
             id=m.id,
             tenant_id=m.tenant_id,
             conversation_id=m.conversation_id,
+            conversation_external_id=m.conversation_external_id,
             role=m.role,
             content=m.content,
             metadata=m.metadata,
@@ -245,6 +271,13 @@ class ConversationCreate(Strict):
     title: Annotated[str, StringConstraints(max_length=500)] | None = None
     metadata: Metadata = Field(default_factory=dict)
     id: UUID | None = Field(None, description="Client-chosen id (a retried create is safe).")
+    external_id: ExternalId | None = Field(
+        None,
+        description="Your own id for it (e.g. `user-123`), usable wherever a conversation "
+        "id is. A create naming an external id the tenant holds returns that conversation "
+        "(200, unchanged).",
+        examples=["user-123"],
+    )
 
 
 class ConversationUpdate(Strict):
@@ -254,7 +287,8 @@ class ConversationUpdate(Strict):
 
 
 class ConversationOut(BaseModel):
-    id: UUID
+    id: UUID = Field(description="The server's id.")
+    external_id: str | None = Field(description="Your own id for it, if it has one.")
     tenant_id: str
     title: str | None
     metadata: dict[str, Any]
@@ -265,6 +299,7 @@ class ConversationOut(BaseModel):
     def of(cls, c: Conversation) -> ConversationOut:
         return cls(
             id=c.id,
+            external_id=c.external_id,
             tenant_id=c.tenant_id,
             title=c.title,
             metadata=c.metadata,
@@ -285,6 +320,7 @@ class MessagePage(BaseModel):
 
 class ConversationStats(BaseModel):
     conversation_id: UUID
+    conversation_external_id: str | None = CONVERSATION_EXTERNAL_ID
     message_count: int
     archived_count: int
     by_role: dict[str, int]
@@ -299,6 +335,7 @@ class ConversationStats(BaseModel):
 
 class DeletedConversation(BaseModel):
     id: UUID
+    external_id: str | None
     deleted_messages: int
 
 
@@ -310,7 +347,7 @@ class SearchRequest(Strict):
     query: str = Field(examples=["what food can't I eat?"])
     top_k: int = Field(10, description="How many results (1..MEMORY_MAX_TOP_K).")
     mode: SearchMode = SearchMode.hybrid
-    conversation_id: UUID | None = None
+    conversation_id: ConversationRefField | None = None
     role: Role | None = None
     created_after: AwareDatetime | None = Field(
         None, description="Only messages created at or after this time (ISO 8601 with a zone)."
@@ -319,19 +356,31 @@ class SearchRequest(Strict):
         None, description="Only messages created before this time (ISO 8601 with a zone)."
     )
     metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
-    min_score: float = Field(0.0, description="Drop results scoring below this (0..1).")
+    min_score: float = Field(
+        0.0,
+        description="Drop results scoring below this (0..1). Relevance carries the hit's own "
+        "evidence (similarity, keyword score), so a threshold removes hits without evidence.",
+    )
     include_archived: bool = False
+    reference_time: AwareDatetime | None = Field(
+        None, description="Measure recency from this time instead of now (search 'as of')."
+    )
 
 
 class ScoresOut(BaseModel):
     score: float = Field(description="Final blended score in [0, 1].")
     relevance: float = Field(
-        description="Similarity (vector), keyword score (keyword), or the reciprocal-rank "
-        "fusion of the two candidate lists (hybrid: (1 - h) * (k + 1) / (k + vector_rank) "
-        "+ h * (k + 1) / (k + keyword_rank), a missing rank counting 0)."
+        description="Similarity (vector), keyword score (keyword), or (hybrid) the "
+        "reciprocal-rank fusion of the two candidate lists, (1 - h) * (k + 1) / (k + "
+        "vector_rank) + h * (k + 1) / (k + keyword_rank) with a missing rank counting 0, "
+        "times the hit's own evidence: clamp(max((similarity - s0) / (s1 - s0), keyword / "
+        "kw1), 0, 1), so an unrelated hit scores ~0."
     )
     similarity: float | None = Field(description="Cosine similarity to the query (0..1).")
-    keyword: float | None = Field(description="Full-text rank (0..1).")
+    keyword: float | None = Field(
+        description="BM25 over the message and its context (the previous message, half "
+        "weight), divided by the query's best possible BM25 in the scope (0..1)."
+    )
     importance: float
     recency: float = Field(description="0.5 ** (age / half-life).")
     vector_rank: int | None = Field(

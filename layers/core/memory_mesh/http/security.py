@@ -127,4 +127,9 @@ class Access:
         return tenant_id
 
 
-AccessDep = Annotated[Access, Depends(Access)]
+async def _access(principal: PrincipalDep, runtime: RuntimeDep, response: Response) -> Access:
+    # a coroutine, not the class itself: FastAPI would build the class in a worker thread
+    return Access(principal, runtime, response)
+
+
+AccessDep = Annotated[Access, Depends(_access)]

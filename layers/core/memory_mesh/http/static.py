@@ -1,4 +1,9 @@
-"""The web dashboard: the built static export (``frontend/out``) served at ``/``.
+"""The web dashboard: the built static export served at ``/``.
+
+Where it comes from: ``MEMORY_DASHBOARD_DIR``; else the copy inside the installed package
+(every wheel carries one, built at package build time by setup.py); else the checkout's
+``frontend/out`` (an editable install, once ``scripts/build-dashboard.sh`` ran). With none
+of them, ``/`` answers one page saying exactly what to run.
 
 A file of the export is served as it is; any other GET of a page path gets
 ``index.html``, and the dashboard routes in the browser. It never shadows the API:
@@ -14,7 +19,7 @@ import re
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memory_mesh.config import Settings
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 
 RESERVED_PREFIXES = ("/v1", "/ws", "/docs", "/redoc", "/openapi.json", "/metrics")
 _API_VERSION = re.compile(r"^/v\d+(/|$)")  # /v0, /v2, ...: any version of the API
+# memory_mesh/http/static.py -> memory_mesh/dashboard: where setup.py puts it in a wheel
+PACKAGED_EXPORT = Path(__file__).resolve().parents[1] / "dashboard"
 # layers/core/memory_mesh/http/static.py -> the repository root
 REPO_EXPORT = Path(__file__).resolve().parents[4] / "frontend" / "out"
 
@@ -31,16 +38,25 @@ _REVALIDATE = "no-cache"
 
 
 def dashboard_dir(settings: Settings) -> Path | None:
-    """MEMORY_DASHBOARD_DIR, else the repository's frontend/out once built, else None."""
+    """MEMORY_DASHBOARD_DIR, else the package's copy, else the repository's frontend/out
+    once built, else None."""
     if settings.dashboard_dir is not None:
         return settings.dashboard_dir
-    return REPO_EXPORT if (REPO_EXPORT / "index.html").is_file() else None
+    for candidate in (PACKAGED_EXPORT, REPO_EXPORT):
+        if (candidate / "index.html").is_file():
+            return candidate
+    return None
 
 
-def mount_dashboard(app: FastAPI, settings: Settings) -> None:
-    """Serve the dashboard from the app's not-found path (a no-op when none is built)."""
+def mount_dashboard(app: FastAPI, settings: Settings, *, explain_missing: bool = True) -> None:
+    """Serve the dashboard from the app's not-found path; without one, a page at ``/``
+    saying how to build it (``explain_missing``: the local server, not a Lambda)."""
     root = dashboard_dir(settings)
     if root is None:
+        if not explain_missing:
+            return
+        app.router.default = BuildInstructions(app.router.default)
+        log.info("no built dashboard: / explains how to build it (scripts/build-dashboard.sh)")
         return
     app.router.default = DashboardFallback(root, app.router.default)
     log.info("serving the dashboard from %s at /", root)
@@ -91,3 +107,45 @@ class DashboardFallback:
             return None
         index = self.root / "index.html"
         return index if index.is_file() else None
+
+
+BUILD_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Memory Mesh</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem}
+code,pre{background:#f3f3f3;border-radius:4px;padding:.1rem .3rem}pre{padding:.8rem}</style>
+</head><body>
+<h1>Memory Mesh is running</h1>
+<p>The API answers here (<a href="/docs">API docs</a>, <a href="/openapi.json">OpenAPI</a>).
+The web dashboard is not built in this install: an editable install from a checkout
+(<code>pip install -e .</code>) does not build it, since that needs Node.js.</p>
+<p>To get the dashboard at this address, install Node.js 20.19+ and run, from the
+repository root:</p>
+<pre>bash scripts/build-dashboard.sh</pre>
+<p>then restart <code>memory-mesh serve</code>. (<code>bash scripts/serve.sh</code> does both
+when npm is installed; a wheel of memory-mesh always includes the dashboard.)</p>
+</body></html>
+"""
+
+
+class BuildInstructions:
+    """ASGI app run when no route matched and no dashboard is built: ``GET /`` gets the
+    page above; anything else the API's own not-found answer."""
+
+    def __init__(self, not_found: ASGIApp) -> None:
+        self.not_found = not_found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and scope["path"]
+            in (
+                "/",
+                "/index.html",
+            )
+        ):
+            await HTMLResponse(BUILD_PAGE, headers={"cache-control": _REVALIDATE})(
+                scope, receive, send
+            )
+            return
+        await self.not_found(scope, receive, send)

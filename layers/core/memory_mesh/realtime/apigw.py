@@ -64,11 +64,13 @@ class ApiGatewayBus:
 
     def publish(self, event: dict[str, Any]) -> None:
         tenant = str(event.get("tenant_id"))
-        conversation = event.get("conversation_id")
+        # subscribers of the conversation by UUID and by external id alike
+        conversations = [event.get("conversation_id"), event.get("conversation_external_id")]
         try:
             targets = self.registry.subscribers(tenant)
-            if conversation:
-                targets |= self.registry.subscribers(tenant, str(conversation))
+            for conversation in conversations:
+                if conversation:
+                    targets |= self.registry.subscribers(tenant, str(conversation))
         except Exception as exc:  # no registry: nobody to tell, the write stands
             log.warning("WebSocket registry unavailable: %s", exc)
             return

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from memory_mesh.realtime.events import conversation_matches
+
 
 class Subscriber:
     def __init__(self, tenant_id: str, conversation_id: str | None, buffer_size: int) -> None:
@@ -21,7 +23,7 @@ class Subscriber:
         self.overflowed = asyncio.Event()
 
     def wants(self, event: dict[str, Any]) -> bool:
-        return self.conversation_id is None or event.get("conversation_id") == self.conversation_id
+        return self.conversation_id is None or conversation_matches(event, self.conversation_id)
 
     def offer(self, event: dict[str, Any]) -> None:
         if self.overflowed.is_set():

@@ -35,6 +35,7 @@ from memory_mesh.domain.identity import (
 from memory_mesh.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from memory_mesh.observability.metrics import NULL_METRICS, AuthMethod, MetricsRecorder
 from memory_mesh.ratelimit.limiter import RateLimiter
+from memory_mesh.services.principal_cache import TtlCache
 from memory_mesh.services.tokens import TokenIssuer, hash_secret, new_secret
 from memory_mesh.store import identity as store
 from memory_mesh.store.database import Database
@@ -82,6 +83,7 @@ class AuthService:
         login_rule: str,
         open_tenant_claim: bool = True,
         metrics: MetricsRecorder = NULL_METRICS,
+        principal_ttl_seconds: float = 0.0,
     ) -> None:
         self.db = db
         self.issuer = issuer
@@ -91,6 +93,10 @@ class AuthService:
         self.login_rule = login_rule
         self.open_tenant_claim = open_tenant_claim
         self.metrics = metrics
+        # who a credential is, for a few seconds (services/principal_cache.py): a user's
+        # principal by user id (the token itself is verified every time), a key's by hash
+        self._users: TtlCache[Principal] = TtlCache(principal_ttl_seconds)
+        self._keys: TtlCache[Principal] = TtlCache(principal_ttl_seconds)
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("timing-equaliser-not-a-password")
 
@@ -133,6 +139,7 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant, user_id=user_id, role=MemberRole.admin.value
             )
+        self._users.forget(user_id)
         return user_id, tenant
 
     async def create_tenant(self, principal: Principal, tenant_id: str, name: str | None) -> None:
@@ -145,6 +152,7 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
             )
+        self._users.forget(principal.user_id)
 
     async def claim_tenant(self, principal: Principal, tenant_id: str) -> Principal:
         """A signed-in user naming a tenant that does not exist yet becomes its admin
@@ -166,6 +174,7 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant_id, user_id=principal.user_id, role=MemberRole.admin.value
             )
+        self._users.forget(principal.user_id)
         log.info("tenant %s claimed on first use by user %s", tenant_id, principal.user_id)
         return principal.with_tenant(tenant_id, MemberRole.admin)
 
@@ -180,6 +189,7 @@ class AuthService:
             await store.upsert_member(
                 conn, tenant_id=tenant_id, user_id=user["id"], role=role.value
             )
+        self._users.forget(UUID(str(user["id"])))
         return UUID(str(user["id"]))
 
     async def me(self, principal: Principal) -> dict[str, Any]:
@@ -294,6 +304,9 @@ class AuthService:
                 await store.revoke_refresh_family(conn, row["family_id"])
 
     async def _issue(self, user_id: UUID, *, family_id: UUID) -> TokenPair:
+        # signing in (or refreshing) reads the memberships afresh, even those granted by
+        # another process within the cache's TTL
+        self._users.forget(user_id)
         access, access_expires = self.issuer.access_token(user_id)
         refresh = new_secret("mmr")
         refresh_expires = datetime.now(UTC) + self.refresh_ttl
@@ -315,12 +328,15 @@ class AuthService:
 
     async def _access_token_principal(self, token: str) -> Principal:
         user_id = self.issuer.verify_access(token)
+        cached = self._users.get(user_id)
+        if cached is not None:
+            return cached
         async with self.db.system() as conn:
             user = await store.user_by_id(conn, user_id)
             if user is None:
                 raise Unauthorized("the account no longer exists", code="invalid_token")
             rows = await store.memberships(conn, user_id)
-        return Principal(
+        principal = Principal(
             kind="user",
             id=user_id,
             user_id=user_id,
@@ -329,6 +345,8 @@ class AuthService:
             is_superuser=user["is_superuser"],
             tenants={r["tenant_id"]: ROLE_SCOPES[MemberRole(r["role"])] for r in rows},
         )
+        self._users.put(user_id, principal)
+        return principal
 
     async def principal_from_credential(self, credential: str) -> Principal:
         """An API key (``mm_...``) or an access token, told apart by the key prefix."""
@@ -340,15 +358,23 @@ class AuthService:
         return await self._counted("api_key", self._api_key_principal(key))
 
     async def _api_key_principal(self, key: str) -> Principal:
+        key_hash = hash_secret(key)
+        cached = self._keys.get(key_hash)
+        if cached is not None:
+            return cached
         async with self.db.system() as conn:
-            row = await store.api_key_by_hash(conn, hash_secret(key))
+            row = await store.api_key_by_hash(conn, key_hash)
         if row is None:
             raise Unauthorized("the API key is not valid or was revoked", code="invalid_api_key")
-        return Principal(
+        principal = Principal(
             kind="api_key",
             id=row["id"],
             tenants={row["tenant_id"]: frozenset(Scope(s) for s in row["scopes"])},
         )
+        expires = row.get("expires_at")
+        left = (expires - datetime.now(UTC)).total_seconds() if expires is not None else None
+        self._keys.put(key_hash, principal, at_most_seconds=left)
+        return principal
 
     # --- API keys ----------------------------------------------------------------
 
@@ -391,3 +417,4 @@ class AuthService:
                 raise NotFound(f"API key {key_id} not found", code="api_key_not_found")
             principal.authorize(row["tenant_id"], Scope.admin)
             await store.revoke_api_key(conn, key_id)
+        self._keys.clear()  # cached by hash, which the id does not give: forget every key

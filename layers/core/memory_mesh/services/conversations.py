@@ -1,4 +1,8 @@
-"""Conversations: create, list (cursor pages), read, update, delete, statistics."""
+"""Conversations: create, list (cursor pages), read, update, delete, statistics.
+
+Every method takes the conversation as a request names it: its UUID or the client's
+external id (``services/conversation_refs.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,17 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
+from memory_mesh.domain.conversation_ref import check_external_id
 from memory_mesh.domain.cursor import decode_cursor, encode_cursor
 from memory_mesh.domain.models import Conversation, Message
 from memory_mesh.domain.validation import Limits, check_metadata, check_page_size
-from memory_mesh.errors import Conflict, NotFound
+from memory_mesh.errors import Conflict
+from memory_mesh.services.conversation_refs import conversation_not_found, resolve
 from memory_mesh.store import conversations as store
 from memory_mesh.store import messages as message_store
 from memory_mesh.store.database import Database
 
-
-def conversation_not_found(conversation_id: UUID) -> NotFound:
-    return NotFound(f"conversation {conversation_id} not found", code="conversation_not_found")
-
+__all__ = ["ConversationService", "Page", "conversation_not_found"]
 
 T = TypeVar("T")
 
@@ -40,26 +43,60 @@ class ConversationService:
         title: str | None,
         metadata: dict[str, Any],
         conversation_id: UUID | None = None,
+        external_id: str | None = None,
     ) -> tuple[Conversation, bool]:
-        """Create; a retried create with the same id returns the first one (created False)."""
-        check_metadata(metadata, self.limits)
-        async with self.db.tenant(tenant_id) as conn:
-            try:
-                return await store.insert(
-                    conn,
-                    tenant_id=tenant_id,
-                    conversation_id=conversation_id or uuid4(),
-                    title=title,
-                    metadata=metadata,
-                )
-            except LookupError:
-                raise Conflict(
-                    f"conversation id {conversation_id} is already taken",
-                    code="conversation_id_taken",
-                ) from None
+        """Create; return (conversation, created).
 
-    async def get(self, tenant_id: str, conversation_id: UUID) -> Conversation:
+        Idempotent: a create naming an id or external id the tenant holds returns that
+        conversation unchanged (created False), unless the two name different
+        conversations (409). An id held by another tenant is 409 ``conversation_id_taken``.
+        """
+        check_metadata(metadata, self.limits)
+        if external_id is not None:
+            check_external_id(external_id)
+        new_id = conversation_id or uuid4()
         async with self.db.tenant(tenant_id) as conn:
+            created = await store.insert(
+                conn,
+                tenant_id=tenant_id,
+                conversation_id=new_id,
+                external_id=external_id,
+                title=title,
+                metadata=metadata,
+            )
+            if created is not None:
+                return created, True
+            found = await store.find(
+                conn,
+                tenant_id=tenant_id,
+                ids=[new_id],
+                external_ids=[external_id] if external_id is not None else [],
+            )
+        by_external = next(
+            (c for c in found if external_id is not None and c.external_id == external_id), None
+        )
+        by_id = next((c for c in found if c.id == new_id), None)
+        if by_external is not None:
+            if conversation_id is None or by_external.id == conversation_id:
+                return by_external, False
+            raise Conflict(
+                f"external_id {external_id} names conversation {by_external.id}, "
+                f"not {conversation_id}",
+                code="external_id_taken",
+            )
+        if by_id is not None:
+            if external_id is None:
+                return by_id, False
+            raise Conflict(
+                f"conversation {new_id} exists with external_id {by_id.external_id}; "
+                "an external id is set when a conversation is created and never changes",
+                code="conversation_id_taken",
+            )
+        raise Conflict(f"conversation id {new_id} is already taken", code="conversation_id_taken")
+
+    async def get(self, tenant_id: str, conversation: str | UUID) -> Conversation:
+        async with self.db.tenant(tenant_id) as conn:
+            conversation_id = await resolve(conn, tenant_id, conversation)
             found = await store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id)
         if found is None:
             raise conversation_not_found(conversation_id)
@@ -82,7 +119,7 @@ class ConversationService:
     async def messages(
         self,
         tenant_id: str,
-        conversation_id: UUID,
+        conversation: str | UUID,
         *,
         limit: int,
         cursor: str | None,
@@ -92,8 +129,7 @@ class ConversationService:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
         async with self.db.tenant(tenant_id) as conn:
-            if await store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id) is None:
-                raise conversation_not_found(conversation_id)
+            conversation_id = await resolve(conn, tenant_id, conversation)
             rows = await message_store.list_conversation_page(
                 conn,
                 tenant_id=tenant_id,
@@ -111,7 +147,7 @@ class ConversationService:
     async def update(
         self,
         tenant_id: str,
-        conversation_id: UUID,
+        conversation: str | UUID,
         *,
         title: str | None,
         set_title: bool,
@@ -120,6 +156,7 @@ class ConversationService:
         if metadata is not None:
             check_metadata(metadata, self.limits)
         async with self.db.tenant(tenant_id) as conn:
+            conversation_id = await resolve(conn, tenant_id, conversation)
             found = await store.update(
                 conn,
                 tenant_id=tenant_id,
@@ -132,21 +169,28 @@ class ConversationService:
             raise conversation_not_found(conversation_id)
         return found
 
-    async def delete(self, tenant_id: str, conversation_id: UUID) -> int:
-        """Delete the conversation and its messages; return how many messages went."""
+    async def delete(self, tenant_id: str, conversation: str | UUID) -> tuple[Conversation, int]:
+        """Delete the conversation and its messages; return it and how many messages went."""
         async with self.db.tenant(tenant_id) as conn:
+            conversation_id = await resolve(conn, tenant_id, conversation)
+            found = await store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id)
             removed = await store.delete(conn, tenant_id=tenant_id, conversation_id=conversation_id)
-        if removed is None:
+        if found is None or removed is None:
             raise conversation_not_found(conversation_id)
-        return removed
+        return found, removed
 
-    async def stats(self, tenant_id: str, conversation_id: UUID) -> dict[str, Any]:
+    async def stats(
+        self, tenant_id: str, conversation: str | UUID
+    ) -> tuple[Conversation, dict[str, Any]]:
+        """The conversation and its figures (counts, times, importance, embedding coverage)."""
         async with self.db.tenant(tenant_id) as conn:
-            if await store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id) is None:
-                raise conversation_not_found(conversation_id)
+            conversation_id = await resolve(conn, tenant_id, conversation)
+            found = await store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id)
             figures = await store.stats(conn, tenant_id=tenant_id, conversation_id=conversation_id)
+        if found is None:
+            raise conversation_not_found(conversation_id)
         count = int(figures["message_count"])
         figures["embedding_coverage"] = (
             round(int(figures["embedded_count"]) / count, 4) if count else None
         )
-        return figures
+        return found, figures

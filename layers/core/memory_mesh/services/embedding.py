@@ -17,6 +17,7 @@ from uuid import UUID
 
 import anyio
 
+from memory_mesh.domain.embedding_text import embedding_text
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.observability.xray import subsegment
@@ -35,6 +36,7 @@ class EmbeddingPolicy:
     max_attempts: int = 5
     retry_base_seconds: float = 2.0
     lease_seconds: float = 120.0
+    embed_context: bool = False  # embed the stored context before the content
 
 
 @dataclass
@@ -85,6 +87,11 @@ class EmbeddingPipeline:
         async with self.db.system() as conn:
             return await message_store.replay_failed(conn, tenant_id=tenant_id)
 
+    async def reembed(self, tenant_id: str | None = None) -> int:
+        """Queue every embedded message (of one tenant) for embedding again."""
+        async with self.db.system() as conn:
+            return await message_store.requeue_embedded(conn, tenant_id=tenant_id)
+
     async def _process(self, tasks: list[EmbeddingTask]) -> EmbedOutcome:
         outcome = EmbedOutcome()
         started = time.perf_counter()
@@ -107,7 +114,11 @@ class EmbeddingPipeline:
         try:
             with subsegment("embedding", provider=self.embedder.info.provider, texts=len(chunk)):
                 vectors = await anyio.to_thread.run_sync(
-                    self.embedder.embed_documents, [t.content for t in chunk]
+                    self.embedder.embed_documents,
+                    [
+                        embedding_text(t.content, t.context if self.policy.embed_context else None)
+                        for t in chunk
+                    ],
                 )
         except Exception as exc:  # any provider failure is recorded on the rows, never raised
             unavailable = isinstance(exc, EmbeddingError) and exc.code in (

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
+from memory_mesh.domain.conversation_ref import ConversationRef, parse_conversation_ref
 from memory_mesh.domain.importance import ImportanceWeights, score_importance
 from memory_mesh.domain.models import EmbeddingStatus, Message, MessagePatch, NewMessage, Role
 from memory_mesh.domain.validation import (
@@ -22,12 +23,13 @@ from memory_mesh.domain.validation import (
     check_created_at,
     check_importance,
     check_metadata,
+    check_stored_time,
 )
 from memory_mesh.errors import AppError, Conflict, NotFound
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.queue.base import JobQueue
+from memory_mesh.services.conversation_refs import conversation_not_found, resolve_many
 from memory_mesh.services.embedding import EmbeddingPipeline
-from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import messages as store
 from memory_mesh.store.database import Database
 
@@ -43,7 +45,8 @@ def message_not_found(message_id: UUID) -> NotFound:
 
 @dataclass
 class MessageInput:
-    conversation_id: UUID
+    # the conversation's UUID, or the client's external id (created on first use)
+    conversation_id: UUID | str
     role: Role
     content: str
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +76,9 @@ class MessageService:
         queue: JobQueue,
         on_change: MessageEventListener | None = None,
         metrics: MetricsRecorder = NULL_METRICS,
+        context_chars: int = 0,
     ) -> None:
+        self.context_chars = context_chars  # of the previous message, stored as context
         self.db = db
         self.pipeline = pipeline
         self.limits = limits
@@ -97,40 +102,43 @@ class MessageService:
         check_batch(len(items), self.limits)
         results: list[ItemResult] = [ItemResult(index=i, status="error") for i in range(len(items))]
         now = datetime.now(UTC)
-        candidates: dict[int, NewMessage] = {}
+        valid: dict[int, tuple[UUID, ConversationRef]] = {}
         seen: set[UUID] = set()
         for i, item in enumerate(items):
             try:
-                candidates[i] = self._new_message(tenant_id, item, now)
+                ref = parse_conversation_ref(item.conversation_id)
+                self._check(item, now)
             except AppError as exc:
                 results[i].error = exc
                 continue
-            if candidates[i].id in seen:
+            message_id = item.id or uuid4()
+            if message_id in seen:
                 results[i].error = Conflict(
-                    f"id {candidates[i].id} appears twice in this batch", code="duplicate_id"
+                    f"id {message_id} appears twice in this batch", code="duplicate_id"
                 )
-                del candidates[i]
                 continue
-            seen.add(candidates[i].id)
+            seen.add(message_id)
+            valid[i] = (message_id, ref)
         inserted: list[Message] = []
+        candidates: dict[int, NewMessage] = {}
         async with self.db.tenant(tenant_id) as conn:
-            conversations = await conversation_store.existing_ids(
-                conn,
-                tenant_id=tenant_id,
-                ids=list({m.conversation_id for m in candidates.values()}),
+            # the first message naming an unknown external id creates its conversation
+            conversations = await resolve_many(
+                conn, tenant_id, [ref for _, ref in valid.values()], create=True
             )
-            for i, new in list(candidates.items()):
-                if new.conversation_id not in conversations:
-                    results[i].error = NotFound(
-                        f"conversation {new.conversation_id} not found",
-                        code="conversation_not_found",
-                    )
-                    del candidates[i]
+            for i, (message_id, ref) in valid.items():
+                if ref not in conversations:
+                    results[i].error = conversation_not_found(ref)
+                    continue
+                candidates[i] = self._new_message(
+                    tenant_id, items[i], message_id, conversations[ref]
+                )
             if candidates:
                 inserted, existing_ids = await store.insert_many(
                     conn,
                     list(candidates.values()),
                     lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
+                    context_chars=self.context_chars,
                 )
                 existing = await store.get_many(conn, tenant_id=tenant_id, ids=list(existing_ids))
             else:
@@ -160,15 +168,21 @@ class MessageService:
                     result.message = fresh[result.id]
         return results
 
-    def _new_message(self, tenant_id: str, item: MessageInput, now: datetime) -> NewMessage:
+    def _check(self, item: MessageInput, now: datetime) -> None:
         check_content(item.content, self.limits)
         check_metadata(item.metadata, self.limits)
         check_importance(item.importance)
         check_created_at(item.created_at, now)
+        check_stored_time(item.created_at, "created_at")
+
+    def _new_message(
+        self, tenant_id: str, item: MessageInput, message_id: UUID, conversation_id: UUID
+    ) -> NewMessage:
+        """A checked item (:meth:`_check`) with its id and its conversation's UUID."""
         return NewMessage(
-            id=item.id or uuid4(),
+            id=message_id,
             tenant_id=tenant_id,
-            conversation_id=item.conversation_id,
+            conversation_id=conversation_id,
             role=item.role,
             content=item.content,
             metadata=item.metadata,

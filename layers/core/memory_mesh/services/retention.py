@@ -40,6 +40,7 @@ from memory_mesh.domain.retention import (
 )
 from memory_mesh.domain.validation import Limits, check_page_size
 from memory_mesh.errors import Conflict, NotFound
+from memory_mesh.services.conversation_refs import resolve
 from memory_mesh.services.conversations import Page
 from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import idempotency as idempotency_store
@@ -109,7 +110,7 @@ class RetentionService:
                     f"a tenant may hold at most {MAX_RULES_PER_TENANT} retention rules",
                     code="too_many_retention_rules",
                 )
-            await self._check_conversation(conn, tenant_id, spec)
+            spec = await self._resolve_conversation(conn, tenant_id, spec)
             return await store.insert_rule(conn, tenant_id=tenant_id, rule_id=uuid4(), spec=spec)
 
     async def update_rule(
@@ -130,7 +131,7 @@ class RetentionService:
             elif merged.get("skip_archive"):
                 merged.setdefault("archived_for_days", None)
             spec = validate_rule(replace(current.spec, **merged), self.limits)
-            await self._check_conversation(conn, tenant_id, spec)
+            spec = await self._resolve_conversation(conn, tenant_id, spec)
             updated = await store.update_rule(conn, tenant_id=tenant_id, rule_id=rule_id, spec=spec)
         if updated is None:
             raise rule_not_found(rule_id)
@@ -142,15 +143,22 @@ class RetentionService:
                 raise rule_not_found(rule_id)
 
     @staticmethod
-    async def _check_conversation(conn: Conn, tenant_id: str, spec: RuleSpec) -> None:
-        conversation_id = spec.conditions.conversation_id
-        if conversation_id is not None and (
-            await conversation_store.get(conn, tenant_id=tenant_id, conversation_id=conversation_id)
-            is None
-        ):
-            raise NotFound(
-                f"conversation {conversation_id} not found", code="conversation_not_found"
-            )
+    async def _resolve_conversation(conn: Conn, tenant_id: str, spec: RuleSpec) -> RuleSpec:
+        """The spec with its conversation condition (a UUID or an external id) as the
+        UUID of an existing conversation of the tenant (404 if there is none)."""
+        named = spec.conditions.conversation_id
+        if named is None:
+            return spec
+        conversation_id = await resolve(conn, tenant_id, named)
+        found = await conversation_store.get(
+            conn, tenant_id=tenant_id, conversation_id=conversation_id
+        )
+        conditions = replace(
+            spec.conditions,
+            conversation_id=conversation_id,
+            conversation_external_id=found.external_id if found else None,
+        )
+        return replace(spec, conditions=conditions)
 
     # --- runs -------------------------------------------------------------------
 

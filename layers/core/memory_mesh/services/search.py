@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 import anyio
 import numpy as np
 
+from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.domain.validation import (
@@ -23,11 +25,14 @@ from memory_mesh.domain.validation import (
     check_query,
     check_time_range,
     check_top_k,
+    check_utc_offset,
 )
 from memory_mesh.embeddings import Embedder, EmbeddingError
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.observability.xray import subsegment
+from memory_mesh.services.conversation_refs import resolve_many
+from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
@@ -70,7 +75,7 @@ class SearchService:
         if mode is not SearchMode.keyword:
             try:
                 with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
-                    vector = await anyio.to_thread.run_sync(self.embedder.embed_query, query.query)
+                    vector = await self._embed_query(query.query)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -78,22 +83,47 @@ class SearchService:
                     ) from exc
                 log.warning("hybrid search degraded to keyword: %s", exc)
                 mode, degraded = SearchMode.keyword, True
-        effective = replace(query, mode=mode)
         async with self.db.tenant(query.tenant_id) as conn:
-            plan = await self._choose_plan(conn, effective)
-            hits = await store.run_search(
-                conn,
-                query=effective,
-                query_vector=vector,
-                model=self.embedder.info.model,
-                weights=self.weights,
-                config=self.plan,
-                plan=plan,
-            )
+            conversation_id = await self._conversation(conn, query)
+            effective = replace(query, mode=mode, conversation_id=conversation_id)
+            if query.conversation_id is not None and conversation_id is None:
+                plan, hits = "exact", []  # no conversation of that id: nothing stored (yet)
+            else:
+                plan = await self._choose_plan(conn, effective)
+                hits = await store.run_search(
+                    conn,
+                    query=effective,
+                    query_vector=vector,
+                    model=self.embedder.info.model,
+                    weights=self.weights,
+                    config=self.plan,
+                    plan=plan,
+                )
+                await _add_external_ids(conn, query.tenant_id, hits)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+
+    async def _embed_query(self, text: str) -> np.ndarray:
+        """The query's vector: a cache hit answered here, on the event loop (a worker
+        thread's hand-off costs more than the lookup); a miss runs the model in a thread."""
+        cached = getattr(self.embedder, "cached_query", None)
+        if cached is not None:
+            vector: np.ndarray | None = cached(text)
+            if vector is not None:
+                return vector
+        return await anyio.to_thread.run_sync(self.embedder.embed_query, text)
+
+    @staticmethod
+    async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
+        """The UUID of the conversation filter (which may name an external id); None when
+        there is no filter or the tenant has no such conversation."""
+        if query.conversation_id is None:
+            return None
+        ref = parse_conversation_ref(query.conversation_id)
+        found = await resolve_many(conn, query.tenant_id, [ref], create=False)
+        return found.get(ref)
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
@@ -109,6 +139,22 @@ class SearchService:
     def _validate(self, query: SearchQuery) -> None:
         check_query(query.query, self.limits)
         check_top_k(query.top_k, self.limits)
+        if query.conversation_id is not None:
+            parse_conversation_ref(query.conversation_id)
+        check_utc_offset(query.created_after, "created_after")
+        check_utc_offset(query.created_before, "created_before")
         check_metadata(query.metadata, self.limits, field="metadata")
         check_min_score(query.min_score)
         check_time_range(query.created_after, query.created_before)
+
+
+async def _add_external_ids(conn: Conn, tenant_id: str, hits: list[SearchHit]) -> None:
+    """Give each hit's message its conversation's external id (one query for all hits;
+    the search statement itself reads messages only)."""
+    ids = list({hit.message.conversation_id for hit in hits})
+    if not ids:
+        return
+    found = await conversation_store.find(conn, tenant_id=tenant_id, ids=ids, external_ids=[])
+    external = {c.id: c.external_id for c in found}
+    for hit in hits:
+        hit.message.conversation_external_id = external.get(hit.message.conversation_id)

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
+from memory_mesh.domain.conversation_ref import check_external_id, parse_conversation_ref
 from memory_mesh.domain.models import Conversation
 from memory_mesh.domain.transfer import (
     FORMAT,
@@ -41,8 +42,9 @@ from memory_mesh.domain.transfer import (
     header_line,
     remap_id,
 )
-from memory_mesh.domain.validation import Limits, check_metadata, check_text
-from memory_mesh.errors import AppError, InvalidInput, NotFound
+from memory_mesh.domain.validation import Limits, check_metadata, check_stored_time, check_text
+from memory_mesh.errors import AppError, InvalidInput
+from memory_mesh.services.conversation_refs import conversation_not_found, resolve
 from memory_mesh.services.messages import MessageInput, MessageService
 from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import transfer as store
@@ -98,16 +100,16 @@ class TransferService:
 
     # --- export -----------------------------------------------------------------
 
-    async def conversation(self, tenant_id: str, conversation_id: UUID) -> Conversation:
-        """The conversation to export (raises 404 before any byte is streamed)."""
+    async def conversation(self, tenant_id: str, conversation: str | UUID) -> Conversation:
+        """The conversation to export, by UUID or external id (raises 404 before any byte
+        is streamed)."""
         async with self.db.tenant(tenant_id) as conn:
+            conversation_id = await resolve(conn, tenant_id, conversation)
             found = await conversation_store.get(
                 conn, tenant_id=tenant_id, conversation_id=conversation_id
             )
         if found is None:
-            raise NotFound(
-                f"conversation {conversation_id} not found", code="conversation_not_found"
-            )
+            raise conversation_not_found(conversation_id)
         return found
 
     async def export(
@@ -215,9 +217,21 @@ class _Import:
         self.file_conversations = 0
         self.file_messages = 0
         self.now = datetime.now(UTC)
+        # conversations of the file merged into one the tenant holds under the same
+        # external id: (file's id as mapped) -> the tenant's conversation
+        self.merged: dict[UUID, UUID] = {}
 
     def _id(self, old: UUID) -> UUID:
         return remap_id(self.tenant_id, old) if self.ids is IdMode.remap else old
+
+    def _conversation(self, named: UUID | str) -> UUID | str:
+        """Where a message line's conversation is: its (mapped, merged) id, or the
+        external id it names, which the message path resolves (or creates)."""
+        ref = parse_conversation_ref(named)  # a UUID may arrive as text
+        if isinstance(ref, str):
+            return ref
+        new_id = self._id(ref)
+        return self.merged.get(new_id, new_id)
 
     async def take(self, number: int, line: object, *, first: bool) -> None:
         if isinstance(line, HeaderLine):
@@ -269,11 +283,14 @@ class _Import:
         for number, line in batch:
             new_id = self._id(line.id)
             try:
+                if line.external_id is not None:
+                    check_external_id(line.external_id)
                 check_metadata(line.metadata, self.service.limits)
                 for name, value in (
                     ("created_at", line.created_at),
                     ("updated_at", line.updated_at),
                 ):
+                    check_stored_time(value, name)
                     if value is not None and value > self.now + _FUTURE_SKEW:
                         raise InvalidInput(
                             f"{name}: must not be in the future", code="invalid_timestamp"
@@ -288,6 +305,7 @@ class _Import:
             rows.append(
                 {
                     "id": str(new_id),
+                    "external_id": line.external_id,
                     "title": line.title,
                     "metadata": line.metadata,
                     "created_at": _iso(line.created_at),
@@ -299,7 +317,9 @@ class _Import:
         async with self.service.db.tenant(self.tenant_id) as conn:
             outcomes = await store.insert_conversations(conn, tenant_id=self.tenant_id, rows=rows)
         for conversation_id, numbers in lines.items():
-            outcome = outcomes.get(conversation_id, "taken")
+            outcome, target = outcomes.get(conversation_id, ("taken", None))
+            if outcome == "merged" and target is not None:
+                self.merged[conversation_id] = target
             for i, number in enumerate(numbers):
                 if outcome == "taken":
                     self.report.fail(
@@ -311,12 +331,20 @@ class _Import:
                     self.report.conversations_existing += 1
 
     async def _flush_messages(self) -> None:
-        batch, self.messages = self.messages, []
+        batch: list[tuple[int, MessageLine]] = []
+        for number, line in self.messages:
+            try:  # the message path checks created_at; archived_at is this line's own
+                check_stored_time(line.archived_at, "archived_at")
+            except AppError as exc:
+                self.report.fail(number, exc.code, exc.message)
+                continue
+            batch.append((number, line))
+        self.messages = []
         if not batch:
             return
         items = [
             MessageInput(
-                conversation_id=self._id(line.conversation_id),
+                conversation_id=self._conversation(line.conversation_id),
                 role=line.role,
                 content=line.content,
                 metadata=line.metadata,
@@ -377,6 +405,7 @@ def _describe(exc: ValueError) -> tuple[str, str]:
 def _conversation(tenant_id: str, row: dict[str, Any]) -> Conversation:
     return Conversation(
         id=row["c_id"],
+        external_id=row["c_external_id"],
         tenant_id=tenant_id,
         title=row["c_title"],
         metadata=row["c_metadata"],

@@ -111,7 +111,7 @@ async def top_conversations(
     """The conversations with the most messages in the range (ties: latest activity)."""
     cur = await conn.execute(
         """
-        select c.id, c.title, c.created_at, s.messages, s.first_message_at,
+        select c.id, c.external_id, c.title, c.created_at, s.messages, s.first_message_at,
                s.last_message_at, s.mean_importance
         from (
             select conversation_id, count(*) as messages, min(created_at) as first_message_at,

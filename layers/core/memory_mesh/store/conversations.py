@@ -18,31 +18,57 @@ async def insert(
     *,
     tenant_id: str,
     conversation_id: UUID,
+    external_id: str | None,
     title: str | None,
     metadata: dict[str, Any],
-) -> tuple[Conversation, bool]:
-    """Insert; return (conversation, created). An existing id of the same tenant is
-    returned as is (a retried create); ``None`` stands for an id held by another tenant."""
+) -> Conversation | None:
+    """Insert; return the new conversation, or None when its id or its external id is
+    held already (see :func:`find`: by this tenant, or the id by another one)."""
     cur = await conn.execute(
         f"""
-        with ins as (
-            insert into conversations (id, tenant_id, title, metadata)
-            values (%(id)s, %(tenant)s, %(title)s, %(metadata)s)
-            on conflict (id) do nothing
-            returning *
-        )
-        select {CONVERSATION_COLUMNS}, true as created from ins c
-        union all
-        select {CONVERSATION_COLUMNS}, false from conversations c
-        where c.id = %(id)s and c.tenant_id = %(tenant)s
+        insert into conversations as c (id, tenant_id, external_id, title, metadata)
+        values (%(id)s, %(tenant)s, %(external)s, %(title)s, %(metadata)s)
+        on conflict do nothing
+        returning {CONVERSATION_COLUMNS}
         """,
-        {"id": conversation_id, "tenant": tenant_id, "title": title, "metadata": Jsonb(metadata)},
+        {
+            "id": conversation_id,
+            "tenant": tenant_id,
+            "external": external_id,
+            "title": title,
+            "metadata": Jsonb(metadata),
+        },
     )
-    rows = await cur.fetchall()
-    if not rows:
-        raise LookupError("conversation id belongs to another tenant")
-    row = rows[0]
-    return conversation_from_row(row), bool(row["created"])
+    row = await cur.fetchone()
+    return conversation_from_row(row) if row else None
+
+
+async def find(
+    conn: Conn, *, tenant_id: str, ids: list[UUID], external_ids: list[str]
+) -> list[Conversation]:
+    """The tenant's conversations with any of ``ids`` or any of ``external_ids``."""
+    cur = await conn.execute(
+        f"""select {CONVERSATION_COLUMNS} from conversations c
+            where c.tenant_id = %(tenant)s
+              and (c.id = any(%(ids)s) or c.external_id = any(%(external)s))""",
+        {"tenant": tenant_id, "ids": ids, "external": external_ids},
+    )
+    return [conversation_from_row(row) for row in await cur.fetchall()]
+
+
+async def create_external(conn: Conn, *, tenant_id: str, external_ids: list[str]) -> int:
+    """Create a conversation for each external id the tenant does not have yet; return
+    how many were created. Race-safe: of concurrent creators of one external id, one
+    inserts and the others skip (the unique index on (tenant_id, external_id))."""
+    cur = await conn.execute(
+        """
+        insert into conversations (id, tenant_id, external_id)
+        select gen_random_uuid(), %(tenant)s, e from unnest(%(external)s::text[]) as e
+        on conflict (tenant_id, external_id) do nothing
+        """,
+        {"tenant": tenant_id, "external": external_ids},
+    )
+    return cur.rowcount
 
 
 async def get(conn: Conn, *, tenant_id: str, conversation_id: UUID) -> Conversation | None:
@@ -52,14 +78,6 @@ async def get(conn: Conn, *, tenant_id: str, conversation_id: UUID) -> Conversat
     )
     row = await cur.fetchone()
     return conversation_from_row(row) if row else None
-
-
-async def existing_ids(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> set[UUID]:
-    """Which of ``ids`` are conversations of this tenant (one query)."""
-    cur = await conn.execute(
-        "select id from conversations where tenant_id = %s and id = any(%s)", [tenant_id, ids]
-    )
-    return {row["id"] for row in await cur.fetchall()}
 
 
 async def list_page(

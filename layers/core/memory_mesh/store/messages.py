@@ -14,7 +14,8 @@ from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import Message, MessagePatch, NewMessage
 from memory_mesh.store.database import Conn
-from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
+from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
+from memory_mesh.store.rows import message_from_row
 
 
 def _real(value: float | None) -> float | None:
@@ -28,13 +29,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def insert_many(
-    conn: Conn, messages: list[NewMessage], *, lease_seconds: float
+    conn: Conn, messages: list[NewMessage], *, lease_seconds: float, context_chars: int = 0
 ) -> tuple[list[Message], set[UUID]]:
     """Insert in one statement. Return (rows inserted, ids that already existed for this
     tenant). An id that exists for another tenant is in neither: the caller reports it.
 
     ``lease_seconds`` > 0 reserves the new rows for the caller's inline embedding; the
     worker takes them only after the lease ends (if the caller died meanwhile).
+    ``context_chars`` > 0 stores with each new row the end of its conversation's previous
+    message (:func:`set_context`).
     """
     payload = [
         {
@@ -66,11 +69,13 @@ async def insert_many(
             on conflict (id) do nothing
             returning *
         )
-        select {MESSAGE_COLUMNS} from ins m
+        select {COLUMNS} from ins m
         """,
         {"rows": Jsonb(payload), "lease": lease_seconds},
     )
     inserted = [message_from_row(row) for row in await cur.fetchall()]
+    if inserted and context_chars > 0:
+        await set_context(conn, ids=[m.id for m in inserted], chars=context_chars)
     if len(inserted) == len(messages):
         return inserted, set()
     got = {m.id for m in inserted}
@@ -82,9 +87,37 @@ async def insert_many(
     return inserted, {row["id"] for row in await cur.fetchall()}
 
 
+async def set_context(
+    conn: Conn, *, ids: list[UUID] | None, chars: int, tenant_id: str | None = None
+) -> int:
+    """Store as each message's ``context`` the last ``chars`` characters of the message
+    before it in its conversation (by ``created_at``, then arrival); ``chars`` 0 clears it.
+    ``ids`` None: every message (of ``tenant_id``), for a change of the setting."""
+    cur = await conn.execute(
+        """
+        update messages m set context = p.context
+        from (
+            select m2.id,
+                   case when %(chars)s > 0 then right(
+                       (select p.content from messages p
+                        where p.conversation_id = m2.conversation_id
+                          and (p.created_at, p.seq) < (m2.created_at, m2.seq)
+                        order by p.created_at desc, p.seq desc
+                        limit 1), %(chars)s) end as context
+            from messages m2
+            where (%(ids)s::uuid[] is null or m2.id = any(%(ids)s::uuid[]))
+              and (%(tenant)s::text is null or m2.tenant_id = %(tenant)s)
+        ) p
+        where m.id = p.id and m.context is distinct from p.context
+        """,
+        {"ids": ids, "chars": chars, "tenant": tenant_id},
+    )
+    return cur.rowcount
+
+
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:
     cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
+        f"select {COLUMNS} from messages m where m.tenant_id = %s and m.id = any(%s)",
         [tenant_id, ids],
     )
     return [message_from_row(row) for row in await cur.fetchall()]
@@ -92,9 +125,7 @@ async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Messa
 
 async def get_many_of_any_tenant(conn: Conn, ids: list[UUID]) -> list[Message]:
     """System work only (events after embedding): rows of any tenant by id."""
-    cur = await conn.execute(
-        f"select {MESSAGE_COLUMNS} from messages m where m.id = any(%s)", [ids]
-    )
+    cur = await conn.execute(f"select {COLUMNS} from messages m where m.id = any(%s)", [ids])
     return [message_from_row(row) for row in await cur.fetchall()]
 
 
@@ -153,7 +184,7 @@ async def update_many(
             where m.id = p.id and m.tenant_id = %(tenant)s
             returning m.*
         )
-        select {MESSAGE_COLUMNS} from upd m
+        select {COLUMNS} from upd m
         """,
         {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
     )
@@ -183,7 +214,7 @@ async def list_conversation_page(
     (numbered pages skip ``offset`` rows instead)."""
     cur = await conn.execute(
         f"""
-        select {MESSAGE_COLUMNS} from messages m
+        select {COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
           and (%(after_at)s::timestamptz is null
@@ -216,6 +247,7 @@ class EmbeddingTask:
     content: str
     content_version: int
     attempts: int
+    context: str | None = None  # the end of the conversation's message before it
 
 
 async def claim(
@@ -241,7 +273,8 @@ async def claim(
             embedding_attempts = m.embedding_attempts + 1,
             embedding_next_attempt_at = now() + make_interval(secs => %(lease)s)
         from picked where m.id = picked.id
-        returning m.id, m.tenant_id, m.content, m.content_version, m.embedding_attempts
+        returning m.id, m.tenant_id, m.content, m.content_version, m.embedding_attempts,
+                  m.context
         """,
         {"ids": ids, "limit": limit, "lease": lease_seconds},
     )
@@ -252,6 +285,7 @@ async def claim(
             content=row["content"],
             content_version=row["content_version"],
             attempts=row["embedding_attempts"],
+            context=row["context"],
         )
         for row in await cur.fetchall()
     ]
@@ -334,6 +368,21 @@ async def replay_failed(conn: Conn, *, tenant_id: str | None) -> int:
         update messages set embedding_status = 'pending', embedding_attempts = 0,
                             embedding_next_attempt_at = now()
         where embedding_status = 'failed' and (%(tenant)s::text is null or tenant_id = %(tenant)s)
+        """,
+        {"tenant": tenant_id},
+    )
+    return cur.rowcount
+
+
+async def requeue_embedded(conn: Conn, *, tenant_id: str | None) -> int:
+    """Queue embedded messages for embedding again (after the embedding text changed, e.g.
+    ``MEMORY_EMBEDDING_CONTEXT_CHARS``); return how many. Until re-embedded they are found by
+    keywords only: vector search reads ready rows."""
+    cur = await conn.execute(
+        """
+        update messages set embedding_status = 'pending', embedding_attempts = 0,
+                            embedding_next_attempt_at = now()
+        where embedding_status = 'ready' and (%(tenant)s::text is null or tenant_id = %(tenant)s)
         """,
         {"tenant": tenant_id},
     )

@@ -39,7 +39,8 @@ _DAY_SECONDS = 86_400.0
 _RULE_COLUMNS = (
     "id, tenant_id, name, enabled, priority, action, older_than_days, importance_below,"
     " roles, conversation_id, metadata_contains, archived_for_days, skip_archive,"
-    " created_at, updated_at"
+    " created_at, updated_at, (select c.external_id from conversations c"
+    " where c.id = retention_rules.conversation_id) as conversation_external_id"
 )
 
 
@@ -59,6 +60,7 @@ def _rule_from_row(row: dict[str, Any]) -> RetentionRule:
                 roles=tuple(Role(r) for r in roles) if roles is not None else None,
                 conversation_id=row["conversation_id"],
                 metadata_contains=row["metadata_contains"],
+                conversation_external_id=row.get("conversation_external_id"),
             ),
             enabled=row["enabled"],
             priority=row["priority"],

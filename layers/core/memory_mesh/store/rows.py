@@ -13,7 +13,15 @@ MESSAGE_COLUMNS = (
     " m.embedding_error, m.embedded_at"
 )
 
-CONVERSATION_COLUMNS = "c.id, c.tenant_id, c.title, c.metadata, c.created_at, c.updated_at"
+# the message's conversation's external id, looked up per row (a primary-key probe)
+MESSAGE_COLUMNS_WITH_CONVERSATION = (
+    MESSAGE_COLUMNS + ", (select c.external_id from conversations c"
+    " where c.id = m.conversation_id) as conversation_external_id"
+)
+
+CONVERSATION_COLUMNS = (
+    "c.id, c.tenant_id, c.external_id, c.title, c.metadata, c.created_at, c.updated_at"
+)
 
 
 def message_from_row(row: dict[str, Any]) -> Message:
@@ -36,6 +44,8 @@ def message_from_row(row: dict[str, Any]) -> Message:
         embedding_attempts=row["embedding_attempts"],
         embedding_error=row["embedding_error"],
         embedded_at=row["embedded_at"],
+        # absent from statements that do not look it up (search: the service adds it)
+        conversation_external_id=row.get("conversation_external_id"),
     )
 
 
@@ -43,6 +53,7 @@ def conversation_from_row(row: dict[str, Any]) -> Conversation:
     return Conversation(
         id=row["id"],
         tenant_id=row["tenant_id"],
+        external_id=row["external_id"],
         title=row["title"],
         metadata=row["metadata"],
         created_at=row["created_at"],

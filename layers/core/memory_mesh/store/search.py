@@ -94,108 +94,183 @@ def _filters(query: SearchQuery) -> sql.Composable:
     return sql.SQL(" and ").join(parts)
 
 
-# The keyword query: the text's words, stemmed and without stop words (as ``plainto_tsquery``
-# reads them: any quotes or operators in the text are plain punctuation), ORed. A message
-# matching any word is a keyword candidate; ``ts_rank`` ranks it by how often the words
-# occur in it. Requiring every word (``websearch_to_tsquery`` ANDs them) found almost
-# nothing for a question in natural language: keyword recall@10 on LoCoMo 10% against 58%;
-# ``ts_rank`` did a little better than ``ts_rank_cd`` and than length normalisations
-# (bench/results/quality.md, chosen on half the conversations). The replace is exact: the canonical
-# text of a ``plainto_tsquery`` is quoted lexemes joined by " & ", and a lexeme holds no
-# space. A text without a searchable word gives the empty query, which matches nothing
-# (keyword mode: no hits; hybrid: the vector half alone).
-TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
-KEYWORD_RANK = f"ts_rank(m.content_tsv, {TSQUERY}, 32)"
+# --- the statements ----------------------------------------------------------------
+#
+# One literal statement per mode; only the filter clause (``{where}``, shared by every
+# candidate list and by the BM25 corpus statistics) and the distance expression
+# (``{distance}``: halfvec for the HNSW plan, full precision for the exact one) are
+# composed in. Values are always bound.
+#
+# Keyword scoring is BM25 (Robertson / Lucene form), computed here without an extension
+# so Aurora runs the same SQL:
+#   bm25(d, q) = sum over the query's distinct lexemes t found in d of
+#                idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avg_len))
+#   idf(t)     = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
+# over the lexemes ``content_tsv`` holds (stemmed, stop words dropped); tf is the lexeme's
+# number of positions, len(d) the stored ``content_terms`` (migration 0006), and N,
+# avg_len and df(t) are counted over the search's scope (the same filters: a tenant, a
+# conversation, a role, ...). A message is a keyword candidate when it holds any of the
+# query's lexemes (``plainto_tsquery``'s lexemes ORed; a text without a searchable word
+# matches nothing). ``keyword`` reports bm25 divided by the query's best possible score in
+# this scope (each lexeme found in the scope at tf -> infinity with the average length:
+# sum of idf(t) * (k1 + 1)), so it is in [0, 1] and comparable between queries.
 
-_RELEVANCE = {
-    SearchMode.vector: "coalesce(similarity, 0)",
-    SearchMode.keyword: "coalesce(keyword, 0)",
-    # reciprocal-rank fusion of the two candidate lists (domain/ranking.py)
-    SearchMode.hybrid: (
-        "(1 - %(h)s) * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + vec_rank), 0)"
-        " + %(h)s * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + kw_rank), 0)"
-    ),
+_QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
+_TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
+
+_VECTOR_CTES = """
+vec as (
+    select m.id, {distance} as distance
+    from messages m
+    where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
+    order by {distance}
+    limit %(candidates)s
+),
+vec_ranked as (
+    select id, row_number() over (order by distance, id) as vec_rank from vec
+)"""
+
+_KEYWORD_CTES = f"""
+scope_stats as (
+    select count(*)::float8 as docs,
+           greatest(avg(m.content_terms + %(ctx_w)s * m.context_terms), 1)::float8 as avg_len
+    from messages m
+    where {{where}}
+),
+kw_matches as (
+    select m.id, m.content_tsv, m.context_tsv,
+           m.content_terms + %(ctx_w)s * m.context_terms as len
+    from messages m
+    where {{where}} and (m.content_tsv @@ {_TSQUERY} or m.context_tsv @@ {_TSQUERY})
+),
+kw_terms as (
+    select id, lexeme, sum(tf) as tf, len
+    from (
+        select k.id, t.lexeme, coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
+        from kw_matches k, unnest(k.content_tsv) t
+        where t.lexeme = any({_QUERY_TERMS})
+        union all
+        select k.id, t.lexeme,
+               %(ctx_w)s * coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
+        from kw_matches k, unnest(k.context_tsv) t
+        where t.lexeme = any({_QUERY_TERMS}) and %(ctx_w)s > 0
+    ) per_field
+    group by id, lexeme, len
+),
+kw_idf as (
+    select lexeme, ln(1 + (s.docs - count(*) + 0.5) / (count(*) + 0.5)) as idf
+    from kw_terms cross join scope_stats s
+    group by lexeme, s.docs
+),
+kw_best as (
+    select sum(idf) * (%(k1)s + 1) as best from kw_idf
+),
+kw as (
+    select t.id,
+           sum(i.idf * t.tf * (%(k1)s + 1)
+               / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * t.len / s.avg_len))) as bm25
+    from kw_terms t join kw_idf i using (lexeme) cross join scope_stats s
+    group by t.id
+),
+kw_ranked as (
+    select kw.id, row_number() over (order by kw.bm25 desc, kw.id) as kw_rank,
+           kw.bm25 / b.best as keyword
+    from kw cross join kw_best b
+)"""
+
+# a candidate's cosine similarity at full precision; none for a vector of another model
+_SIMILARITY = (
+    "case when m.embedding_model = %(model)s"
+    " then greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 end"
+)
+
+# every candidate's figures, its place in each list, recency from the reference time
+_SCORED = f"""
+scored as (
+    select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, c.similarity, c.keyword,
+           -- the exponent is capped at 1,000 half-lives: beyond ~1,074 power() underflows
+           -- to an error, and 2^-1000 is already 0 to every score
+           power(0.5, least(1000.0, greatest(0, extract(epoch from
+                 coalesce(%(reference_time)s::timestamptz, now()) - m.created_at)::float8)
+                 / 86400.0 / %(half_life)s)) as recency
+    from cands c join messages m on m.id = c.id
+)"""
+
+# the blend of domain/ranking.py, the threshold, the order
+_FINAL = """
+final as (
+    select *, %(w_rel)s * relevance + %(w_imp)s * importance + %(w_rec)s * recency as score
+    from related
+)
+select * from final
+where score >= %(min_score)s
+order by score desc, id
+limit %(top_k)s"""
+
+VECTOR_SQL = f"""with {_VECTOR_CTES},
+cands as (
+    select v.id, v.vec_rank, null::bigint as kw_rank, {_SIMILARITY} as similarity,
+           null::float8 as keyword
+    from vec_ranked v join messages m on m.id = v.id
+),{_SCORED},
+related as (
+    select *, similarity as relevance from scored
+),{_FINAL}
+"""
+
+KEYWORD_SQL = f"""with {_KEYWORD_CTES},
+cands as (
+    select id, null::bigint as vec_rank, kw_rank, null::float8 as similarity, keyword
+    from kw_ranked
+    where kw_rank <= %(candidates)s
+),{_SCORED},
+related as (
+    select *, keyword as relevance from scored
+),{_FINAL}
+"""
+
+# reciprocal-rank fusion of the two lists, scaled by the hit's own evidence (its
+# similarity or its keyword score, whichever is stronger, see domain/ranking.py) so an
+# unrelated hit that merely ranks high in a small scope keeps a low relevance
+HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
+cands as (
+    select ids.id, v.vec_rank, k.kw_rank, {_SIMILARITY} as similarity,
+           coalesce(k.keyword, 0)::float8 as keyword
+    from (select id from vec_ranked
+          union select id from kw_ranked where kw_rank <= %(candidates)s) ids
+    join messages m on m.id = ids.id
+    left join vec_ranked v on v.id = ids.id
+    left join kw_ranked k on k.id = ids.id
+),{_SCORED},
+fused as (
+    select *,
+           (1 - %(h)s) * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + vec_rank), 0)
+           + %(h)s * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + kw_rank), 0) as fused,
+           least(1, greatest(
+               (similarity - %(sim_floor)s) / (%(sim_full)s - %(sim_floor)s),
+               keyword / %(kw_full)s, 0)) as evidence
+    from scored
+),
+related as (
+    select *, fused * evidence as relevance from fused
+),{_FINAL}
+"""
+
+_STATEMENTS = {
+    SearchMode.vector: VECTOR_SQL,
+    SearchMode.keyword: KEYWORD_SQL,
+    SearchMode.hybrid: HYBRID_SQL,
 }
 
 
-def _statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
-    where = _filters(query)
-    ctes: list[sql.Composable] = []
-    sources: list[str] = []
-    joins: list[str] = []  # each candidate's rank in the lists it came from
-    ranks: list[str] = []
-    if query.mode in (SearchMode.vector, SearchMode.hybrid):
-        if plan == "hnsw":
-            distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
-        else:
-            distance = sql.SQL("m.embedding <=> %(qv)s::vector")
-        ctes.append(
-            sql.SQL(
-                """vec as (
-                select m.id, {distance} as distance from messages m
-                where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
-                order by {distance} limit %(candidates)s
-            ),
-            vec_ranked as (
-                select id, row_number() over (order by distance, id) as vec_rank from vec
-            )"""
-            ).format(where=where, distance=distance.format(d=sql.Literal(dims)))
-        )
-        sources.append("select id from vec")
-        joins.append("left join vec_ranked using (id)")
-        ranks.append("vec_rank")
-    if query.mode in (SearchMode.keyword, SearchMode.hybrid):
-        ctes.append(
-            sql.SQL(
-                """kw as (
-                select m.id, {rank} as rank from messages m
-                where {where} and m.content_tsv @@ {tsquery}
-                order by {rank} desc
-                limit %(candidates)s
-            ),
-            kw_ranked as (
-                select id, row_number() over (order by rank desc, id) as kw_rank from kw
-            )"""
-            ).format(where=where, tsquery=sql.SQL(TSQUERY), rank=sql.SQL(KEYWORD_RANK))
-        )
-        sources.append("select id from kw")
-        joins.append("left join kw_ranked using (id)")
-        ranks.append("kw_rank")
-    similarity = (
-        "case when m.embedding_model = %(model)s then greatest(0, 1 - (m.embedding <=> "
-        "%(qv)s::vector))::float8 end"
-        if query.mode is not SearchMode.keyword
-        else "null::float8"
-    )
-    keyword = f"{KEYWORD_RANK}::float8" if query.mode is not SearchMode.vector else "null::float8"
-    body = f"""
-        cands as (
-            select id, {", ".join(ranks)} from ({" union ".join(sources)}) ids
-            {" ".join(joins)}
-        ),
-        scored as (
-            select {MESSAGE_COLUMNS}, {", ".join(f"cands.{r}" for r in ranks)},
-                   {similarity} as similarity,
-                   {keyword} as keyword,
-                   power(0.5, greatest(0, extract(epoch from now() - m.created_at)::float8)
-                              / 86400.0 / %(half_life)s) as recency
-            from cands join messages m on m.id = cands.id
-        ),
-        related as (
-            select *, {_RELEVANCE[query.mode]} as relevance from scored
-        ),
-        final as (
-            select *, %(w_rel)s * relevance + %(w_imp)s * importance + %(w_rec)s * recency
-                      as score
-            from related
-        )
-        select * from final where score >= %(min_score)s
-        order by score desc, id
-        limit %(top_k)s
-    """
-    return sql.SQL("with {ctes}, {body}").format(
-        ctes=sql.SQL(", ").join(ctes),
-        body=sql.SQL(body),
+def statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
+    """The mode's statement with the query's filter clause and the plan's distance."""
+    if plan == "hnsw":
+        distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
+    else:
+        distance = sql.SQL("m.embedding <=> %(qv)s::vector")
+    return sql.SQL(_STATEMENTS[query.mode]).format(
+        where=_filters(query), distance=distance.format(d=sql.Literal(dims))
     )
 
 
@@ -241,15 +316,22 @@ async def run_search(
         "model": model,
         "candidates": candidates,
         "half_life": weights.half_life_days,
+        "reference_time": query.reference_time,
         "h": weights.hybrid_keyword_share,
         "rrf_k": weights.rrf_k,
+        "k1": weights.bm25_k1,
+        "ctx_w": weights.context_weight,
+        "b": weights.bm25_b,
+        "sim_floor": weights.similarity_floor,
+        "sim_full": weights.similarity_full,
+        "kw_full": weights.keyword_full,
         "w_rel": weights.relevance,
         "w_imp": weights.importance,
         "w_rec": weights.recency,
         "min_score": query.min_score,
         "top_k": query.top_k,
     }
-    cur = await conn.execute(_statement(query, plan, config.dimensions), params)
+    cur = await conn.execute(statement(query, plan, config.dimensions), params)
     hits = []
     for row in await cur.fetchall():
         hits.append(

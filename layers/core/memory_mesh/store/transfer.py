@@ -71,8 +71,8 @@ async def export_page(
             params.update(after_m_at=after.message_at, after_m=after.message_id)
     statement = sql.SQL(
         """
-        select c.id as c_id, c.title as c_title, c.metadata as c_metadata,
-               c.created_at as c_created_at, c.updated_at as c_updated_at,
+        select c.id as c_id, c.external_id as c_external_id, c.title as c_title,
+               c.metadata as c_metadata, c.created_at as c_created_at, c.updated_at as c_updated_at,
                m.id as m_id, m.role, m.content, m.metadata as m_metadata, m.importance,
                m.importance_explicit, m.created_at as m_created_at, m.archived, m.archived_at
         from conversations c
@@ -96,36 +96,49 @@ async def export_page(
 
 async def insert_conversations(
     conn: Conn, *, tenant_id: str, rows: list[dict[str, Any]]
-) -> dict[UUID, str]:
+) -> dict[UUID, tuple[str, UUID | None]]:
     """Insert imported conversations in one statement (ids as given, times kept).
 
-    Return each id's outcome: ``created``, ``existing`` (this tenant holds it already:
-    a re-import) or ``taken`` (another tenant holds the id).
+    Return each id's (outcome, conversation the line's messages go to): ``created`` or
+    ``existing`` (this tenant holds the id already: a re-import) with the id itself,
+    ``merged`` (the tenant holds the line's external id under another id) with that
+    conversation's id, or ``taken`` (another tenant holds the id) with None.
     """
     cur = await conn.execute(
         """
         with x as (
             select * from jsonb_to_recordset(%(rows)s) as x(
-                id uuid, title text, metadata jsonb, created_at timestamptz,
-                updated_at timestamptz)
+                id uuid, external_id text, title text, metadata jsonb,
+                created_at timestamptz, updated_at timestamptz)
         ), ins as (
-            insert into conversations (id, tenant_id, title, metadata, created_at, updated_at)
-            select id, %(tenant)s, title, metadata, coalesce(created_at, now()),
+            insert into conversations (id, tenant_id, external_id, title, metadata,
+                                       created_at, updated_at)
+            select id, %(tenant)s, external_id, title, metadata, coalesce(created_at, now()),
                    coalesce(updated_at, created_at, now())
             from x
-            on conflict (id) do nothing
+            on conflict do nothing
             returning id
         )
-        select x.id,
+        select x.id, o.owner,
                case when x.id in (select id from ins) then 'created'
                     when exists (select 1 from conversations c
                                  where c.id = x.id and c.tenant_id = %(tenant)s) then 'existing'
+                    when o.owner is not null then 'merged'
                     else 'taken' end as outcome
         from x
+        left join lateral (
+            select c.id as owner from conversations c
+            where c.tenant_id = %(tenant)s and c.external_id = x.external_id
+        ) o on true
         """,
         {"rows": Jsonb(rows), "tenant": tenant_id},
     )
-    return {row["id"]: row["outcome"] for row in await cur.fetchall()}
+    result: dict[UUID, tuple[str, UUID | None]] = {}
+    for row in await cur.fetchall():
+        outcome = row["outcome"]
+        target = row["owner"] if outcome == "merged" else row["id"]
+        result[row["id"]] = (outcome, None if outcome == "taken" else target)
+    return result
 
 
 async def restore_message_state(conn: Conn, *, tenant_id: str, rows: list[dict[str, Any]]) -> int:

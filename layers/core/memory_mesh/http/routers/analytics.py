@@ -91,6 +91,7 @@ class TrendsOut(BaseModel):
 
 class TopConversationOut(BaseModel):
     id: UUID
+    external_id: str | None = Field(description="Your own id for the conversation, if any.")
     title: str | None
     created_at: datetime
     messages: int = Field(description="Messages in the range.")

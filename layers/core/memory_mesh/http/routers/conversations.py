@@ -4,11 +4,11 @@ export (JSON Lines, see routers/transfer.py)."""
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import StreamingResponse
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
 from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
 from memory_mesh.http.idempotency import IdempotencyDep
@@ -30,6 +30,10 @@ from memory_mesh.http.security import AccessDep
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)
 
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant the conversation belongs to.")]
+# the server's UUID or the client's external id (e.g. /v1/conversations/user-123)
+ConversationPath = Annotated[
+    str, Path(pattern=EXTERNAL_ID_PATTERN, description=REF_DESCRIPTION, examples=["user-123"])
+]
 
 
 @router.post(
@@ -53,7 +57,10 @@ async def create_conversation(
             tenant_id,
             title=body.title,
             metadata=body.metadata,
-            conversation_id=body.id or idempotency.derived_id(tenant_id),
+            # an external id keeps a re-run from creating a second one by itself
+            conversation_id=body.id
+            or (None if body.external_id else idempotency.derived_id(tenant_id)),
+            external_id=body.external_id,
         )
         if not created:
             response.status_code = status.HTTP_200_OK
@@ -80,7 +87,7 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", summary="Read a conversation")
 async def get_conversation(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
@@ -91,7 +98,10 @@ async def get_conversation(
 
 @router.put("/{conversation_id}", summary="Change a conversation's title or metadata")
 async def update_conversation(
-    conversation_id: UUID, body: ConversationUpdate, service: ConversationsDep, access: AccessDep
+    conversation_id: ConversationPath,
+    body: ConversationUpdate,
+    service: ConversationsDep,
+    access: AccessDep,
 ) -> ConversationOut:
     tenant_id = await access.tenant(body.tenant_id, Scope.write)
     sent = body.model_fields_set
@@ -107,19 +117,21 @@ async def update_conversation(
 
 @router.delete("/{conversation_id}", summary="Delete a conversation and its messages")
 async def delete_conversation(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
 ) -> DeletedConversation:
     tenant = await access.tenant(tenant_id, Scope.write)
-    removed = await service.delete(tenant, conversation_id)
-    return DeletedConversation(id=conversation_id, deleted_messages=removed)
+    conversation, removed = await service.delete(tenant, conversation_id)
+    return DeletedConversation(
+        id=conversation.id, external_id=conversation.external_id, deleted_messages=removed
+    )
 
 
 @router.get("/{conversation_id}/messages", summary="A conversation's messages, oldest first")
 async def conversation_messages(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     paging: PagingDep,
@@ -140,14 +152,18 @@ async def conversation_messages(
 
 @router.get("/{conversation_id}/stats", summary="A conversation's statistics")
 async def conversation_stats(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     service: ConversationsDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,
 ) -> ConversationStats:
     tenant = await access.tenant(tenant_id, Scope.read)
-    figures = await service.stats(tenant, conversation_id)
-    return ConversationStats(conversation_id=conversation_id, **figures)
+    conversation, figures = await service.stats(tenant, conversation_id)
+    return ConversationStats(
+        conversation_id=conversation.id,
+        conversation_external_id=conversation.external_id,
+        **figures,
+    )
 
 
 @router.get(
@@ -157,7 +173,7 @@ async def conversation_stats(
     responses=STREAM_RESPONSE,
 )
 async def export_conversation(
-    conversation_id: UUID,
+    conversation_id: ConversationPath,
     transfer: TransferDep,
     access: AccessDep,
     tenant_id: TenantQuery = None,

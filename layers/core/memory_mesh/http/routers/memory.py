@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.errors import InvalidInput
@@ -21,10 +21,11 @@ router = APIRouter(prefix="/v1/memory", tags=["memory"], responses=ERRORS)
 
 _DESCRIPTION = (
     "Candidates are found inside PostgreSQL (exact distance over a small tenant or "
-    "conversation, the HNSW index over a large one) and ranked by "
+    "conversation, the HNSW index over a large one; BM25 for keywords) and ranked by "
     "`score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; "
-    "recency = 0.5^(age/half-life)). Each result carries its score parts. Archived messages "
-    "are left out unless `include_archived` is true."
+    "recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries "
+    "the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries "
+    "its score parts. Archived messages are left out unless `include_archived` is true."
 )
 
 
@@ -36,7 +37,9 @@ async def search_get(
     tenant_id: Annotated[TenantId | None, Query()] = None,
     top_k: int = 10,
     mode: SearchMode = SearchMode.hybrid,
-    conversation_id: UUID | None = None,
+    conversation_id: Annotated[
+        str | None, Query(pattern=EXTERNAL_ID_PATTERN, description=REF_DESCRIPTION)
+    ] = None,
     role: Role | None = None,
     created_after: Annotated[
         AwareDatetime | None, Query(description="ISO 8601 with a zone; a naive time is a 422.")
@@ -49,6 +52,10 @@ async def search_get(
     ] = None,
     min_score: float = 0.0,
     include_archived: bool = False,
+    reference_time: Annotated[
+        AwareDatetime | None,
+        Query(description="Measure recency from this time (ISO 8601 with a zone), not now."),
+    ] = None,
 ) -> SearchOut:
     request = SearchRequest(
         tenant_id=tenant_id,
@@ -62,6 +69,7 @@ async def search_get(
         metadata=_metadata_param(metadata),
         min_score=min_score,
         include_archived=include_archived,
+        reference_time=reference_time,
     )
     return await _search(service, access, request)
 

@@ -1,7 +1,8 @@
 """WebSocket endpoints of the local server.
 
 ``/ws/messages/{tenant_id}``: live ``message.created|updated|deleted|embedded`` events of
-the tenant (``?conversation_id=`` for one conversation). ``/ws/stream/{tenant_id}``: send
+the tenant (``?conversation_id=`` for one conversation: its UUID or its external id,
+which may be subscribed to before its first message). ``/ws/stream/{tenant_id}``: send
 ``{"type": "search", "query": ..., ...}`` frames, receive one ``result`` frame per hit in
 rank order, then ``done``. Errors are ``{"type": "error", code, message}`` frames.
 
@@ -9,7 +10,8 @@ Authentication at connect, in this order: the subprotocol ``auth.<token or API k
 (browsers: ``new WebSocket(url, ["memory-mesh.v1", "auth." + credential])``), the
 ``Authorization`` / ``x-api-key`` headers (other clients), or ``?access_token=`` /
 ``?api_key=`` (last resort; redacted from logs). Failures: an error frame, then close
-4401 (not authenticated) or 4403 (tenant not held).
+4401 (not authenticated) or 4403 (tenant not held); a malformed ``conversation_id``
+closes with 4422.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
+from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.identity import Forbidden, Principal, Scope, Unauthorized
 from memory_mesh.domain.models import SearchQuery
 from memory_mesh.errors import AppError
@@ -38,6 +41,7 @@ router = APIRouter(tags=["realtime"])
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_INVALID_INPUT = 4422
 CLOSE_TOO_SLOW = 1013  # "try again later": the subscriber stopped reading
 
 
@@ -80,6 +84,13 @@ async def message_events(websocket: WebSocket, tenant_id: str) -> None:
         return
     runtime, _ = opened
     conversation_id = websocket.query_params.get("conversation_id")
+    if conversation_id is not None:
+        try:
+            conversation_id = str(parse_conversation_ref(conversation_id))
+        except AppError as exc:
+            await _send(websocket, {"type": "error", "code": exc.code, "message": exc.message})
+            await websocket.close(code=CLOSE_INVALID_INPUT, reason=exc.code)
+            return
     settings = runtime.settings
     subscriber = Subscriber(tenant_id, conversation_id, settings.realtime_buffer_size)
     runtime.hub.add(subscriber)

@@ -26,7 +26,7 @@ from memory_mesh.domain.retention import (
 )
 from memory_mesh.http.deps import PagingDep, RetentionDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import Metadata, Strict, TenantId
+from memory_mesh.http.schemas import ConversationRefField, Metadata, Strict, TenantId
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/retention", tags=["retention"], responses=ERRORS)
@@ -44,7 +44,9 @@ class ConditionsIn(Strict):
         None, description="Importance strictly below this (0 < x <= 1).", examples=[0.3]
     )
     roles: list[Role] | None = Field(None, description="Any of these roles.")
-    conversation_id: UUID | None = Field(None, description="Only this conversation.")
+    conversation_id: ConversationRefField | None = Field(
+        None, description="Only this conversation: its UUID or your own id for it."
+    )
     metadata_contains: Metadata | None = Field(
         None, description="The message's metadata contains this JSON object."
     )
@@ -64,6 +66,9 @@ class ConditionsOut(BaseModel):
     importance_below: float | None
     roles: list[Role] | None
     conversation_id: UUID | None
+    conversation_external_id: str | None = Field(
+        None, description="That conversation's external id, if it has one."
+    )
     metadata_contains: dict[str, Any] | None
 
 
@@ -130,6 +135,7 @@ class RuleOut(BaseModel):
                 importance_below=c.importance_below,
                 roles=list(c.roles) if c.roles is not None else None,
                 conversation_id=c.conversation_id,
+                conversation_external_id=c.conversation_external_id,
                 metadata_contains=c.metadata_contains,
             ),
             enabled=s.enabled,

@@ -46,18 +46,18 @@ async def export_response(
     service: TransferService,
     tenant_id: str,
     *,
-    conversation_id: UUID | None,
+    conversation_id: str | None,
     include_archived: bool,
 ) -> StreamingResponse:
-    """A streamed export; a missing conversation is a 404 before anything is sent."""
+    """A streamed export; a missing conversation is a 404 before anything is sent.
+    ``conversation_id`` is its UUID or its external id."""
+    resolved: UUID | None = None
     if conversation_id is not None:
-        await service.conversation(tenant_id, conversation_id)
+        resolved = (await service.conversation(tenant_id, conversation_id)).id
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     name = f"{tenant_id}-{conversation_id}" if conversation_id else tenant_id
     return StreamingResponse(
-        service.export(
-            tenant_id, conversation_id=conversation_id, include_archived=include_archived
-        ),
+        service.export(tenant_id, conversation_id=resolved, include_archived=include_archived),
         media_type=MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.jsonl"'},
     )

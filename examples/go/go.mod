@@ -1,0 +1,3 @@
+module example.com/memory-mesh-quickstart
+
+go 1.19
