@@ -78,7 +78,7 @@ async def test_remember_recall_list_stats_and_forget(connect: Connect, account: 
         assert all(r["content"] != "I am allergic to peanuts" for r in scoped["results"])
 
         listed = await call(client, "list_conversations")
-        assert {c["title"] for c in listed["conversations"]} == {"health", "family"}
+        assert {c["name"] for c in listed["conversations"]} == {"health", "family"}
         stats = await call(client, "conversation_stats", conversation="health")
         assert stats["message_count"] == 1 and stats["by_role"] == {"user": 1}
 
@@ -90,8 +90,8 @@ async def test_remember_recall_list_stats_and_forget(connect: Connect, account: 
 
     # what the tools did is in the API, for the same tenant
     with httpx.Client(base_url=account.url, headers={"x-api-key": account.key}) as http:
-        titles = [c["title"] for c in http.get("/v1/conversations").json()["items"]]
-    assert titles == ["health"]
+        names = [c["external_id"] for c in http.get("/v1/conversations").json()["items"]]
+    assert names == ["health"]
 
 
 @pytest.mark.parametrize("connect", TRANSPORTS)

@@ -288,3 +288,16 @@ def test_register_with_a_username_and_sign_in_with_it(server_url: str) -> None:
         me = mm.me()
         assert (me.username, me.email) == (name, f"{name}@example.com")
         assert [t.tenant_id for t in me.tenants] == [made.tenant_id]
+
+
+def test_a_conversation_named_by_the_clients_own_id(account: Account) -> None:
+    with MemoryMesh(account.url, api_key=account.key) as mm:
+        first = mm.add_message("user-123", "I live in Lyon")
+        mm.add_message("user-123", "I work nights")
+        assert first.conversation_external_id == "user-123"
+        contents = [m.content for m in mm.iter_messages("user-123")]
+        assert contents == ["I live in Lyon", "I work nights"]
+        assert mm.get_conversation("user-123").id == first.conversation_id
+        assert mm.conversation_stats("user-123").message_count == 2
+        hits = mm.search("where do I live?", conversation="user-123", top_k=1).results
+        assert [h.message.id for h in hits] == [first.id]

@@ -22,9 +22,6 @@ RETRY_STATUSES = frozenset({429, 503})
 ATTEMPTS = 4
 MAX_RETRY_AFTER = 30.0
 
-# A conversation named by the agent ("project-x") maps to one fixed id per tenant.
-NAMED_CONVERSATIONS = uuid.UUID("5b0f7c1e-3a8e-4d1c-9c57-6d1f0a2b7e44")
-
 
 class ApiError(Exception):
     """An error answer of the API: its stable ``code``, message and request id."""
@@ -61,20 +58,11 @@ def _delay(attempt: int, response: httpx.Response | None) -> float | None:
     return random.uniform(0, 0.25 * 2 ** (attempt - 1))
 
 
-def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 class MemoryApi:
     """The calls the tools make, over one ``httpx.AsyncClient`` holding the credential."""
 
-    def __init__(self, http: httpx.AsyncClient, tenant: str | None = None) -> None:
+    def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
-        self._tenant = tenant  # looked up (GET /v1/auth/me) when not given
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send, retrying what is safe to retry; the JSON answer, or raise :class:`ApiError`."""
@@ -100,26 +88,8 @@ class MemoryApi:
                 raise _error(response)
             await asyncio.sleep(delay)
 
-    async def tenant(self) -> str:
-        """The credential's tenant (an API key holds exactly one)."""
-        if self._tenant is None:
-            me = await self.request("GET", "/v1/auth/me")
-            tenants = [t["tenant_id"] for t in me["tenants"]]
-            if len(tenants) != 1:
-                raise ApiError(422, "tenant_required", "use an API key: it holds one tenant", None)
-            self._tenant = tenants[0]
-        return self._tenant
-
-    async def conversation_ref(self, conversation: str, *, create: bool = False) -> str:
-        """The id of the conversation an agent names: a UUID as it is; any other name is
-        the tenant's conversation of that title (made on first use when ``create``)."""
-        if is_uuid(conversation):
-            return conversation
-        tenant = await self.tenant()
-        fixed = str(uuid.uuid5(NAMED_CONVERSATIONS, f"{tenant}/{conversation}"))
-        if create:
-            # a create with a client-chosen id is idempotent: 201 the first time, 200 after
-            await self.request(
-                "POST", "/v1/conversations", json={"id": fixed, "title": conversation}
-            )
-        return fixed
+    @staticmethod
+    def conversation_ref(conversation: str) -> str:
+        """How the API names the conversation an agent names: its id (a UUID) as it is, any
+        other name as the tenant's own conversation id (made by the first message in it)."""
+        return conversation

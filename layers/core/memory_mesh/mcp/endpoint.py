@@ -31,7 +31,6 @@ from memory_mesh.mcp.tools import build_server
 
 PATH = "/mcp"
 CREDENTIAL_HEADERS = ("x-api-key", "authorization")
-_TENANT = "memory_mesh.tenant"  # request scope state: the authenticated caller's one tenant
 
 
 def _credential(headers: Headers) -> str | None:
@@ -56,7 +55,7 @@ async def _in_process(ctx: Context) -> AsyncIterator[MemoryApi]:
     async with httpx.AsyncClient(
         transport=transport, base_url="http://memory-mesh.mcp", headers=forwarded, timeout=None
     ) as http:
-        yield MemoryApi(http, tenant=request.scope.get("state", {}).get(_TENANT))
+        yield MemoryApi(http)
 
 
 class McpEndpoint:
@@ -75,11 +74,10 @@ class McpEndpoint:
                     code="not_authenticated",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            principal = await runtime.auth.principal_from_credential(credential)
+            await runtime.auth.principal_from_credential(credential)
         except AppError as exc:
             await render_app_error(exc)(scope, receive, send)
             return
-        scope.setdefault("state", {})[_TENANT] = principal.default_tenant()
         await self.handle(scope, receive, send)
 
 

@@ -26,7 +26,10 @@ DEFAULT_CONVERSATION = "mcp"
 Content = Annotated[str, Field(description="The text to remember, in a sentence or two.")]
 ConversationName = Annotated[
     str | None,
-    Field(description="A conversation: any name (e.g. a project or a user) or its id."),
+    Field(
+        description="A conversation: a name of your own (letters, digits, '.', '_', ':', '@' "
+        "or '-', e.g. a project or a user) or its id."
+    ),
 ]
 Role = Annotated[RoleName, Field(description="Who said it.")]
 RoleFilter = Annotated[RoleName | None, Field(description="Only messages of this role.")]
@@ -62,6 +65,7 @@ def _message(m: dict[str, Any]) -> dict[str, Any]:
     return {
         "message_id": m["id"],
         "conversation_id": m["conversation_id"],
+        "conversation": m.get("conversation_external_id"),
         "role": m["role"],
         "content": m["content"],
         "created_at": m["created_at"],
@@ -98,9 +102,7 @@ def build_server(connect: Connect) -> MCPServer:
         importance: Importance = None,
     ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
-            conversation_id = await api.conversation_ref(
-                conversation or DEFAULT_CONVERSATION, create=True
-            )
+            conversation_id = api.conversation_ref(conversation or DEFAULT_CONVERSATION)
             body: dict[str, Any] = {
                 "conversation_id": conversation_id,
                 "role": role,
@@ -138,9 +140,7 @@ def build_server(connect: Connect) -> MCPServer:
                 "query": query,
                 "top_k": top_k,
                 "mode": mode,
-                "conversation_id": await api.conversation_ref(conversation)
-                if conversation
-                else None,
+                "conversation_id": api.conversation_ref(conversation) if conversation else None,
                 "role": role,
                 "created_after": created_after,
                 "created_before": created_before,
@@ -180,7 +180,7 @@ def build_server(connect: Connect) -> MCPServer:
                 await api.request("DELETE", f"/v1/messages/{message_id}")
                 return {"deleted_message": message_id}
             assert conversation is not None
-            target = await api.conversation_ref(conversation)
+            target = api.conversation_ref(conversation)
             gone = await api.request("DELETE", f"/v1/conversations/{target}")
             return {
                 "deleted_conversation": gone["id"],
@@ -207,6 +207,7 @@ def build_server(connect: Connect) -> MCPServer:
                 "conversations": [
                     {
                         "conversation_id": c["id"],
+                        "name": c.get("external_id"),
                         "title": c["title"],
                         "created_at": c["created_at"],
                         "updated_at": c["updated_at"],
@@ -226,7 +227,7 @@ def build_server(connect: Connect) -> MCPServer:
         conversation: Annotated[str, Field(description="Its name or id.")], ctx: Context
     ) -> dict[str, Any]:
         async def work(api: MemoryApi) -> dict[str, Any]:
-            target = await api.conversation_ref(conversation)
+            target = api.conversation_ref(conversation)
             stats: dict[str, Any] = await api.request("GET", f"/v1/conversations/{target}/stats")
             return stats
 
