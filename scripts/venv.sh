@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make the virtual environment match a lock file exactly, then install memory-mesh into it
-# (editable, without its dependencies: the lock holds them all, with their hashes).
+# (editable, without its dependencies: the lock holds them all, with their hashes), and,
+# from the test lock, the Python client (clients/python) the same way.
 #
 #   bash scripts/venv.sh requirements/test.txt      (scripts/test.sh)
 #   bash scripts/venv.sh requirements/service.txt   (scripts/serve.sh)
@@ -16,7 +17,7 @@ lock=${1:?usage: scripts/venv.sh <lock file>}
 venv=${MEMORY_MESH_VENV:-.venv}
 python=${PYTHON_FOR_VENV:-python3}
 stamp="$venv/memory-mesh.lock-stamp"
-want="$lock $(cat "$lock" pyproject.toml | sha256sum | cut -c1-64)"
+want="$lock $(cat "$lock" pyproject.toml clients/python/pyproject.toml | sha256sum | cut -c1-64)"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
     exit 0
@@ -27,5 +28,10 @@ rm -rf "$venv"
 pip=("$venv/bin/python" -m pip -qq --disable-pip-version-check)  # errors only
 "${pip[@]}" install --require-hashes --no-deps -r "$lock"
 "${pip[@]}" install --no-deps --no-build-isolation -e .
+# the Python client (clients/python), where the lock holds its build backend and its
+# dependencies (the test lock)
+if grep -q '^hatchling==' "$lock"; then
+    "${pip[@]}" install --no-deps --no-build-isolation -e clients/python
+fi
 "${pip[@]}" check  # every dependency of every locked package is in the lock
 echo "$want" > "$stamp"

@@ -1,4 +1,4 @@
-"""The ``memory-mesh`` command: serve | migrate | replay-failed | reembed | recontext | ..."""
+"""The ``memory-mesh`` command: serve | mcp | migrate | replay-failed | reembed | recontext | ..."""
 
 from __future__ import annotations
 
@@ -99,6 +99,11 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the HTTP API, worker and embedded database")
     serve.add_argument("--host", help="address to bind (MEMORY_HOST)")
     serve.add_argument("--port", type=int, help="port to bind, 0 for any free one (MEMORY_PORT)")
+    commands.add_parser(
+        "mcp",
+        help="an MCP server on stdio for desktop agents and IDEs, acting through the API at "
+        "MEMORY_MCP_SERVER_URL with the key in MEMORY_MCP_API_KEY",
+    )
     commands.add_parser("migrate", help="apply pending database migrations")
     replay = commands.add_parser("replay-failed", help="re-queue failed embeddings")
     replay.add_argument("--tenant-id", help="only this tenant's messages")
@@ -139,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
         log.warning(warning)
     if args.command == "serve":
         asyncio.run(_serve(settings))
+    elif args.command == "mcp":
+        _mcp_stdio(settings)
     elif args.command == "migrate":
         from memory_mesh.runtime import database_url
         from memory_mesh.store.migrations import migrate
@@ -154,6 +161,19 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-user":
         password = os.environ.get(args.password_env) or getpass.getpass("Password: ")
         asyncio.run(_create_user(settings, args.email, password, args.tenant_id, args.superuser))
+
+
+def _mcp_stdio(settings: Settings) -> None:
+    from memory_mesh.mcp.stdio import run_stdio
+
+    if settings.mcp_api_key is None:
+        print(
+            "memory-mesh mcp: set MEMORY_MCP_API_KEY to an API key (memory-mesh create-user "
+            "prints one; tenant admins make more with POST /v1/auth/api-keys)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    asyncio.run(run_stdio(settings.mcp_server_url, settings.mcp_api_key.get_secret_value()))
 
 
 async def _replay(settings: Settings, tenant_id: str | None) -> None:

@@ -432,6 +432,23 @@ class Settings(BaseSettings):
         "repository's `frontend/out` once built (`bash scripts/build-dashboard.sh`).",
     )
 
+    # --- MCP (Model Context Protocol) ------------------------------------------------
+    mcp_enabled: bool = Field(
+        True,
+        description="`memory-mesh serve` answers MCP (streamable HTTP) at `/mcp`, "
+        "authenticated like the API.",
+    )
+    mcp_server_url: str = Field(
+        "http://127.0.0.1:8000",
+        pattern=r"^https?://",
+        description="The Memory Mesh API that `memory-mesh mcp` (stdio) sends its tool calls to.",
+    )
+    mcp_api_key: SecretStr | None = Field(
+        None,
+        description="The API key `memory-mesh mcp` (stdio) acts with: its tenant and scopes "
+        "(a read-only key cannot remember or forget).",
+    )
+
     # --- reliability -----------------------------------------------------------------
     idempotency_ttl_hours: float = Field(
         24.0,

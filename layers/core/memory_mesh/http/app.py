@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -94,7 +94,10 @@ def create_app(
         runtime = await Runtime.start(settings, embedder=embedder, run_worker=run_worker)
         app.state.runtime = runtime
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                if mcp_sessions is not None:
+                    await stack.enter_async_context(mcp_sessions)
+                yield
         finally:
             await runtime.stop()
             if app.state.tracing is not None:
@@ -114,6 +117,12 @@ def create_app(
     if areas is None and settings.metrics_backend == "prometheus":
         token = settings.metrics_token
         add_metrics_route(app, token.get_secret_value() if token else None)
+    mcp_sessions: AbstractAsyncContextManager[None] | None = None
+    if areas is None and settings.mcp_enabled:
+        # imported only here: the Lambda functions (areas given) and their layer have no mcp
+        from memory_mesh.mcp.endpoint import mount_mcp
+
+        mcp_sessions = mount_mcp(app)
     # the built web dashboard at /, after every route
     mount_dashboard(app, settings, explain_missing=areas is None)
     install_error_handlers(app)
