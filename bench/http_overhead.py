@@ -47,13 +47,12 @@ import numpy as np
 import psycopg
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
+from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
-from bench.machine import load_average, run_record
 from bench.search_latency import database_url
 from bench.server import ServerProcess
 from bench.stats import latency_summary, median
-from bench.tables import Layout, embedded_server, prepare, row_ids
+from bench.tables import Layout, prepare, row_ids
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
@@ -673,16 +672,16 @@ class Options:
 
 
 def run(options: Options) -> dict[str, Any]:
-    started = time.perf_counter()
-    options.work_dir.mkdir(parents=True, exist_ok=True)
-    corpus = load_corpus(options.locomo)
-    with embedded_server(options.work_dir / "search-db") as server:
-        results = run_record(options.command, server, corpus, local_embedder(32).info)
-        results["overhead"] = run_overhead(corpus, server, options.work_dir, options.config)
-    results["machine"]["load_average_at_end"] = load_average()
-    results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    report.write_json_and_markdown(results, options.out, options.name, markdown)
-    return results
+    return report.run_on_corpus(
+        command=options.command,
+        locomo=options.locomo,
+        work_dir=options.work_dir,
+        out=options.out,
+        name=options.name,
+        key="overhead",
+        stage=lambda corpus, server: run_overhead(corpus, server, options.work_dir, options.config),
+        markdown=markdown,
+    )
 
 
 def parse(argv: list[str]) -> Options:

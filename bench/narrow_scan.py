@@ -43,12 +43,11 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
+from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, pick
 from bench.ingest import local_embedder
-from bench.machine import load_average, run_record
 from bench.search_latency import PrecomputedQueries, database_url, search_settings
 from bench.stats import latency_summary, median
-from bench.tables import create_database, drop_database, embedded_server
+from bench.tables import create_database, drop_database
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
@@ -77,7 +76,7 @@ class NarrowConfig:
 
 # the candidate CTE of the exact plan, as store/search.py writes it
 _VEC_FROM = re.compile(
-    r"select m\.id, m\.embedding <=> %\(qv\)s::vector as distance from messages m\s+"
+    r"select m\.id, m\.embedding <=> %\(qv\)s::vector as distance\s+from messages m\s+"
     r"where (?P<where>.*?) and m\.embedding_status = 'ready' and m\.embedding_model = %\(model\)s"
     r"\s+order by m\.embedding <=> %\(qv\)s::vector",
     re.S,
@@ -428,16 +427,16 @@ class Options:
 
 
 def run(options: Options) -> dict[str, Any]:
-    started = time.perf_counter()
-    options.work_dir.mkdir(parents=True, exist_ok=True)
-    corpus = load_corpus(options.locomo)
-    with embedded_server(options.work_dir / "search-db") as server:
-        results = run_record(options.command, server, corpus, local_embedder(32).info)
-        results["narrow"] = run_narrow(corpus, server, options.work_dir, options.config)
-    results["machine"]["load_average_at_end"] = load_average()
-    results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    report.write_json_and_markdown(results, options.out, options.name, markdown)
-    return results
+    return report.run_on_corpus(
+        command=options.command,
+        locomo=options.locomo,
+        work_dir=options.work_dir,
+        out=options.out,
+        name=options.name,
+        key="narrow",
+        stage=lambda corpus, server: run_narrow(corpus, server, options.work_dir, options.config),
+        markdown=markdown,
+    )
 
 
 def parse(argv: list[str]) -> Options:

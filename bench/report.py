@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -398,3 +399,34 @@ def _plateau(conc: dict[str, Any]) -> list[str]:
             )
         )
     return out
+
+
+def run_on_corpus(
+    *,
+    command: str,
+    locomo: Path | None,
+    work_dir: Path,
+    out: Path,
+    name: str,
+    key: str,
+    stage: Callable[[Any, Any], dict[str, Any]],
+    markdown: Callable[[dict[str, Any]], str],
+) -> dict[str, Any]:
+    """The common run of a benchmark on the LoCoMo corpus: an embedded PostgreSQL in
+    ``work_dir``, the run record, ``stage(corpus, server)`` under ``results[key]``, the
+    load at the end and the duration, then JSON and Markdown written to ``out``."""
+    from bench.data import load_corpus
+    from bench.ingest import local_embedder
+    from bench.machine import load_average, run_record
+    from bench.tables import embedded_server
+
+    started = time.perf_counter()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus(locomo)
+    with embedded_server(work_dir / "search-db") as server:
+        results = run_record(command, server, corpus, local_embedder(32).info)
+        results[key] = stage(corpus, server)
+    results["machine"]["load_average_at_end"] = load_average()
+    results["duration_seconds"] = round(time.perf_counter() - started, 1)
+    write_json_and_markdown(results, out, name, markdown)
+    return results
