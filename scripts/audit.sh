@@ -90,20 +90,24 @@ tally() { # the exit code of classify -> the counts
 
 echo "-- python packages"
 # what ships, exactly as locked: the service's lock and the Lambda layer's lock
-if "$PYTHON" - "$work/requirements.txt" <<'EOF'; then
+if "$PYTHON" - "$work" <<'EOF'; then
 import re
 import sys
 from pathlib import Path
 
-LOCKS = ("requirements/service.txt", "layers/core/requirements.txt")
-pin = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)")
-pinned: set[str] = set()  # name==version: the two locks may pin a package differently
-for lock in LOCKS:
+from packaging.markers import Marker
+
+# one file per lock (pip-audit refuses a name twice; the locks may pin a package
+# differently): the universal service lock as it installs here, the layer lock as it is
+LOCKS = {"service": "requirements/service.txt", "layer": "layers/core/requirements.txt"}
+pin = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)(?: ; ([^\\]+))?")
+for part, lock in LOCKS.items():
+    pinned = []
     for line in Path(lock).read_text().splitlines():
-        if match := pin.match(line):
-            pinned.add(f"{match[1].lower()}=={match[2]}")
-Path(sys.argv[1]).write_text("".join(f"{p}\n" for p in sorted(pinned)))
-print(f"{len(pinned)} locked packages to audit ({', '.join(LOCKS)})")
+        if (match := pin.match(line)) and (not match[3] or Marker(match[3]).evaluate()):
+            pinned.append(f"{match[1].lower()}=={match[2]}")
+    Path(sys.argv[1], f"{part}.txt").write_text("".join(f"{p}\n" for p in pinned))
+    print(f"{len(pinned)} locked packages to audit ({lock})")
 EOF
     if [ -n "${AUDIT_PIP_AUDIT:-}" ]; then
         read -r -a pip_audit <<<"$AUDIT_PIP_AUDIT"
@@ -114,16 +118,23 @@ EOF
                 || echo "could not install pip-audit"
         fi
     fi
-    status=3
-    for service in pypi osv; do
-        timeout 600 "${pip_audit[@]}" -r "$work/requirements.txt" --no-deps --disable-pip \
-            --vulnerability-service "$service" --format json --progress-spinner off \
-            >"$work/pip-audit.json" 2>"$work/pip-audit.err"
-        classify python "$work/pip-audit.json" "$work/pip-audit.err" \
-            "pip-audit's $service vulnerability service"
-        status=$?
-        [ "$status" -eq 3 ] || break # reached (found or not): no need for the next service
+    worst=0  # over the two locks: a finding (1) outranks not checked (3) outranks clean
+    for part in service layer; do
+        status=3
+        for service in pypi osv; do
+            timeout 600 "${pip_audit[@]}" -r "$work/$part.txt" --no-deps --disable-pip \
+                --vulnerability-service "$service" --format json --progress-spinner off \
+                >"$work/pip-audit.json" 2>"$work/pip-audit.err"
+            classify python "$work/pip-audit.json" "$work/pip-audit.err" \
+                "pip-audit's $service vulnerability service"
+            status=$?
+            [ "$status" -eq 3 ] || break # reached (found or not): no need for the next service
+        done
+        if [ "$status" -eq 1 ] || { [ "$status" -eq 3 ] && [ "$worst" -ne 1 ]; }; then
+            worst=$status
+        fi
     done
+    status=$worst
     tally "$status"
 else
     echo "dependency audit could not read the locks: python not checked"

@@ -59,7 +59,7 @@ describe("analytics", () => {
         report={{
           usage: USAGE,
           trends: TRENDS,
-          top: [{ id: "c1", title: "Dinner", created_at: RANGE.from, messages: 5, first_message_at: RANGE.from, last_message_at: RANGE.to, mean_importance: 0.5 }],
+          top: [{ id: "c1", external_id: null, title: "Dinner", created_at: RANGE.from, messages: 5, first_message_at: RANGE.from, last_message_at: RANGE.to, mean_importance: 0.5 }],
           embeddings: EMBEDDINGS,
         }}
       />,
