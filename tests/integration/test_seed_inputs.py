@@ -257,7 +257,7 @@ async def test_an_unknown_body_field_names_the_field_to_use_instead(
     }
     other = await client.post("/v1/conversations", json={"colour": "red"})
     assert other.status_code == 422 and other.json()["code"] == "validation_error"
-    assert "fields: id, metadata, tenant_id, title" in other.json()["message"]
+    assert "fields: external_id, id, metadata, tenant_id, title" in other.json()["message"]
     assert json.loads(other.text)["request_id"]
 
 
