@@ -68,8 +68,8 @@ _DATE = "%I:%M %p on %d %B, %Y"
 
 HALF_LIFE_DAYS = Settings().ranking_recency_half_life_days
 BENCH_PASSWORD = "a long enough benchmark passphrase"
-# min_score thresholds whose effect is reported (README "How search ranks" documents 0.3)
-MIN_SCORES = (0.2, 0.25, 0.3, 0.35, 0.4)
+# min_score thresholds whose effect is reported (README "How search ranks" documents 0.1)
+MIN_SCORES = (0.05, 0.1, 0.15, 0.2, 0.3)
 
 
 # --- data ------------------------------------------------------------------------------
@@ -164,7 +164,6 @@ class Variant:
             recency=base.ranking_recency_weight if blend else 0.0,
             half_life_days=base.ranking_recency_half_life_days,
             hybrid_keyword_share=base.ranking_hybrid_keyword_share,
-            rrf_k=base.ranking_rrf_k,
         )
 
 
@@ -493,6 +492,7 @@ SIM_FULLS = (0.4, 0.5, 0.6)  # ... and as full
 KEYWORD_FULLS = (0.25, 0.5, 1.0)  # keyword score (bm25 / best possible) that counts as full
 CANDIDATES = (10, 20, 50, 100, 200)
 IMPORTANCE_WEIGHTS = (0.0, 0.05, 0.10, 0.15, 0.25)
+BLENDS = ("gated", "additive")  # importance and recency scale relevance, or are added to it
 
 
 @dataclass(frozen=True)
@@ -532,6 +532,8 @@ class Setting:
     # relevance scaled by the hit's evidence: (similarity floor, similarity full, keyword full)
     evidence: tuple[float, float, float] | None = None
     context_weight: float = 0.5  # of the previous message's words in BM25 (0: content only)
+    # "additive": importance and recency added to relevance; "gated": they scale it
+    blend: str = "gated"
 
     @property
     def name(self) -> str:
@@ -544,6 +546,7 @@ class Setting:
         if self.importance or self.recency:  # as the service's weights (relevance 0.75)
             w_imp, w_rec = round(self.importance * 0.75, 3), round(self.recency * 0.75, 3)
             text += f"; importance {w_imp}, recency {w_rec} ({self.dates})"
+            text += ", scaling relevance" if self.blend == "gated" else ", added to relevance"
         return text
 
     def _base_name(self) -> str:
@@ -562,7 +565,7 @@ class Setting:
 
 
 # what store/search.py computes now: its keyword scorer and hybrid fusion
-SHIPPED_FUSION = "rrf"
+SHIPPED_FUSION = "weighted"
 
 
 def _shipped_setting() -> Setting:
@@ -573,8 +576,6 @@ def _shipped_setting() -> Setting:
         Scorer("or", "bm25", 0, weights.bm25_k1, weights.bm25_b),
         SHIPPED_FUSION,
         settings.ranking_hybrid_keyword_share,
-        rrf_k=settings.ranking_rrf_k,
-        evidence=(weights.similarity_floor, weights.similarity_full, weights.keyword_full),
     )
 
 
@@ -802,10 +803,14 @@ def replay(
         evidence = np.maximum((similarity[pool] - floor) / (full - floor), keyword[pool] / kw_full)
         relevance = relevance * np.clip(evidence, 0.0, 1.0)
     total = 1.0 + setting.importance + setting.recency  # relevance weight 1, then normalised
-    score = relevance / total + setting.importance / total * tenant.importance[pool]
+    boost = setting.importance / total * tenant.importance[pool]
     if setting.recency:
         ages = tenant.age_days_recent if setting.dates == "recent" else tenant.age_days_now
-        score = score + setting.recency / total * 0.5 ** (ages[pool] / HALF_LIFE_DAYS)
+        boost = boost + setting.recency / total * 0.5 ** (ages[pool] / HALF_LIFE_DAYS)
+    if setting.blend == "gated":  # relevance x (w_rel + w_imp * importance + w_rec * recency)
+        score = relevance * (1.0 / total + boost)
+    else:
+        score = relevance / total + boost
     order = pool[np.lexsort((pool, -score))]
     return [tenant.dia[i] for i in order[:top_k]]
 
@@ -873,7 +878,7 @@ def study(
     grids["evidence"] = evaluate_all(evidences)
     best_evidence = best(evidences, grids["evidence"])
     shipped_before = Setting("hybrid", Scorer("or", "ts_rank", 0), "rrf", 0.5, 10)
-    before = Setting("hybrid", Scorer("and", "ts_rank_cd", 0), "weighted", 0.3)
+    before = Setting("hybrid", Scorer("and", "ts_rank_cd", 0), "weighted", 0.3, blend="additive")
     grids["reference"] = evaluate_all(
         [
             Setting("vector"),
@@ -891,9 +896,14 @@ def study(
     bar.update(1)
     grids["final_blend"] = evaluate_all(
         [
-            replace(best_evidence, importance=w / 0.75, recency=r / 0.75, dates=d)
+            replace(best_evidence, importance=w / 0.75, recency=r / 0.75, dates=d, blend=blend)
+            for blend in BLENDS
             for w in IMPORTANCE_WEIGHTS
             for r, d in ((0.10, "as dated"), (0.10, "recent"))
+        ]
+        + [
+            replace(best_evidence, importance=0.15 / 0.75, recency=r / 0.75, dates="recent")
+            for r in (0.05, 0.20)
         ]
     )
     bar.close()
