@@ -83,8 +83,9 @@ async def test_score_parts_follow_the_documented_formula(
     # the one message is first in both candidate lists; relevance sums its two scores
     assert s["vector_rank"] == 1 and s["keyword_rank"] == 1
     assert abs(s["relevance"] - _hybrid_relevance(w, s)) < 1e-5
-    expected = (
-        w.relevance * s["relevance"] + w.importance * s["importance"] + w.recency * s["recency"]
+    # importance and recency scale relevance (domain/ranking.py)
+    expected = s["relevance"] * (
+        w.relevance + w.importance * s["importance"] + w.recency * s["recency"]
     )
     assert abs(s["score"] - expected) < 1e-5
     assert abs(s["recency"] - 0.5 ** (60 / w.half_life_days)) < 1e-3
