@@ -811,7 +811,7 @@ def replay(
         score = relevance * (1.0 / total + boost)
     else:
         score = relevance / total + boost
-    order = pool[np.lexsort((pool, -score))]
+    order = pool[np.lexsort((pool, -boost, -score))]  # ties: importance and recency, then id
     return [tenant.dia[i] for i in order[:top_k]]
 
 

@@ -197,16 +197,18 @@ scored as (
 )"""
 
 # the blend of domain/ranking.py (importance and recency scale relevance: they reorder
-# related hits, never lift an unrelated one), the threshold, the order
+# related hits, never lift an unrelated one), the threshold, the order (hits of equal
+# score, e.g. several with no relevance at all, by importance and recency, then id)
 _FINAL = """
 final as (
     select *,
-           relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score
+           relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
+           %(w_imp)s * importance + %(w_rec)s * recency as boost
     from related
 )
 select * from final
 where score >= %(min_score)s
-order by score desc, id
+order by score desc, boost desc, id
 limit %(top_k)s"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
