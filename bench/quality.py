@@ -1213,9 +1213,9 @@ def markdown(results: dict[str, Any]) -> str:
             "### Relevance scaled by the hit's own evidence (with the chosen fusion)",
             "",
             "evidence = clamp(max((similarity - floor) / (full - floor), keyword / "
-            "keyword_full), 0, 1); relevance = fused rank score x evidence. Its purpose is a "
-            "threshold that means something (see the min_score table); this grid shows what "
-            "it costs or gains in recall.",
+            "keyword_full), 0, 1); relevance = fused score x evidence. Rank fusion needed it "
+            "for a threshold that means something; the weighted sum of two absolute scores "
+            "does not, and this grid shows what it would cost in recall.",
             "",
             *_study_table(grids["evidence"], studied["chosen"].get("evidence")),
             "",
@@ -1228,7 +1228,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             *_study_table(grids["candidates"]),
             "",
-            "### Final blend: importance weight, recency 0.10 (relevance 0.75 baseline)",
+            "### Final blend: importance and recency scaling relevance or added to it "
+            "(relevance 0.75 baseline; *recent*: dates moved so the last session ends now)",
             "",
             *_study_table(grids["final_blend"]),
         ]
@@ -1242,10 +1243,23 @@ NOTES = [
     "scoring is BM25 computed in PostgreSQL (k1 0.9, b 0.4 - Lucene / Anserini's defaults, "
     "which the keyword grid also prefers on dev over the textbook 1.2 / 0.75), with corpus "
     "statistics over the search's scope; each message is stored with the end of the "
-    "message before it (its `context`), whose words count half (BM25F); hybrid fuses the "
-    "two lists by rank (k 10, keyword weight 0.6) and scales the fused rank by the hit's "
-    "own evidence (calibrated similarity or keyword score), so `min_score` removes "
-    "unrelated hits. The variants *without context* store the same turns without it.",
+    "message before it (its `context`), whose words count half (BM25F); hybrid relevance "
+    "is 0.4 x similarity + 0.6 x BM25 / the query's best possible BM25 (the hybrid grid's "
+    "choice on dev), over the top candidates of each list; importance and recency scale "
+    "relevance (score = relevance x (0.75 + 0.15 importance + 0.10 recency)). The variants "
+    "*without context* store the same turns without it.",
+    "- **Why the weighted sum, not rank fusion.** Both scores are absolute in [0, 1], so "
+    "the sum is too: an unrelated hit keeps ~0 in a scope of three messages, where rank "
+    "fusion gave it ~1 and needed an evidence factor (which cost recall: evidence grid) to "
+    "be thresholdable. It also ranked better on dev and held out (hybrid grid).",
+    "- **Why importance and recency scale relevance.** Added to it (as shipped before), "
+    "recency 0.10 gives every message of the last days ~0.1 of score whatever the query: "
+    "on a live conversation (*recent* rows of the final-blend table, and the product "
+    "variant *dates moved to now*) it outweighs the differences between related hits and "
+    "recall drops ~5 points on dev; scaling relevance, the same weights lift a hit by at "
+    "most a third over one of the same relevance and cost ~0.5 point. Chosen on dev, over "
+    "both date settings; on LoCoMo as dated (2022-23, recency ~0 for all) both forms rank "
+    "alike but for importance.",
     "- **Context in the vector did not help.** Embedding each turn after its previous turn "
     "(the same 300 characters) lowered vector recall with the local MiniLM model in a "
     "study on the dev conversations (R@5 / R@10 34.8 / 45.0 against 42.1 / 50.8 for the "
@@ -1259,19 +1273,11 @@ NOTES = [
     "recency part is ~0 for all. The variant *dates moved to now* stores the same "
     "conversation with every date shifted so its last session ends when the run starts: "
     "what recency does to a live conversation.",
-    "- **Why the evidence factor.** A rank is relative: in a small conversation the best of "
-    "a few unrelated messages is still rank 1 of both lists. The service multiplies the "
-    "fused rank by the hit's evidence, which makes the score absolute enough to threshold "
-    "(the min_score table); its recall is the replay check's (equal to the product's).",
-    "- **Next step the study found (not shipped).** With BM25 normalised by the query's "
-    "best possible score, keyword scores are on the same [0, 1] footing as similarity, and "
-    "the weighted sum 0.4 x similarity + 0.6 x keyword beat rank fusion on dev and held "
-    "out (the hybrid grid: held-out R@5 / R@10 62.3 / 70.7 against 60.9 / 69.2 for the "
-    "shipped RRF x evidence), and is absolute by construction. It loses more than rank "
-    "fusion when recency weighs in on a live conversation (final-blend table, *recent*), "
-    "and was found after the product run: it needs its own run through the product.",
     "- **Importance** (role and content heuristics, not question-aware) is the other part "
     "of the blend; the final-blend table shows what its weight costs or gains.",
+    "- **Not measured here:** long, multi-sentence queries (LoCoMo's questions are short), "
+    "so no query-adaptive fusion is shipped; a cross-encoder (none found packaged with "
+    "checksummed weights for offline install in the last study).",
     "- Reference points are from other systems and set-ups (BM25 and DRAGON as reported "
     "for LoCoMo); they are context, not a same-run comparison. The study's `BM25 (k1 1.2, "
     "b 0.75) on the same lexemes` row is textbook BM25 on the content alone, outside the "
