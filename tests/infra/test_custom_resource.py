@@ -18,9 +18,14 @@ import pytest
 from memory_mesh.cloud.secrets import database_url_from_secret
 from memory_mesh.cloud.sqs_poller import LocalLambdaContext
 from tests.conftest import JWT_SECRET, PasswordPostgres, SilentListener
-from tests.infra.lambda_support import MotoEndpoint, load_event, load_function, moto_endpoint
+from tests.infra.lambda_support import (
+    load_event,
+    load_function,
+    moto_endpoint,
+    powertools_on_moto,
+)
 
-__all__ = ["moto_endpoint"]
+__all__ = ["moto_endpoint", "powertools_on_moto"]
 
 ENV = {"MEMORY_ENVIRONMENT": "test", "MEMORY_JWT_SECRET_KEY": JWT_SECRET}
 
@@ -105,21 +110,6 @@ def test_a_migration_hanging_at_the_deadline_is_answered_failed_before_the_timeo
     assert answer["Status"] == "FAILED"
     assert "did not finish within the function's timeout" in answer["Reason"]
     assert context.get_remaining_time_in_millis() > 10_000
-
-
-@pytest.fixture
-def powertools_on_moto(
-    monkeypatch: pytest.MonkeyPatch, moto_endpoint: MotoEndpoint
-) -> Iterator[Any]:
-    """Powertools' default Secrets Manager provider, made afresh against the moto server
-    (as in Lambda, where it is made on first use against the region's endpoint)."""
-    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint.url)
-    monkeypatch.delitem(DEFAULT_PROVIDERS, "secrets", raising=False)
-    client = moto_endpoint.client("secretsmanager")
-    yield client
-    DEFAULT_PROVIDERS.pop("secrets", None)  # its client names the moto server
 
 
 def _secret(client: Any, value: dict[str, Any]) -> str:
