@@ -144,6 +144,9 @@ def test_create_and_update_migrate_then_make_the_login_role_the_functions_use(
         assert result["Status"] == "SUCCESS", result
         assert result["Data"]["LoginRole"] == username
     assert [a["Status"] for a in received] == ["SUCCESS", "SUCCESS"]
+    # an operator's direct invocation (docs/RUNBOOK.md) realigns the role the same way
+    direct = migrate_fn.lambda_handler({}, LocalLambdaContext("migrate"))
+    assert direct == {"applied": [], "login_role": username}
     # and the functions can log in with the login secret, as the application role
     with psycopg.connect(database_url_from_secret(login)) as conn:
         row = conn.execute("select session_user, current_user").fetchone()
