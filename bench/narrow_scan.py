@@ -67,6 +67,7 @@ class NarrowConfig:
     other_rows: int = 50_000  # other tenants' rows around the benchmark tenant's
     seed: int = 7
     progress: bool = True
+    hnsw: bool = False  # also the tenant-wide HNSW plan, with the graph on either table
 
 
 class _Explaining:
@@ -99,7 +100,13 @@ class _NoRows:
 
 
 async def search(
-    runtime: Runtime, query: SearchQuery, vector: np.ndarray, *, narrow: bool, explain: bool
+    runtime: Runtime,
+    query: SearchQuery,
+    vector: np.ndarray,
+    *,
+    narrow: bool,
+    explain: bool,
+    plan: str = "exact",
 ) -> tuple[list[str], dict[str, Any] | None]:
     """(ids of the top hits, the EXPLAIN document when ``explain``)."""
     async with runtime.db.tenant(query.tenant_id) as conn:
@@ -111,7 +118,7 @@ async def search(
             model=runtime.embedder.info.model,
             weights=runtime.search.weights,
             config=runtime.search.plan,
-            plan="exact",
+            plan=plan,
             narrow=narrow,
         )
     return [str(h.message.id) for h in hits], proxy.plan if proxy else None
@@ -250,6 +257,8 @@ def run_narrow(corpus: Any, server: str, work_dir: Path, config: NarrowConfig) -
                 url, work_dir, embedder.info, query_vectors, loaded["conversation_ids"], config
             )
         )
+        if config.hnsw:
+            measured["hnsw"] = hnsw_study(url, work_dir, embedder.info, query_vectors, config)
     finally:
         drop_database(server, name)
     return {
@@ -278,6 +287,101 @@ def halfvec_recall(vectors: np.ndarray, queries: np.ndarray, conversations: int)
         exact = top10(rows, query.astype(np.float32))
         found.append(len(exact & top10(half, query.astype(np.float16).astype(np.float32))) / 10)
     return round(float(np.mean(found)), 4)
+
+
+def hnsw_study(
+    url: str, work_dir: Path, info: Any, query_vectors: np.ndarray, config: NarrowConfig
+) -> dict[str, Any]:
+    """The tenant-wide search of the benchmark tenant (~5,900 rows among ~56,000: above
+    the exact limit, so the HNSW plan with iterative scan) with the graph on ``messages``
+    (the migration's index on the halfvec expression: the walk's rows are read from the
+    wide heap) and on ``message_vectors`` (the narrow rows), same build parameters; recall
+    @10 against the exact plan's answer."""
+    d = info.dimensions
+    builds = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        for label, definition in (
+            (
+                "wide",
+                f"create index messages_embedding_hnsw on messages using hnsw"
+                f" ((embedding::halfvec({d})) halfvec_cosine_ops)"
+                " with (m = 16, ef_construction = 64)",
+            ),
+            (
+                "narrow",
+                "create index message_vectors_hnsw on message_vectors using hnsw"
+                " (embedding halfvec_cosine_ops) with (m = 16, ef_construction = 64)",
+            ),
+        ):
+            start = time.perf_counter()
+            conn.execute(definition)
+            builds[label] = round(time.perf_counter() - start, 2)
+        conn.execute("analyze messages")
+        conn.execute("analyze message_vectors")
+    return {"build_seconds": builds} | asyncio.run(
+        _measure_hnsw(url, work_dir, info, query_vectors, config)
+    )
+
+
+async def _measure_hnsw(
+    url: str, work_dir: Path, info: Any, query_vectors: np.ndarray, config: NarrowConfig
+) -> dict[str, Any]:
+    settings = search_settings(url, work_dir / "runtime")
+    runtime = await Runtime.start(
+        settings, embedder=PrecomputedQueries(info, query_vectors), run_worker=False
+    )
+    queries = [
+        SearchQuery(tenant_id=TENANT, query=f"q{i}", mode=SearchMode.vector, top_k=10)
+        for i in range(len(query_vectors))
+    ]
+    kinds = ("wide", "narrow")
+    times: dict[str, list[list[float]]] = {k: [] for k in kinds}
+    recall: dict[str, list[float]] = {k: [] for k in kinds}
+    scans: dict[str, list[str]] = {}
+    try:
+        for i, query in enumerate(queries):
+            exact, _ = await search(runtime, query, query_vectors[i], narrow=True, explain=False)
+            for kind in kinds:
+                found, plan = await search(
+                    runtime, query, query_vectors[i], narrow=kind == "narrow", explain=True,
+                    plan="hnsw",
+                )  # fmt: skip
+                assert plan is not None
+                scans.setdefault(kind, _scans(plan["Plan"], []))
+                found, _ = await search(
+                    runtime, query, query_vectors[i], narrow=kind == "narrow", explain=False,
+                    plan="hnsw",
+                )  # fmt: skip
+                recall[kind].append(len(set(found) & set(exact)) / max(len(exact), 1))
+        for round_ in range(config.rounds):
+            for kind in kinds:
+                times[kind].append([])
+            for i, query in enumerate(queries):
+                for kind in kinds if (i + round_) % 2 == 0 else kinds[::-1]:
+                    start = time.perf_counter()
+                    await search(
+                        runtime, query, query_vectors[i], narrow=kind == "narrow", explain=False,
+                        plan="hnsw",
+                    )  # fmt: skip
+                    times[kind][-1].append(time.perf_counter() - start)
+    finally:
+        await runtime.stop()
+    ratios = [
+        float(np.percentile(n, 50)) / float(np.percentile(w, 50))
+        for n, w in zip(times["narrow"], times["wide"], strict=True)
+    ]
+    return {
+        "ef_search": settings.search_hnsw_ef_search,
+        "cases": {
+            kind: {
+                "latency_ms": latency_summary([t for r in times[kind] for t in r]),
+                "recall_at_10": round(float(np.mean(recall[kind])), 4),
+                "scans": scans[kind],
+            }
+            for kind in kinds
+        },
+        "narrow_over_wide_p50": round(median(ratios), 3),
+    }
 
 
 async def _measure(
@@ -423,6 +527,27 @@ def markdown(results: dict[str, Any]) -> str:
         f" {load_['migration_seconds']['writers_wait']} s during which writers of `messages`"
         " wait (trigger, foreign key, catch-up).",
     ]
+    if "hnsw" in body:
+        h = body["hnsw"]
+        lines += [
+            "",
+            f"### The tenant-wide HNSW plan, graph on either table (ef_search {h['ef_search']})",
+            "",
+            f"The benchmark tenant searched whole ({sum(load_['rows_per_conversation']):,} rows:"
+            " above the exact limit, so HNSW with iterative scan and the tenant filter); recall"
+            " @10 against the exact plan's answer. Builds (m 16, ef_construction 64): wide"
+            f" {h['build_seconds']['wide']} s, narrow {h['build_seconds']['narrow']} s.",
+            "",
+            "| graph on | p50 ms | p95 ms | recall@10 | scans |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for kind, c in h["cases"].items():
+            lat = c["latency_ms"]
+            lines.append(
+                f"| {kind} | {lat['p50']:.2f} | {lat['p95']:.2f} | {c['recall_at_10']:.3f}"
+                f" | {'; '.join(c['scans'])} |"
+            )
+        lines += ["", f"narrow / wide p50: {h['narrow_over_wide_p50']:.2f}."]
     return "\n".join(lines) + "\n"
 
 
@@ -457,6 +582,9 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--other-rows", type=int, default=50_000, help="other tenants' rows")
+    parser.add_argument(
+        "--hnsw", action="store_true", help="also the tenant-wide HNSW plan, graph on either table"
+    )
     cli.add_common_arguments(parser, RESULTS_DIR, "narrow_scan")
     args = parser.parse_args(argv)
     options = Options(
@@ -466,6 +594,7 @@ def parse(argv: list[str]) -> Options:
             rounds=args.rounds,
             other_rows=args.other_rows,
             progress=not args.no_progress,
+            hnsw=args.hnsw,
         ),
         locomo=args.locomo,
         out=args.out,
