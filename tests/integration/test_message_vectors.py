@@ -312,42 +312,57 @@ async def test_the_exact_plan_reads_the_narrow_tables_covering_index(
 # --- the migration's backfill ------------------------------------------------------
 
 
+def _unit(dimensions: int, axis: int) -> str:
+    return "[" + ",".join("1" if i == axis else "0" for i in range(dimensions)) + "]"
+
+
+# 1,536 dimensions: a halfvec too large for a B-tree entry stays out of the covering index
+@pytest.mark.parametrize("dimensions", [3, 1536])
 def test_the_migration_backfills_the_ready_vectors_of_an_existing_database(
-    database_url: str,
+    database_url: str, dimensions: int
 ) -> None:
     name = f"mm_backfill_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute(f"create database {name}")
     url = make_conninfo(database_url, dbname=name)
+    d = str(dimensions)
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             for migration in available_migrations():
                 if migration.version < 9:
-                    conn.execute(migration.sql.replace("{dimensions}", "3"))
+                    conn.execute(migration.sql.replace("{dimensions}", d))
             conn.execute("insert into tenants (id, name) values ('a', 'a')")
             conv = conn.execute(
                 "insert into conversations (id, tenant_id, title)"
                 " values (gen_random_uuid(), 'a', 'c') returning id"
             ).fetchone()
             assert conv is not None
-            for status, vector, archived in [
-                ("ready", "[1,0,0]", False),
-                ("ready", "[0,1,0]", True),
-                ("pending", None, False),
-                ("failed", None, False),
-            ]:
+
+            def add(status: str, vector: str | None, archived: bool) -> None:
                 conn.execute(
                     "insert into messages (id, tenant_id, conversation_id, role, content,"
                     " importance, embedding, embedding_model, embedding_status, archived)"
                     " values (gen_random_uuid(), 'a', %s, 'user', 'x', 0.5, %s, 'm', %s, %s)",
                     [conv[0], vector, status, archived],
                 )
+
+            add("ready", _unit(dimensions, 0), False)
+            add("ready", _unit(dimensions, 1), True)
+            add("pending", None, False)
+            add("failed", None, False)
             [migration] = [m for m in available_migrations() if m.version == 9]
-            conn.execute(migration.sql.replace("{dimensions}", "3"))
+            conn.execute(migration.sql.replace("{dimensions}", d))
+            add("ready", _unit(dimensions, 2), False)  # after it: the trigger and the index
+
             rows = conn.execute(
-                "select embedding::text, archived from message_vectors order by embedding"
+                "select v.archived, v.embedding = m.embedding::halfvec from message_vectors v"
+                " join messages m using (id) order by v.archived"
             ).fetchall()
-            assert rows == [("[0,1,0]", True), ("[1,0,0]", False)]
+            assert rows == [(False, True), (False, True), (True, True)]
+            [index] = conn.execute(
+                "select indexdef from pg_indexes where indexname = 'message_vectors_scope'"
+            ).fetchone() or [""]
+            assert ("embedding)" in index) == (dimensions <= 1200)
     finally:
         with psycopg.connect(database_url, autocommit=True) as admin:
             admin.execute(f"drop database {name} with (force)")
