@@ -257,6 +257,7 @@ def run_narrow(corpus: Any, server: str, work_dir: Path, config: NarrowConfig) -
                 url, work_dir, embedder.info, query_vectors, loaded["conversation_ids"], config
             )
         )
+        measured["write"] = write_cost(url, config.seed)
         if config.hnsw:
             measured["hnsw"] = hnsw_study(url, work_dir, embedder.info, query_vectors, config)
     finally:
@@ -287,6 +288,43 @@ def halfvec_recall(vectors: np.ndarray, queries: np.ndarray, conversations: int)
         exact = top10(rows, query.astype(np.float32))
         found.append(len(exact & top10(half, query.astype(np.float16).astype(np.float32))) / 10)
     return round(float(np.mean(found)), 4)
+
+
+def write_cost(url: str, seed: int, batches: int = 40) -> dict[str, float]:
+    """What the sync trigger adds to the embedding worker's write (``store_embeddings``'
+    update of 32 rows' vectors): median ms per batch with the trigger and with it disabled,
+    interleaved, on the loaded table without its HNSW index (whose upkeep would dwarf
+    both). The rows written without the trigger are put back in step afterwards."""
+    rng = np.random.default_rng(seed)
+    times: dict[str, list[float]] = {"with_trigger": [], "without": []}
+    with psycopg.connect(url, autocommit=True) as conn:
+        register_vector(conn)
+        ids = [row[0] for row in conn.execute("select id from messages").fetchall()]
+        row = conn.execute("select vector_dims(embedding) from messages limit 1").fetchone()
+        assert row is not None
+        dims = int(row[0])
+        for k in range(batches):
+            for kind in ("with_trigger", "without") if k % 2 else ("without", "with_trigger"):
+                batch = [ids[i] for i in rng.choice(len(ids), 32, replace=False)]
+                vectors = list(rng.normal(size=(32, dims)).astype(np.float32))
+                with conn.transaction():
+                    if kind == "without":
+                        conn.execute("alter table messages disable trigger messages_vectors_update")
+                    start = time.perf_counter()
+                    conn.execute(
+                        "update messages m set embedding = v.e, embedding_status = 'ready',"
+                        " embedded_at = now() from unnest(%s::uuid[], %s::vector[]) as v(id, e)"
+                        " where m.id = v.id",
+                        [batch, vectors],
+                    )
+                    times[kind].append(time.perf_counter() - start)
+                    if kind == "without":
+                        conn.execute("alter table messages enable trigger messages_vectors_update")
+                        conn.execute(
+                            "update messages set embedding = embedding where id = any(%s)", [batch]
+                        )
+        conn.execute("vacuum (analyze) message_vectors")
+    return {kind: round(median(t) * 1000, 3) for kind, t in times.items()}
 
 
 def hnsw_study(
@@ -527,6 +565,15 @@ def markdown(results: dict[str, Any]) -> str:
         f" {load_['migration_seconds']['writers_wait']} s during which writers of `messages`"
         " wait (trigger, foreign key, catch-up).",
     ]
+    if "write" in body:
+        w = body["write"]
+        lines += [
+            "",
+            "The worker's vector write (32 rows' vectors in one update, median of 40):"
+            f" {w['with_trigger']:.2f} ms with the sync trigger, {w['without']:.2f} ms without"
+            " (no HNSW index on `messages` during this measurement; its upkeep, when"
+            " present, costs far more).",
+        ]
     if "hnsw" in body:
         h = body["hnsw"]
         lines += [

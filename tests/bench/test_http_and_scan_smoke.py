@@ -81,6 +81,7 @@ def test_the_narrow_scan_is_measured_next_to_the_wide_one(tmp_path: Path, work_d
     assert wide["buffers_median"] > 0 and narrow["buffers_median"] > 0
     assert body["top10_same_order"] == 1.0  # re-ranked at full precision: the same answers
     assert 0.5 < body["halfvec_recall_at_10"] <= 1.0
+    assert body["write"]["with_trigger"] > 0 and body["write"]["without"] > 0
     hnsw = body["hnsw"]["cases"]
     # at this size the planner may prefer the tenant's B-tree to either graph: each case
     # reads its own table, whichever index it takes
