@@ -2,10 +2,13 @@
 in ``domain/ranking.py``, in ONE statement.
 
 The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measured):
-- ``exact``: a scope (tenant, or conversation) of at most :func:`exact_limit` rows is
-  read through its B-tree and every vector's distance computed: complete and ~1 ms per
-  thousand rows. Index scans are switched off for the statement so the planner cannot
-  pick the HNSW index plus a filter, which is slow and returns too few rows.
+- ``exact``: a scope (tenant, or conversation) of at most :func:`exact_limit` rows has
+  every vector's distance computed: complete and ~1 ms per thousand rows. The vectors are
+  read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
+  covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
+  at full precision. A metadata filter (not in that table) reads ``messages`` instead,
+  with index scans off so the planner cannot pick the HNSW index plus a filter, which is
+  slow and returns too few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
   still yield enough candidates.
 Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
@@ -118,8 +121,11 @@ def _filters(query: SearchQuery) -> sql.Composable:
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
 
-_VECTOR_CTES = """
-vec as (
+_VECTOR_CTES = "\n{vector_candidates}"
+
+# the vector candidates read from the messages themselves: the HNSW plan (its index is on
+# messages), and an exact scope with a filter message_vectors lacks (metadata)
+_WIDE_CANDIDATES = """vec as (
     select m.id, {distance} as distance
     from messages m
     where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
@@ -128,6 +134,21 @@ vec as (
 ),
 vec_ranked as (
     select id, row_number() over (order by distance, id) as vec_rank from vec
+)"""
+
+# the exact plan's candidates read from the narrow table (migration 0009: scope columns
+# and a halfvec in a covering B-tree), then ranked at full precision from messages, so
+# halfvec rounding can only change which row is 50th, never the order of the top ones
+_NARROW_CANDIDATES = """vec as (
+    select m.id
+    from message_vectors m
+    where {where} and m.embedding_model = %(model)s
+    order by m.embedding <=> %(qv)s::vector::halfvec({d})
+    limit %(candidates)s
+),
+vec_ranked as (
+    select m.id, row_number() over (order by m.embedding <=> %(qv)s::vector, m.id) as vec_rank
+    from vec v join messages m on m.id = v.id
 )"""
 
 _KEYWORD_CTES = f"""
@@ -259,15 +280,29 @@ _STATEMENTS = {
 }
 
 
-def statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
-    """The mode's statement with the query's filter clause and the plan's distance."""
+def narrow_applies(query: SearchQuery, plan: str) -> bool:
+    """Whether the exact plan reads its vector candidates from ``message_vectors``: every
+    filter but metadata names a column that table holds."""
+    return plan == "exact" and not query.metadata
+
+
+def statement(
+    query: SearchQuery, plan: str, dims: int, *, narrow: bool | None = None
+) -> sql.Composed:
+    """The mode's statement with the query's filter clause and the plan's candidates
+    (``narrow`` None: :func:`narrow_applies` decides)."""
+    if narrow is None:
+        narrow = narrow_applies(query, plan)
     if plan == "hnsw":
         distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
     else:
         distance = sql.SQL("m.embedding <=> %(qv)s::vector")
-    return sql.SQL(_STATEMENTS[query.mode]).format(
-        where=_filters(query), distance=distance.format(d=sql.Literal(dims))
+    where = _filters(query)
+    d = sql.Literal(dims)
+    candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
+        where=where, distance=distance.format(d=d), d=d
     )
+    return sql.SQL(_STATEMENTS[query.mode]).format(where=where, vector_candidates=candidates)
 
 
 # the plan's transaction-local settings in one round trip (``set_config(..., true)`` is
@@ -280,7 +315,10 @@ _PLAN_SETTINGS = (
 )
 
 
-def _plan_settings(plan: str, ef_search: int) -> dict[str, str]:
+def _plan_settings(plan: str, ef_search: int, *, narrow: bool) -> dict[str, str]:
+    if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
+        # covering B-tree is read by an index-only scan, the candidates by primary key
+        return {"indexscan": "on", "ef": "40", "iterative": "off"}
     if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
         return {"indexscan": "off", "ef": "40", "iterative": "off"}
     return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
@@ -295,11 +333,18 @@ async def run_search(
     weights: RankingWeights,
     config: SearchPlanConfig,
     plan: str,
+    narrow: bool | None = None,
 ) -> list[SearchHit]:
-    """Run the search in the caller's transaction with the chosen plan's settings."""
+    """Run the search in the caller's transaction with the chosen plan's settings
+    (``narrow``: force the candidates' table, for comparisons; None: the service's rule)."""
+    if narrow is None:
+        narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    await conn.execute(_PLAN_SETTINGS, _plan_settings(plan, max(config.ef_search, candidates)))
+    await conn.execute(
+        _PLAN_SETTINGS,
+        _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow),
+    )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
@@ -323,7 +368,7 @@ async def run_search(
         "min_score": query.min_score,
         "top_k": query.top_k,
     }
-    cur = await conn.execute(statement(query, plan, config.dimensions), params)
+    cur = await conn.execute(statement(query, plan, config.dimensions, narrow=narrow), params)
     hits = []
     for row in await cur.fetchall():
         hits.append(
