@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import numpy as np
-from numpy.typing import NDArray
+# numpy is imported by the code that handles vectors, not with the protocol: the HTTP
+# functions that never embed (messages, conversations, auth, ...) do not load it
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-#: One embedding: shape ``(dimensions,)``, float32, unit L2 norm.
-Vector = NDArray[np.float32]
-#: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
-Matrix = NDArray[np.float32]
+    #: One embedding: shape ``(dimensions,)``, float32, unit L2 norm.
+    Vector = NDArray[np.float32]
+    #: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
+    Matrix = NDArray[np.float32]
+
+
+def __getattr__(name: str) -> Any:
+    """``Vector`` and ``Matrix`` at run time (numpy imported when first asked for)."""
+    if name in ("Vector", "Matrix"):
+        import numpy as np
+        from numpy.typing import NDArray
+
+        return NDArray[np.float32]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,8 @@ def check_texts(texts: Sequence[str]) -> list[str]:
 
 def empty_matrix(dimensions: int) -> Matrix:
     """An embedding matrix of zero rows and ``dimensions`` columns."""
+    import numpy as np
+
     return np.zeros((0, dimensions), dtype=np.float32)
 
 
@@ -99,6 +114,8 @@ def l2_normalize(vectors: NDArray[np.floating] | Sequence[Sequence[float]]) -> M
     Raises :class:`EmbeddingError` if a row is all zeros or holds NaN/inf, since such a
     vector cannot be compared with anything.
     """
+    import numpy as np
+
     matrix = np.asarray(vectors, dtype=np.float32)
     if matrix.ndim != 2:
         raise EmbeddingError(f"expected a 2-D array of vectors, got shape {matrix.shape}")

@@ -20,9 +20,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-import numpy as np
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
@@ -33,11 +32,12 @@ from memory_mesh.embeddings.base import (
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
-    Matrix,
-    Vector,
     check_texts,
     empty_matrix,
 )
+
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, Vector
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,8 @@ class ResilientEmbedder:
         for start in range(0, len(items), self._chunk_size):
             chunk = items[start : start + self._chunk_size]
             parts.append(self._call(partial(self.inner.embed_documents, chunk)))
+        import numpy as np
+
         matrix: Matrix = np.concatenate(parts, axis=0)
         return matrix
 
