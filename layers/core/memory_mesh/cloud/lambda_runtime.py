@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lambda
@@ -169,13 +170,17 @@ def http_function(area: str) -> HttpFunction:
     from aws_lambda_powertools.logging import correlation_paths
 
     from memory_mesh.cloud.secrets import load_cloud_settings
+    from memory_mesh.embeddings import build_embedder
+    from memory_mesh.embeddings.lazy import LazyEmbedder
     from memory_mesh.http.app import create_app
 
     logger = Logger()
     tracer = Tracer()
     metrics = Metrics(namespace="MemoryMesh")
     settings = load_cloud_settings()
-    container = LambdaContainer(settings)
+    # the embedder (for Bedrock, a boto3 client: most of a first invocation's CPU) is
+    # built by the first request that embeds; in async mode most areas never do
+    container = LambdaContainer(settings, embedder=LazyEmbedder(partial(build_embedder, settings)))
     app = create_app(settings, areas=[area], run_worker=False)
     handle = container.http(app, metrics)
 
