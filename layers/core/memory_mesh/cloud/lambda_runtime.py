@@ -179,8 +179,10 @@ def http_function(area: str) -> HttpFunction:
     metrics = Metrics(namespace="MemoryMesh")
     settings = load_cloud_settings()
     # the embedder (for Bedrock, a boto3 client: most of a first invocation's CPU) is
-    # built by the first request that embeds; in async mode most areas never do
-    container = LambdaContainer(settings, embedder=LazyEmbedder(partial(build_embedder, settings)))
+    # built by the first request that embeds; in async mode only search does, on almost
+    # every request, so the search function builds it with its runtime as before
+    lazy = None if area == "memory" else LazyEmbedder(partial(build_embedder, settings))
+    container = LambdaContainer(settings, embedder=lazy)
     app = create_app(settings, areas=[area], run_worker=False)
     handle = container.http(app, metrics)
 

@@ -6,9 +6,10 @@ a plain dot product. Methods are synchronous: async callers run them in a worker
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 # numpy is imported by the code that handles vectors, not with the protocol: the HTTP
 # functions that never embed (messages, conversations, auth, ...) do not load it
@@ -144,3 +145,30 @@ def check_dimensions(matrix: Matrix, rows: int, dimensions: int, source: str) ->
         )
     if matrix.shape[0] != rows:
         raise EmbeddingError(f"{source} returned {matrix.shape[0]} vectors for {rows} texts")
+
+
+CircuitState = Literal["closed", "open", "half_open"]
+
+
+def circuit_state(embedder: object) -> CircuitState | None:
+    """Circuit state of the first ``ResilientEmbedder`` in a wrapper chain, else None.
+
+    Follows ``.inner`` through wrappers such as the query cache; local providers have no
+    circuit and give None. Here rather than in ``resilience`` (tenacity), which only the
+    remote providers load: if it is not loaded, no wrapper in the chain can be one.
+    """
+    chain: list[object] = []
+    current: object | None = embedder
+    for _ in range(8):  # wrapper chains are short; a bound guards against cycles
+        if current is None:
+            break
+        chain.append(current)
+        current = getattr(current, "inner", None)  # a lazy embedder is built here
+    resilience = sys.modules.get("memory_mesh.embeddings.resilience")
+    if resilience is None:
+        return None
+    for item in chain:
+        if isinstance(item, resilience.ResilientEmbedder):
+            state: CircuitState = item.circuit_state
+            return state
+    return None

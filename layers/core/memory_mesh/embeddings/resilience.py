@@ -26,22 +26,25 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.wait import wait_exponential_jitter
 
 from memory_mesh.config import Settings
-from memory_mesh.embeddings.base import (
+from memory_mesh.embeddings.base import (  # circuit_state: imported from here too
+    CircuitState,
     Embedder,
     EmbedderInfo,
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
     check_texts,
+    circuit_state,
     empty_matrix,
 )
 
 if TYPE_CHECKING:
     from memory_mesh.embeddings.base import Matrix, Vector
 
+__all__ = ["CircuitState", "ResilientEmbedder", "circuit_state"]
+
 log = logging.getLogger(__name__)
 
-CircuitState = Literal["closed", "open", "half_open"]
 T = TypeVar("T")
 
 #: First retry delay in seconds; doubles per retry, capped at DEFAULT_BACKOFF_MAX.
@@ -295,19 +298,3 @@ class ResilientEmbedder:
             exc,
             delay,
         )
-
-
-def circuit_state(embedder: object) -> CircuitState | None:
-    """Circuit state of the first :class:`ResilientEmbedder` in a wrapper chain, else None.
-
-    Follows ``.inner`` through wrappers such as the query cache; local providers have no
-    circuit and give None.
-    """
-    current: object | None = embedder
-    for _ in range(8):  # wrapper chains are short; a bound guards against cycles
-        if isinstance(current, ResilientEmbedder):
-            return current.circuit_state
-        current = getattr(current, "inner", None)
-        if current is None:
-            return None
-    return None
