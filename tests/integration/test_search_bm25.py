@@ -170,4 +170,9 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("halfvec(384)" in text) == (plan == "hnsw" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
     assert ("vec_rank" in text) and ("kw_rank" in text)
+    # hybrid: the weighted sum of the two absolute scores; every mode: the blend scales it
+    weighted = "(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance"
+    assert (weighted in text) == (mode is SearchMode.hybrid)
+    blend = "relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score"
+    assert blend in text
     assert text.rstrip().endswith("limit %(top_k)s")

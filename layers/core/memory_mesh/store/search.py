@@ -196,15 +196,19 @@ scored as (
     from cands c join messages m on m.id = c.id
 )"""
 
-# the blend of domain/ranking.py, the threshold, the order
+# the blend of domain/ranking.py (importance and recency scale relevance: they reorder
+# related hits, never lift an unrelated one), the threshold, the order (hits of equal
+# score, e.g. several with no relevance at all, by importance and recency, then id)
 _FINAL = """
 final as (
-    select *, %(w_rel)s * relevance + %(w_imp)s * importance + %(w_rec)s * recency as score
+    select *,
+           relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
+           %(w_imp)s * importance + %(w_rec)s * recency as boost
     from related
 )
 select * from final
 where score >= %(min_score)s
-order by score desc, id
+order by score desc, boost desc, id
 limit %(top_k)s"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
@@ -229,9 +233,9 @@ related as (
 ),{_FINAL}
 """
 
-# reciprocal-rank fusion of the two lists, scaled by the hit's own evidence (its
-# similarity or its keyword score, whichever is stronger, see domain/ranking.py) so an
-# unrelated hit that merely ranks high in a small scope keeps a low relevance
+# a weighted sum of the two absolute scores (similarity and the query-normalised BM25, both
+# in [0, 1]; see domain/ranking.py): an unrelated hit has neither and keeps a low relevance
+# however few candidates the scope holds
 HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
 cands as (
     select ids.id, v.vec_rank, k.kw_rank, {_SIMILARITY} as similarity,
@@ -242,17 +246,9 @@ cands as (
     left join vec_ranked v on v.id = ids.id
     left join kw_ranked k on k.id = ids.id
 ),{_SCORED},
-fused as (
-    select *,
-           (1 - %(h)s) * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + vec_rank), 0)
-           + %(h)s * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + kw_rank), 0) as fused,
-           least(1, greatest(
-               (similarity - %(sim_floor)s) / (%(sim_full)s - %(sim_floor)s),
-               keyword / %(kw_full)s, 0)) as evidence
-    from scored
-),
 related as (
-    select *, fused * evidence as relevance from fused
+    select *, (1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance
+    from scored
 ),{_FINAL}
 """
 
@@ -318,13 +314,9 @@ async def run_search(
         "half_life": weights.half_life_days,
         "reference_time": query.reference_time,
         "h": weights.hybrid_keyword_share,
-        "rrf_k": weights.rrf_k,
         "k1": weights.bm25_k1,
         "ctx_w": weights.context_weight,
         "b": weights.bm25_b,
-        "sim_floor": weights.similarity_floor,
-        "sim_full": weights.similarity_full,
-        "kw_full": weights.keyword_full,
         "w_rel": weights.relevance,
         "w_imp": weights.importance,
         "w_rec": weights.recency,
