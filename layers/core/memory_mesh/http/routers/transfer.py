@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.transfer import IMPORT_MEDIA_TYPES, MEDIA_TYPE
 from memory_mesh.errors import AppError
+from memory_mesh.http.bodies.base import TenantId
 from memory_mesh.http.deps import TransferDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import TenantId
 from memory_mesh.http.security import AccessDep
 from memory_mesh.services.transfer import IdMode, TransferService
 
