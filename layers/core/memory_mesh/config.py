@@ -9,7 +9,6 @@ naming the variable, so the process stops with a message an operator can act on.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -602,6 +601,8 @@ def unknown_variable_warnings(names: Iterable[str]) -> list[str]:
     for name in sorted(set(names)):
         if not name.startswith(ENV_PREFIX) or name in known:
             continue
+        import difflib  # only for a name nothing reads (every cold start paid for it)
+
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else ""
         warnings.append(f"{name} is not a Memory Mesh setting and is ignored{hint}")
