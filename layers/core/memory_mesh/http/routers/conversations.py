@@ -22,9 +22,9 @@ from memory_mesh.http.bodies.conversations import (
 )
 from memory_mesh.http.bodies.messages import MessageOut
 from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
+from memory_mesh.http.export_stream import STREAM_RESPONSE, export_response
 from memory_mesh.http.idempotency import IdempotencyDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.routers.transfer import STREAM_RESPONSE, export_response
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)
