@@ -31,11 +31,9 @@ process). Disk: ``pg_database_size``, the messages table and its indexes, the wh
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -51,7 +49,7 @@ import psutil
 import psycopg
 from tqdm import tqdm
 
-from bench import cli
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder
 from bench.machine import describe, load_average
@@ -435,9 +433,7 @@ def run(config: FootprintConfig) -> dict[str, Any]:
     }
     results["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    config.out.mkdir(parents=True, exist_ok=True)
-    (config.out / "footprint.json").write_text(json.dumps(results, indent=2) + "\n")
-    (config.out / "footprint.md").write_text(markdown(results))
+    report.write_json_and_markdown(results, config.out, "footprint", markdown)
     return results
 
 
@@ -600,7 +596,7 @@ def parse(argv: list[str]) -> FootprintConfig:
     parser.add_argument("--samples", type=int, default=5)
     cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
-    config = FootprintConfig(
+    return FootprintConfig(
         redraw=args.redraw,
         messages=args.messages,
         http_messages=args.http_messages,
@@ -609,17 +605,11 @@ def parse(argv: list[str]) -> FootprintConfig:
         samples=args.samples,
         **cli.common_fields(args, "bench.footprint", argv),
     )
-    cli.apply_work_dir(config, args)
-    return config
 
 
 def main(argv: list[str] | None = None) -> None:
-    config = parse(sys.argv[1:] if argv is None else argv)
-    if config.redraw:
-        results = json.loads((config.out / "footprint.json").read_text("utf-8"))
-        (config.out / "footprint.md").write_text(markdown(results))
-    else:
-        results = run(config)
+    config = cli.start(parse, argv)
+    results = report.redraw(config.out, "footprint", markdown) if config.redraw else run(config)
     print(markdown(results))
 
 

@@ -28,11 +28,9 @@ import argparse
 import asyncio
 import logging
 import re
-import sys
-import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -43,7 +41,7 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, pick
+from bench.data import derive_vectors, embed_cached, pick
 from bench.ingest import local_embedder
 from bench.search_latency import PrecomputedQueries, database_url, search_settings
 from bench.stats import latency_summary, median
@@ -417,22 +415,14 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 @dataclass
-class Options:
-    config: NarrowConfig
-    locomo: Path | None = DEFAULT_LOCOMO
-    out: Path = RESULTS_DIR
-    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+class Options(cli.Options[NarrowConfig]):
     name: str = "narrow_scan"
     command: str = "python -m bench.narrow_scan"
 
 
 def run(options: Options) -> dict[str, Any]:
     return report.run_on_corpus(
-        command=options.command,
-        locomo=options.locomo,
-        work_dir=options.work_dir,
-        out=options.out,
-        name=options.name,
+        options,
         key="narrow",
         stage=lambda corpus, server: run_narrow(corpus, server, options.work_dir, options.config),
         markdown=markdown,
@@ -449,7 +439,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--other-rows", type=int, default=50_000, help="other tenants' rows")
     cli.add_common_arguments(parser, RESULTS_DIR, "narrow_scan")
     args = parser.parse_args(argv)
-    options = Options(
+    return Options(
         config=NarrowConfig(
             conversations=args.conversations,
             questions=args.questions,
@@ -457,18 +447,12 @@ def parse(argv: list[str]) -> Options:
             other_rows=args.other_rows,
             progress=not args.no_progress,
         ),
-        locomo=args.locomo,
-        out=args.out,
-        name=args.name,
-        command=cli.command("bench.narrow_scan", argv),
+        **cli.options_fields(args, "bench.narrow_scan", argv),
     )
-    cli.apply_work_dir(options, args)
-    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    options = parse(sys.argv[1:] if argv is None else argv)
+    options = cli.start(parse, argv)
     results = run(options)
     print(markdown(results))
 

@@ -27,7 +27,6 @@ import itertools
 import json
 import logging
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -1333,20 +1332,17 @@ def parse(argv: list[str]) -> QualityConfig:
     parser.add_argument("--no-plots", action="store_true")
     cli.add_common_arguments(parser, RESULTS_DIR)
     args = parser.parse_args(argv)
-    config = QualityConfig(
+    return QualityConfig(
         conversations=args.conversations,
         questions=args.questions,
         study=not args.no_study,
         plots=not args.no_plots,
         **cli.common_fields(args, "bench.quality", argv),
     )
-    cli.apply_work_dir(config, args)
-    return config
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    config = parse(sys.argv[1:] if argv is None else argv)
+    config = cli.start(parse, argv)
     results = run(config)
     print(f"wrote {config.out / 'quality.json'} and {config.out / 'quality.md'}")
     for v in results["quality"]["variants"]:

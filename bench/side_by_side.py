@@ -37,10 +37,8 @@ import asyncio
 import contextlib
 import hashlib
 import ipaddress
-import json
 import os
 import socket
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -56,7 +54,7 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
-from bench import cli
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
@@ -856,13 +854,16 @@ def run(config: SideConfig) -> dict[str, Any]:
     }
     results["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    config.out.mkdir(parents=True, exist_ok=True)
-    (config.out / "side_by_side.json").write_text(json.dumps(results, indent=2) + "\n")
-    (config.out / "side_by_side.md").write_text(markdown(results))
+    report.write_json_and_markdown(results, config.out, "side_by_side", markdown)
     if config.plot:
-        plot(results, config.out / "side_by_side.png")
-        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
+        draw(results, config.out)
     return results
+
+
+def draw(results: dict[str, Any], out: Path) -> None:
+    """The report's plots: ``side_by_side.png`` and ``side_by_side_ef.png``."""
+    plot(results, out / "side_by_side.png")
+    plot_ef_sweep(results, out / "side_by_side_ef.png")
 
 
 NOTES = (
@@ -1125,7 +1126,7 @@ def parse(argv: list[str]) -> SideConfig:
     parser.add_argument("--no-mem0", action="store_true")
     cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
-    config = SideConfig(
+    return SideConfig(
         redraw=args.redraw,
         size=args.size,
         queries=args.queries,
@@ -1136,17 +1137,12 @@ def parse(argv: list[str]) -> SideConfig:
         mem0=not args.no_mem0,
         **cli.common_fields(args, "bench.side_by_side", argv),
     )
-    cli.apply_work_dir(config, args)
-    return config
 
 
 def main(argv: list[str] | None = None) -> None:
-    config = parse(sys.argv[1:] if argv is None else argv)
+    config = cli.start(parse, argv)
     if config.redraw:
-        results = json.loads((config.out / "side_by_side.json").read_text("utf-8"))
-        (config.out / "side_by_side.md").write_text(markdown(results))
-        plot(results, config.out / "side_by_side.png")
-        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
+        results = report.redraw(config.out, "side_by_side", markdown, draw)
     else:
         results = run(config)
     print(markdown(results))
