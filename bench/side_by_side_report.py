@@ -16,6 +16,7 @@ NUMPY = "numpy exact"
 CHROMA = "chroma"
 MEM0 = "mem0"
 MEMORY_MESH = "memory mesh"
+COLOURS = {NUMPY: "tab:gray", CHROMA: "tab:blue", MEM0: "tab:green", MEMORY_MESH: "tab:orange"}
 
 
 def equal_recall(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,7 +51,11 @@ def plot_ef_sweep(results: dict[str, Any], path: Path) -> Path | None:
     for system in dict.fromkeys(p["system"] for p in points):
         mine = sorted((p for p in points if p["system"] == system), key=lambda p: p["ef_search"])
         ax.plot(
-            [p["recall_at_10"] for p in mine], [p["p50_ms"] for p in mine], marker="o", label=system
+            [p["recall_at_10"] for p in mine],
+            [p["p50_ms"] for p in mine],
+            marker="o",
+            label=system,
+            color=COLOURS.get(system),
         )
         for p in mine:
             ax.annotate(
@@ -59,6 +64,17 @@ def plot_ef_sweep(results: dict[str, Any], path: Path) -> Path | None:
                 fontsize=7,
                 xytext=(3, 3),
                 textcoords="offset points",
+            )
+    swept = {p["system"] for p in points}
+    block = results["side_by_side"]["regimes"][0]
+    for system, s in block["systems"].items():
+        if system not in swept:  # not swept (mem0, NumPy): its one point, from the table above
+            ax.scatter(
+                [s["recall_at_10"]],
+                [s["latency_ms"]["p50"]],
+                marker="s",
+                label=f"{system} (one point: not swept)",
+                color=COLOURS.get(system),
             )
     ax.set_xlabel("recall@10 (against exact top 10)")
     ax.set_ylabel("search p50 ms")
