@@ -10,7 +10,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -60,6 +60,17 @@ def common_fields(args: argparse.Namespace, module: str, argv: list[str]) -> dic
     if args.work_dir is not None:
         fields["work_dir"] = args.work_dir
     return fields
+
+
+def from_args(cls: Callable[..., T], args: argparse.Namespace, **given: Any) -> T:
+    """``cls`` (a dataclass of settings) from the parsed options named as its fields, an
+    option left unset (None) keeping the field's default; ``progress`` from
+    ``--no-progress``; ``given`` last (the shared fields, what no option names)."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if "progress" in names:
+        values["progress"] = not args.no_progress
+    return cls(**(values | given))
 
 
 @dataclass

@@ -594,26 +594,15 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--query-cache", action="store_true", help="http: keep the query-embedding cache on"
     )
-    parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--no-plot", dest="plot", action="store_false")
     cli.add_common_arguments(parser, RESULTS_DIR, "concurrency")
     args = parser.parse_args(argv)
     for value, allowed in ((args.workloads, WORKLOADS), (args.transports, TRANSPORTS)):
         if not value or not set(value) <= set(allowed):
             parser.error(f"choose from {', '.join(allowed)}")
     return Options(
-        config=ConcurrencyConfig(
-            rows=args.rows,
-            clients=args.clients,
-            seconds=args.seconds,
-            rounds=args.rounds,
-            workloads=args.workloads,
-            transports=args.transports,
-            keep_databases=args.keep_databases,
-            baseline_src=args.baseline_src,
-            query_cache=args.query_cache,
-            progress=not args.no_progress,
-        ),
-        plot=not args.no_plot,
+        config=cli.from_args(ConcurrencyConfig, args),
+        plot=args.plot,
         **cli.options_fields(args, "bench.concurrency", argv),
     )
 

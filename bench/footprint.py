@@ -458,15 +458,7 @@ def parse(argv: list[str]) -> FootprintConfig:
     parser.add_argument("--samples", type=int, default=5)
     cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
-    return FootprintConfig(
-        redraw=args.redraw,
-        messages=args.messages,
-        http_messages=args.http_messages,
-        searches=args.searches,
-        reads=args.reads,
-        samples=args.samples,
-        **cli.common_fields(args, "bench.footprint", argv),
-    )
+    return cli.from_args(FootprintConfig, args, **cli.common_fields(args, "bench.footprint", argv))
 
 
 def main(argv: list[str] | None = None) -> None:

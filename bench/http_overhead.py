@@ -683,22 +683,15 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--rows-per-conversation", type=int, default=1_500)
     parser.add_argument("--requests", type=int, default=200, help="per case and round (200)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-redis", action="store_true", help="rate limits in memory")
+    parser.add_argument(
+        "--no-redis", dest="redis", action="store_false", help="rate limits in memory"
+    )
     parser.add_argument("--baseline-src", type=Path, help="another checkout's layers/core")
     parser.add_argument("--profile-seconds", type=float, default=0.0, help="py-spy per server")
     cli.add_common_arguments(parser, RESULTS_DIR, "http_overhead")
     args = parser.parse_args(argv)
     return Options(
-        config=OverheadConfig(
-            rows=args.rows,
-            rows_per_conversation=args.rows_per_conversation,
-            requests=args.requests,
-            rounds=args.rounds,
-            redis=not args.no_redis,
-            baseline_src=args.baseline_src,
-            profile_seconds=args.profile_seconds,
-            progress=not args.no_progress,
-        ),
+        config=cli.from_args(OverheadConfig, args),
         **cli.options_fields(args, "bench.http_overhead", argv),
     )
 

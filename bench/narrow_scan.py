@@ -440,13 +440,7 @@ def parse(argv: list[str]) -> Options:
     cli.add_common_arguments(parser, RESULTS_DIR, "narrow_scan")
     args = parser.parse_args(argv)
     return Options(
-        config=NarrowConfig(
-            conversations=args.conversations,
-            questions=args.questions,
-            rounds=args.rounds,
-            other_rows=args.other_rows,
-            progress=not args.no_progress,
-        ),
+        config=cli.from_args(NarrowConfig, args),
         **cli.options_fields(args, "bench.narrow_scan", argv),
     )
 

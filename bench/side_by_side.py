@@ -781,21 +781,11 @@ def parse(argv: list[str]) -> SideConfig:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--mem0-add", type=int, default=2_000, help="messages through Memory.add")
     parser.add_argument("--ef-sweep", type=_ints, default=(), help="e.g. 10,20,40,80,160")
-    parser.add_argument("--no-chroma", action="store_true")
-    parser.add_argument("--no-mem0", action="store_true")
+    parser.add_argument("--no-chroma", dest="chroma", action="store_false")
+    parser.add_argument("--no-mem0", dest="mem0", action="store_false")
     cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
-    return SideConfig(
-        redraw=args.redraw,
-        size=args.size,
-        queries=args.queries,
-        passes=args.passes,
-        mem0_add=args.mem0_add,
-        ef_sweep=args.ef_sweep,
-        chroma=not args.no_chroma,
-        mem0=not args.no_mem0,
-        **cli.common_fields(args, "bench.side_by_side", argv),
-    )
+    return cli.from_args(SideConfig, args, **cli.common_fields(args, "bench.side_by_side", argv))
 
 
 def main(argv: list[str] | None = None) -> None:
