@@ -6,18 +6,15 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench.cli import Options
+if TYPE_CHECKING:  # the writers stay stdlib-only (cold_start imports them)
+    from bench.cli import Options
 
 
 def write(results: dict[str, Any], out_dir: Path, name: str = "core") -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"{name}.json"
-    md_path = out_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    md_path.write_text(markdown(results, name), "utf-8")
-    return json_path, md_path
+    """``<name>.json`` and ``<name>.md`` of ``python -m bench``."""
+    return write_json_and_markdown(results, out_dir, name, lambda r: markdown(r, name))
 
 
 def write_json_and_markdown(
@@ -317,12 +314,7 @@ def write_concurrency(
     results: dict[str, Any], out_dir: Path, name: str = "concurrency"
 ) -> tuple[Path, Path]:
     """``<name>.json`` and ``<name>.md`` of ``python -m bench.concurrency``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"{name}.json"
-    md_path = out_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    md_path.write_text(concurrency_markdown(results, name), "utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(results, out_dir, name, lambda r: concurrency_markdown(r, name))
 
 
 def _pct(value: float | None) -> str:
