@@ -37,6 +37,46 @@ def database_url(data_dir: Path) -> str:
     return url
 
 
+class PasswordPostgres:
+    """A second embedded PostgreSQL that checks passwords (SCRAM) for every role but its
+    superuser, as Aurora does; the shared one trusts every local login."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import psycopg
+
+        self.owner_url = start_embedded_postgres(data_dir)  # the superuser: Aurora's master
+        hba = data_dir / "pgdata" / "pg_hba.conf"
+        rules = hba.read_text()
+        if "# memory-mesh: passwords" not in rules:  # first match wins: these go first
+            hba.write_text(
+                "# memory-mesh: passwords\n"
+                "local all postgres trust\n"
+                "local all all scram-sha-256\n" + rules
+            )
+        with psycopg.connect(self.owner_url, autocommit=True) as conn:
+            conn.execute("select pg_reload_conf()")
+            row = conn.execute("show port").fetchone()
+            assert row is not None
+            self.port = int(row[0])
+        self.socket_dir = str(data_dir / "pgdata")
+        migrate(self.owner_url, dimensions=384)
+
+    def secret(self, username: str, password: str) -> dict[str, object]:
+        """An RDS-style credentials secret naming this server (its Unix socket)."""
+        return {
+            "username": username,
+            "password": password,
+            "host": self.socket_dir,
+            "port": self.port,
+            "dbname": "postgres",
+        }
+
+
+@pytest.fixture(scope="session")
+def password_postgres(tmp_path_factory: pytest.TempPathFactory) -> PasswordPostgres:
+    return PasswordPostgres(tmp_path_factory.mktemp("password-postgres"))
+
+
 @pytest.fixture(scope="session")
 def local_embedder() -> Embedder:
     return build_embedder(Settings(embedding_provider="local"))

@@ -21,15 +21,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from memory_mesh.cloud.jobs import embed_job
-from memory_mesh.cloud.lambda_runtime import LambdaContainer
-from memory_mesh.cloud.secrets import load_cloud_settings
+from memory_mesh.cloud.lambda_runtime import lambda_container
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="MemoryMesh")
 processor = BatchProcessor(event_type=EventType.SQS)
 
-container = LambdaContainer(load_cloud_settings())
+container = lambda_container()
 
 
 @tracer.capture_method

@@ -1,6 +1,8 @@
 """Lambda behind the template's custom resource: applies database migrations at deploy
-time (and on a direct invocation). Settings are loaded by the handler, inside its error
-handling, so that a failure to load them is answered to CloudFormation too."""
+time (and on a direct invocation), then creates or updates the application's login role.
+It alone logs in as the master user. Settings and secrets are loaded by the handler,
+inside its error handling, so that a failure to load them is answered to CloudFormation
+too."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from memory_mesh.cloud.custom_resource import handle_migration
-from memory_mesh.cloud.secrets import load_cloud_settings
+from memory_mesh.cloud.secrets import load_cloud_settings, load_login_role
 
 logger = Logger()
 tracer = Tracer()
@@ -23,4 +25,4 @@ metrics = Metrics(namespace="MemoryMesh")
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="MigrationRuns", unit=MetricUnit.Count, value=1)
-    return handle_migration(event, context, load_cloud_settings)
+    return handle_migration(event, context, load_cloud_settings, load_login_role=load_login_role)

@@ -15,14 +15,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from memory_mesh.cloud.jobs import sweep
-from memory_mesh.cloud.lambda_runtime import LambdaContainer
-from memory_mesh.cloud.secrets import load_cloud_settings
+from memory_mesh.cloud.lambda_runtime import lambda_container
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="MemoryMesh")
 
-container = LambdaContainer(load_cloud_settings())
+container = lambda_container()
 
 
 @logger.inject_lambda_context(log_event=True)

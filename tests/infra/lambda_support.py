@@ -123,6 +123,21 @@ def moto_endpoint() -> Iterator[MotoEndpoint]:
     endpoint.stop()
 
 
+@pytest.fixture
+def powertools_on_moto(
+    monkeypatch: pytest.MonkeyPatch, moto_endpoint: MotoEndpoint
+) -> Iterator[Any]:
+    """Powertools' default Secrets Manager provider, made afresh against the moto server
+    (as in Lambda, where it is made on first use against the region's endpoint)."""
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint.url)
+    monkeypatch.delitem(DEFAULT_PROVIDERS, "secrets", raising=False)
+    client = moto_endpoint.client("secretsmanager")
+    yield client
+    DEFAULT_PROVIDERS.pop("secrets", None)  # its client names the moto server
+
+
 def make_queues(moto: MotoEndpoint, *, max_receive_count: int = 3) -> tuple[str, str]:
     """A fresh embedding queue with its dead-letter queue: (queue url, dlq url)."""
     sqs = moto.client("sqs")

@@ -7,15 +7,25 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
+import psycopg
 import pytest
 
+from memory_mesh.cloud.secrets import database_url_from_secret
 from memory_mesh.cloud.sqs_poller import LocalLambdaContext
-from tests.conftest import JWT_SECRET, SilentListener
-from tests.infra.lambda_support import load_event, load_function
+from tests.conftest import JWT_SECRET, PasswordPostgres, SilentListener
+from tests.infra.lambda_support import (
+    load_event,
+    load_function,
+    moto_endpoint,
+    powertools_on_moto,
+)
+
+__all__ = ["moto_endpoint", "powertools_on_moto"]
 
 ENV = {"MEMORY_ENVIRONMENT": "test", "MEMORY_JWT_SECRET_KEY": JWT_SECRET}
 
@@ -100,3 +110,65 @@ def test_a_migration_hanging_at_the_deadline_is_answered_failed_before_the_timeo
     assert answer["Status"] == "FAILED"
     assert "did not finish within the function's timeout" in answer["Reason"]
     assert context.get_remaining_time_in_millis() > 10_000
+
+
+def _secret(client: Any, value: dict[str, Any]) -> str:
+    arn: str = client.create_secret(
+        Name=f"probe-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(value)
+    )["ARN"]
+    return arn
+
+
+def test_create_and_update_migrate_then_make_the_login_role_the_functions_use(
+    monkeypatch: pytest.MonkeyPatch,
+    cloudformation: tuple[str, list[dict[str, Any]]],
+    password_postgres: PasswordPostgres,
+    powertools_on_moto: Any,
+) -> None:
+    url, received = cloudformation
+    # GIVEN the master secret (the migrate function's) and the application's login secret
+    username = f"mm_service_{uuid.uuid4().hex[:6]}"
+    master = _secret(powertools_on_moto, password_postgres.secret("postgres", "unused"))
+    login = password_postgres.secret(username, "generated-by-secrets-manager")
+    login_arn = _secret(powertools_on_moto, {"username": username, "password": login["password"]})
+    env = {
+        **ENV,
+        "MEMORY_DATABASE_SECRET_ARN": master,
+        "MEMORY_DATABASE_LOGIN_SECRET_ARN": login_arn,
+    }
+    migrate_fn = load_function("migrate", monkeypatch, env)
+    # WHEN CloudFormation creates the resource, then updates it (the next deploy)
+    for request in ("Create", "Update"):
+        result = migrate_fn.lambda_handler(_event(request, url), LocalLambdaContext("migrate"))
+        # THEN each run succeeds and names the role it made or kept in line
+        assert result["Status"] == "SUCCESS", result
+        assert result["Data"]["LoginRole"] == username
+    assert [a["Status"] for a in received] == ["SUCCESS", "SUCCESS"]
+    # an operator's direct invocation (docs/RUNBOOK.md) realigns the role the same way
+    direct = migrate_fn.lambda_handler({}, LocalLambdaContext("migrate"))
+    assert direct == {"applied": [], "login_role": username}
+    # and the functions can log in with the login secret, as the application role
+    with psycopg.connect(database_url_from_secret(login)) as conn:
+        row = conn.execute("select session_user, current_user").fetchone()
+    assert row == (username, "memory_mesh_app")
+
+
+def test_a_login_secret_that_names_no_usable_role_is_answered_failed(
+    monkeypatch: pytest.MonkeyPatch,
+    cloudformation: tuple[str, list[dict[str, Any]]],
+    password_postgres: PasswordPostgres,
+    powertools_on_moto: Any,
+) -> None:
+    url, received = cloudformation
+    master = _secret(powertools_on_moto, password_postgres.secret("postgres", "unused"))
+    login_arn = _secret(powertools_on_moto, {"username": "memory_mesh_app", "password": "pw"})
+    env = {
+        **ENV,
+        "MEMORY_DATABASE_SECRET_ARN": master,
+        "MEMORY_DATABASE_LOGIN_SECRET_ARN": login_arn,
+    }
+    migrate_fn = load_function("migrate", monkeypatch, env)
+    result = migrate_fn.lambda_handler(_event("Create", url), LocalLambdaContext("migrate"))
+    assert result["Status"] == "FAILED"
+    (answer,) = received
+    assert "MEMORY_DATABASE_LOGIN_SECRET_ARN" in answer["Reason"]

@@ -199,14 +199,18 @@ def _function_env(
     source: dict[str, Any], name: str, substitutes: dict[str, str | None]
 ) -> dict[str, str]:
     """The environment the template gives function ``name``, intrinsics resolved:
-    ``!Ref Parameter`` to its default, the rest from ``substitutes`` (None: left out)."""
+    ``!Ref Parameter`` to its default, ``!Ref Resource`` and the rest from
+    ``substitutes`` (by resource id, else by variable; None: left out)."""
     params = {k: v.get("Default") for k, v in source["Parameters"].items()}
     variables = dict(source["Globals"]["Function"]["Environment"]["Variables"])
     props = source["Resources"][name]["Properties"]
     variables |= props.get("Environment", {}).get("Variables", {})
     env: dict[str, str] = {}
     for key, value in variables.items():
-        if key in substitutes:
+        ref = value.get("Ref") if isinstance(value, dict) and set(value) == {"Ref"} else None
+        if ref in substitutes:
+            env[key] = str(substitutes[ref])
+        elif key in substitutes:
             if substitutes[key] is not None:
                 env[key] = str(substitutes[key])
         elif isinstance(value, str | int | float):
@@ -220,20 +224,24 @@ def _function_env(
 
 @pytest.fixture(scope="module")
 def substitutes(moto_endpoint: MotoEndpoint) -> dict[str, str | None]:
-    """Local stand-ins for what the template's intrinsics name in AWS."""
+    """Local stand-ins for what the template's intrinsics name in AWS: by resource id
+    (the secrets, so each function gets the one the template gives it) or by variable."""
     secrets = moto_endpoint.client("secretsmanager")
-    database = secrets.create_secret(
-        Name="probe-database",
-        SecretString=json.dumps(
-            {
-                "username": "memory_mesh",
-                "password": "not-used",
-                "host": "127.0.0.1",
-                "port": _free_port(),
-                "dbname": "memory_mesh",
-            }
-        ),
-    )["ARN"]
+    refused = _free_port()
+
+    def database_secret(name: str, username: str) -> str:
+        value = {
+            "username": username,
+            "password": "not-used",
+            "host": "127.0.0.1",
+            "port": refused,
+            "dbname": "memory_mesh",
+        }
+        arn: str = secrets.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+        return arn
+
+    master = database_secret("probe-database-master", "memorymesh")
+    login = database_secret("probe-database-login", "memory_mesh_service")
     jwt = secrets.create_secret(Name="probe-jwt", SecretString="j" * 48)["ARN"]
     sqs = moto_endpoint.client("sqs")
     queue = sqs.create_queue(QueueName="probe-embedding")["QueueUrl"]
@@ -241,8 +249,9 @@ def substitutes(moto_endpoint: MotoEndpoint) -> dict[str, str | None]:
     sqs.close()
     secrets.close()
     return {
-        "MEMORY_DATABASE_SECRET_ARN": database,
-        "MEMORY_JWT_SECRET_KEY_SECRET_ARN": jwt,
+        "DatabaseSecret": master,  # the migrate function's only
+        "AppDatabaseSecret": login,  # every other function's login
+        "JwtSecret": jwt,
         "MEMORY_REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
         "MEMORY_SQS_QUEUE_URL": queue,
         "MEMORY_EVENTS_QUEUE_URL": events,
@@ -365,6 +374,8 @@ def _assert_handled(function: str, out: dict[str, Any], cfn: _CloudFormationEndp
         assert "the database is unavailable" in out["traceback"], out.get("traceback")
     elif function == "MigrateFunction":
         answer = cfn.answers[-1]
-        assert answer["Status"] == "FAILED" and answer["Reason"], answer
+        # past settings and both secrets (master, login role): stopped by the database
+        assert answer["Status"] == "FAILED", answer
+        assert answer["Reason"].startswith("OperationalError"), answer
     else:  # scheduled: the failure reaches Lambda (and its retry / alarm), typed
         assert error == "memory_mesh.errors.ServiceUnavailable: the database is unavailable", out

@@ -311,6 +311,64 @@ def test_only_the_functions_that_sign_or_verify_tokens_read_the_signing_key(
             assert variables["MEMORY_TOKENS"] == "false", name  # starts without the key
 
 
+def _refs(node: Any) -> set[str]:
+    """Every logical id a ``{"Ref": ...}`` inside ``node`` names."""
+    if isinstance(node, dict):
+        found = {node["Ref"]} if set(node) == {"Ref"} else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def test_each_function_may_read_only_the_secrets_it_uses(
+    cfn: dict[str, Any], source: dict[str, Any], code_dirs: dict[str, str]
+) -> None:
+    secrets = set(_resources(cfn, "AWS::SecretsManager::Secret"))
+    assert secrets == {"DatabaseSecret", "AppDatabaseSecret", "JwtSecret"}
+    roles = _resources(cfn, "AWS::IAM::Role")
+    for name, fn in _resources(cfn, "AWS::Lambda::Function").items():
+        area = _area(code_dirs[name])
+        readable = _refs(roles[f"{name}Role"]["Properties"].get("Policies", [])) & secrets
+        variables = fn["Properties"]["Environment"]["Variables"]
+        if area == "migrate":  # the one master-user login: it owns the schema, makes the role
+            expected = {"DatabaseSecret", "AppDatabaseSecret"}
+            assert variables["MEMORY_DATABASE_SECRET_ARN"] == {"Ref": "DatabaseSecret"}
+            assert variables["MEMORY_DATABASE_LOGIN_SECRET_ARN"] == {"Ref": "AppDatabaseSecret"}
+        elif area == "pusher":  # outside the VPC, no database at all
+            expected = set()
+        else:  # the application's login role, and the signing key where tokens are
+            expected = {"AppDatabaseSecret"} | ({"JwtSecret"} if area in TOKEN_AREAS else set())
+            assert variables["MEMORY_DATABASE_SECRET_ARN"] == {"Ref": "AppDatabaseSecret"}, name
+            assert "MEMORY_DATABASE_LOGIN_SECRET_ARN" not in variables, name
+        assert readable == expected, f"{name} may read {readable}, needs {expected}"
+    # nothing else in the stack may read the master secret but the proxy (see below)
+    readers = {
+        name
+        for name, role in roles.items()
+        if "DatabaseSecret" in _refs(role["Properties"].get("Policies", []))
+    }
+    assert readers == {"MigrateFunctionRole", "DatabaseProxyRole"}
+    # the login secret gets host and port like the master one, before any function runs
+    attachments = _resources(cfn, "AWS::SecretsManager::SecretTargetAttachment")
+    attached = {a["Properties"]["SecretId"]["Ref"] for a in attachments.values()}
+    assert attached == {"DatabaseSecret", "AppDatabaseSecret"}
+    migration = source["Resources"]["DatabaseMigration"]
+    assert "AppDatabaseSecretAttachment" in migration["DependsOn"]
+    assert migration["Properties"]["LoginSecret"] == {"Ref": "AppDatabaseSecret"}
+
+
+def test_rds_proxy_authenticates_the_application_login(source: dict[str, Any]) -> None:
+    proxy = source["Resources"]["DatabaseProxy"]["Properties"]
+    auth = [a["SecretArn"] for a in proxy["Auth"]]
+    assert auth[0] == {"Ref": "AppDatabaseSecret"}
+    # the master login stays only for versions still live during the upgrade's canary
+    assert auth[1:] == [{"Ref": "DatabaseSecret"}]
+    assert all(a["AuthScheme"] == "SECRETS" for a in proxy["Auth"])
+    policy = source["Resources"]["DatabaseProxyRole"]["Properties"]["Policies"]
+    assert _refs(policy) == {"AppDatabaseSecret", "DatabaseSecret"}
+
+
 def test_every_function_logs_json_to_its_own_log_group_with_retention(
     cfn: dict[str, Any], source: dict[str, Any]
 ) -> None:

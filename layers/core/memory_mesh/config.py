@@ -31,6 +31,7 @@ Environment = Literal["development", "test", "production"]
 OTHER_VARIABLES = frozenset(
     {
         "MEMORY_DATABASE_SECRET_ARN",
+        "MEMORY_DATABASE_LOGIN_SECRET_ARN",
         "MEMORY_JWT_SECRET_KEY_SECRET_ARN",
         "MEMORY_GEMINI_API_KEY_SECRET_ARN",
         "MEMORY_NEW_USER_PASSWORD",

@@ -35,7 +35,7 @@ from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
 from memory_mesh.services.search import SearchService
 from memory_mesh.services.tokens import NoTokens, TokenIssuer
-from memory_mesh.store.database import Database
+from memory_mesh.store.database import Credentials, Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
 from memory_mesh.store.search import SearchPlanConfig
@@ -133,18 +133,20 @@ class Runtime:
         run_worker: bool = True,
         metrics: MetricsRecorder | None = None,
         wait_for_database: bool = True,
+        credentials: Credentials | None = None,
     ) -> Runtime:
         """Connect (starting the embedded database if no URL is set), migrate, build.
         ``metrics``: a recorder to use instead of the one MEMORY_METRICS_BACKEND names.
         ``wait_for_database`` False (Lambda): start even while the database is unreachable;
-        requests then answer 503 until it is back."""
+        requests then answer 503 until it is back. ``credentials`` (Lambda): the pool
+        asks them for each new connection instead of using the settings' URL."""
         url = await anyio.to_thread.run_sync(database_url, settings)
         if settings.auto_migrate:
             await anyio.to_thread.run_sync(
                 lambda: migrate(url, dimensions=settings.embedding_dimensions)
             )
         db = Database(
-            url,
+            credentials if credentials is not None else url,
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,

@@ -2,7 +2,9 @@
 
 CloudFormation sends Create / Update (whenever the layer changes, since the template
 passes the layer's version as a property) and Delete. Create and Update apply the
-pending migrations; Delete keeps the data and only answers. The answer is a PUT of a
+pending migrations, then create or update the application's login role from its secret
+(store/login_role.py; the functions log in as it, never as the master user); Delete
+keeps the data and the role and only answers. The answer is a PUT of a
 JSON document to the pre-signed ``ResponseURL`` (through the VPC's S3 gateway endpoint);
 without it the stack would wait an hour. A direct invocation (no ``RequestType``)
 just migrates and returns the versions applied.
@@ -27,6 +29,7 @@ from typing import Any
 
 from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lambda
 from memory_mesh.config import Settings
+from memory_mesh.store.login_role import LoginRole, ensure_login_role
 from memory_mesh.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,11 @@ ANSWER_MARGIN_MS = 15_000  # time kept to answer: the PUT's own timeout is 10 s
 PUT_TIMEOUT_SECONDS = 10.0
 
 SettingsLoader = Callable[[], Settings]
+LoginRoleLoader = Callable[[], LoginRole | None]
+
+
+def _no_login_role() -> LoginRole | None:
+    return None
 
 
 @dataclass
@@ -50,19 +58,24 @@ def handle_migration(
     context: Any,
     load_settings: SettingsLoader,
     *,
+    load_login_role: LoginRoleLoader = _no_login_role,
     answer_margin_ms: int = ANSWER_MARGIN_MS,
 ) -> dict[str, Any]:
     """Run the migrations for a custom-resource (or direct) event and report the result.
 
-    ``load_settings`` is called here, not at import, so that its failure is answered too.
+    ``load_settings`` and ``load_login_role`` are called here, not at import, so that
+    their failures are answered too.
     """
     if running_in_lambda():
         route_service_logs("INFO")  # MEMORY_LOG_LEVEL once the settings are loaded
     request_type = event.get("RequestType")
     if request_type is None:
-        return {"applied": _migrate(_loaded(load_settings))}
+        applied, login = _run(load_settings, load_login_role)
+        return {"applied": applied, "login_role": login}
     if request_type in ("Create", "Update"):
-        outcome = _before_deadline(lambda: _apply(load_settings), context, answer_margin_ms)
+        outcome = _before_deadline(
+            lambda: _apply(load_settings, load_login_role), context, answer_margin_ms
+        )
     else:  # Delete: the data stays; nothing to load, nothing that can fail
         outcome = Outcome("SUCCESS", "ok")
     send_response(event, context, status=outcome.status, reason=outcome.reason, data=outcome.data)
@@ -76,9 +89,22 @@ def _loaded(load_settings: SettingsLoader) -> Settings:
     return settings
 
 
-def _apply(load_settings: SettingsLoader) -> dict[str, Any]:
-    applied = _migrate(_loaded(load_settings))
-    return {"Applied": ",".join(str(v) for v in applied) or "none"}
+def _run(load_settings: SettingsLoader, load_login_role: LoginRoleLoader) -> tuple[list[int], str]:
+    """Migrate, then create or update the login role: (versions applied, role or "none")."""
+    settings = _loaded(load_settings)
+    login = load_login_role()
+    applied = _migrate(settings)
+    if login is None:
+        return applied, "none"
+    assert settings.database_url is not None  # _migrate refused to run without one
+    # after the migrations: the role is granted the group roles they create
+    ensure_login_role(settings.database_url, login)
+    return applied, login.username
+
+
+def _apply(load_settings: SettingsLoader, load_login_role: LoginRoleLoader) -> dict[str, Any]:
+    applied, login = _run(load_settings, load_login_role)
+    return {"Applied": ",".join(str(v) for v in applied) or "none", "LoginRole": login}
 
 
 def _before_deadline(

@@ -18,6 +18,7 @@ from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lamb
 from memory_mesh.config import Settings
 from memory_mesh.embeddings import Embedder
 from memory_mesh.runtime import Runtime
+from memory_mesh.store.database import Credentials
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Tracer
@@ -37,13 +38,22 @@ class LambdaContainer:
 
     ``embedder`` may be set before the first invocation to use another embedder (tests
     inject a failing one this way); otherwise the configured provider is built.
+    ``credentials``: the database login, asked for every new pooled connection (a
+    rotated secret reaches a warm container); without it, ``settings.database_url``.
     """
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
         if running_in_lambda():
             route_service_logs(settings.log_level)
         self.settings = settings
         self.embedder = embedder
+        self.credentials = credentials
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runtime: Runtime | None = None
 
@@ -75,6 +85,7 @@ class LambdaContainer:
                 Runtime.start(
                     self.settings,
                     embedder=self.embedder,
+                    credentials=self.credentials,
                     run_worker=False,
                     # a database that is down answers 503 per request, within the pool
                     # timeout, instead of timing out the container's first invocation
@@ -148,6 +159,14 @@ class LambdaContainer:
         asyncio.set_event_loop(None)
 
 
+def lambda_container() -> LambdaContainer:
+    """A function's container: settings with the secrets' values, and the database login
+    read again from its secret for each new connection (rotation, docs/DEPLOY.md)."""
+    from memory_mesh.cloud.secrets import database_credentials, load_cloud_settings
+
+    return LambdaContainer(load_cloud_settings(), credentials=database_credentials())
+
+
 @dataclass
 class HttpFunction:
     """Everything an HTTP area's ``app.py`` keeps at module level (one per container)."""
@@ -168,15 +187,13 @@ def http_function(area: str) -> HttpFunction:
     from aws_lambda_powertools import Logger, Metrics, Tracer
     from aws_lambda_powertools.logging import correlation_paths
 
-    from memory_mesh.cloud.secrets import load_cloud_settings
     from memory_mesh.http.app import create_app
 
     logger = Logger()
     tracer = Tracer()
     metrics = Metrics(namespace="MemoryMesh")
-    settings = load_cloud_settings()
-    container = LambdaContainer(settings)
-    app = create_app(settings, areas=[area], run_worker=False)
+    container = lambda_container()
+    app = create_app(container.settings, areas=[area], run_worker=False)
     handle = container.http(app, metrics)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,13 +1,18 @@
 """Connection pool and transactions. Every tenant-scoped unit of work runs in
 :meth:`Database.tenant` so the tenant of the transaction is known to PostgreSQL
 (``memory_mesh.tenant_id``), which the row-level security policies key on.
+
+The pool connects with a fixed conninfo (the local server, the CLI) or with
+:class:`Credentials` asked afresh for every new connection (Lambda: a Secrets Manager
+secret that may be rotated while the container is warm).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol, Self
 
 import psycopg
 from pgvector.psycopg import register_vector_async
@@ -17,24 +22,79 @@ from psycopg_pool import AsyncConnectionPool
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.xray import subsegment
 
+log = logging.getLogger(__name__)
+
 Conn = psycopg.AsyncConnection[dict[str, Any]]
+
+APP_ROLE = "memory_mesh_app"  # the role every application statement runs as (migration 0002)
+# login refused for its credentials: invalid_password, invalid_authorization_specification
+_AUTH_SQLSTATES = frozenset({"28P01", "28000"})
+
+
+class Credentials(Protocol):
+    """Where each new connection's conninfo comes from when it can change underneath a
+    running process (a rotated password)."""
+
+    async def conninfo(self) -> str:
+        """The conninfo to connect with now (may come from a cache)."""
+        ...
+
+    async def refreshed(self) -> str:
+        """The conninfo read again past every cache (after a refused login)."""
+        ...
+
+
+def is_authentication_failure(exc: psycopg.Error) -> bool:
+    """Whether the server refused the login itself (not an unreachable or full server)."""
+    if exc.sqlstate in _AUTH_SQLSTATES:
+        return True
+    # libpq reports a refused login without a SQLSTATE; its message is stable
+    return "password authentication failed" in str(exc)
+
+
+def _connection_class(credentials: Credentials) -> type[Conn]:
+    """A connection class whose ``connect`` survives a rotation the cache has not seen:
+    on a refused login it reads the credentials again, bypassing the cache, and retries
+    once, so a rotated password costs one extra round trip instead of 503s until the
+    cached secret expires."""
+
+    class RefreshingConnection(psycopg.AsyncConnection[dict[str, Any]]):
+        @classmethod
+        async def connect(cls, conninfo: str = "", **kwargs: Any) -> Self:
+            try:
+                return await super().connect(conninfo, **kwargs)
+            except psycopg.OperationalError as exc:
+                if not is_authentication_failure(exc):
+                    raise
+                fresh = await credentials.refreshed()
+                if fresh == conninfo:  # not rotated: the credentials are just wrong
+                    raise
+                log.warning("database login refused; retrying with credentials read again")
+                return await super().connect(fresh, **kwargs)
+
+    return RefreshingConnection
 
 
 class Database:
-    """A pool of connections with pgvector types registered on each."""
+    """A pool of connections with pgvector types registered on each.
+
+    ``conninfo``: a fixed URL, or :class:`Credentials` asked for every new connection.
+    """
 
     def __init__(
         self,
-        url: str,
+        conninfo: str | Credentials,
         *,
         min_size: int,
         max_size: int,
         statement_timeout_ms: int,
         pool_timeout: float = 10.0,
     ):
-        self.url = url
+        connection_class: type[Conn] = psycopg.AsyncConnection
+        if not isinstance(conninfo, str):
+            connection_class = _connection_class(conninfo)
         self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-            url,
+            conninfo if isinstance(conninfo, str) else conninfo.conninfo,
             min_size=min_size,
             max_size=max_size,
             open=False,
@@ -48,15 +108,19 @@ class Database:
             # failover, or by RDS Proxy's idle timeout) is found dead here and replaced,
             # at the cost of one round trip per checkout, instead of failing the request
             check=AsyncConnectionPool.check_connection,
-            connection_class=psycopg.AsyncConnection,
+            connection_class=connection_class,
         )
 
     @staticmethod
     async def _configure(conn: Conn) -> None:
         await conn.set_autocommit(True)
         await register_vector_async(conn)
-        # row-level security applies to this role (see migration 0002)
-        await conn.execute("set role memory_mesh_app")
+        # row-level security applies to this role (see migration 0002). The cloud's login
+        # role starts its sessions as it already (store/login_role.py): no SET then, which
+        # would pin the session to one backend behind RDS Proxy
+        row = await (await conn.execute("select current_user as role")).fetchone()
+        if row is None or row["role"] != APP_ROLE:
+            await conn.execute(f"set role {APP_ROLE}")
 
     async def open(self, *, wait: bool = True) -> None:
         """Open the pool; with ``wait``, fail unless its first connections are made within
