@@ -170,7 +170,7 @@ def build_chroma(
     # an earlier run in this process (tests); absent: chroma raises its own NotFound types
     with contextlib.suppress(Exception):
         client.delete_collection(name)
-    configuration = {"hnsw": {"ef_search": ef_search}} if ef_search else None
+    configuration: Any = {"hnsw": {"ef_search": ef_search}} if ef_search else None
     collection = client.create_collection(
         name, metadata={"hnsw:space": "cosine"}, configuration=configuration
     )
