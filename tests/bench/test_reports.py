@@ -32,12 +32,15 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "scale_1m": lambda r: report.markdown(r, "scale_1m"),
     "concurrency": lambda r: report.concurrency_markdown(r, "concurrency"),
     "concurrency_batching": lambda r: report.concurrency_markdown(r, "concurrency_batching"),
+    "concurrency_narrow": lambda r: report.concurrency_markdown(r, "concurrency_narrow"),
     "footprint": footprint.markdown,
     "http_overhead": http_overhead.markdown,
     "http_overhead_async_deps": http_overhead.markdown,
+    "http_overhead_narrow": http_overhead.markdown,
     "narrow_scan": narrow_scan.markdown,
     "quality": quality.markdown,
     "search_ab": search_ab.markdown,
+    "search_ab_narrow": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
 }
 

@@ -35,12 +35,10 @@ async def _store(
     return [r["id"] for r in body["results"]]
 
 
-def _evidence(w: Any, s: dict[str, Any]) -> float:
-    """The hit's own evidence (domain/ranking.py): calibrated similarity or keyword score."""
-    calibrated = ((s["similarity"] or 0) - w.similarity_floor) / (
-        w.similarity_full - w.similarity_floor
-    )
-    return min(1.0, max(calibrated, (s["keyword"] or 0) / w.keyword_full, 0.0))
+def _hybrid_relevance(w: Any, s: dict[str, Any]) -> float:
+    """domain/ranking.py: the weighted sum of similarity and the normalised BM25."""
+    h = w.hybrid_keyword_share
+    return float((1 - h) * (s["similarity"] or 0) + h * (s["keyword"] or 0))
 
 
 async def test_a_paraphrase_sharing_no_words_finds_its_message_first(
@@ -82,19 +80,19 @@ async def test_score_parts_follow_the_documented_formula(
     ).json()
     s = body["results"][0]["scores"]
     w = runtime.search.weights
-    # the one message is first in both candidate lists: reciprocal-rank fusion gives 1,
-    # scaled by the message's own evidence
+    # the one message is first in both candidate lists; relevance sums its two scores
     assert s["vector_rank"] == 1 and s["keyword_rank"] == 1
-    assert abs(s["relevance"] - 1.0 * _evidence(w, s)) < 1e-5
-    expected = (
-        w.relevance * s["relevance"] + w.importance * s["importance"] + w.recency * s["recency"]
+    assert abs(s["relevance"] - _hybrid_relevance(w, s)) < 1e-5
+    # importance and recency scale relevance (domain/ranking.py)
+    expected = s["relevance"] * (
+        w.relevance + w.importance * s["importance"] + w.recency * s["recency"]
     )
     assert abs(s["score"] - expected) < 1e-5
     assert abs(s["recency"] - 0.5 ** (60 / w.half_life_days)) < 1e-3
     assert s["keyword"] > 0
 
 
-async def test_hybrid_relevance_fuses_the_two_lists_by_rank(
+async def test_hybrid_relevance_sums_similarity_and_keyword_score_with_the_keyword_share(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
@@ -112,13 +110,10 @@ async def test_hybrid_relevance_fuses_the_two_lists_by_rank(
         )
     ).json()
     w = runtime.search.weights
-    h, k = w.hybrid_keyword_share, w.rrf_k
     ranks = set()
     for result in body["results"]:
         s = result["scores"]
-        fused = (1 - h) * ((k + 1) / (k + s["vector_rank"]) if s["vector_rank"] else 0)
-        fused += h * ((k + 1) / (k + s["keyword_rank"]) if s["keyword_rank"] else 0)
-        assert abs(s["relevance"] - fused * _evidence(w, s)) < 1e-5, s
+        assert abs(s["relevance"] - _hybrid_relevance(w, s)) < 1e-5, s
         ranks.add((s["vector_rank"], s["keyword_rank"]))
     # the keyword list holds the two messages sharing a word, then the one whose context
     # (the message before it) shares them; all four are vector hits

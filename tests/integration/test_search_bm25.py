@@ -167,7 +167,15 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
         text = statement(query, plan, 384).as_string(conn)
     assert "{" not in text and "}" not in text  # every placeholder composed
     assert "m.tenant_id = %(tenant)s and not m.archived" in text
-    assert ("halfvec(384)" in text) == (plan == "hnsw" and mode is not SearchMode.keyword)
+    # both plans order their vector candidates by halfvec distance: the HNSW index's, or
+    # the narrow table's (the exact plan, re-ranked at full precision)
+    assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
+    assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
     assert ("vec_rank" in text) and ("kw_rank" in text)
+    # hybrid: the weighted sum of the two absolute scores; every mode: the blend scales it
+    weighted = "(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance"
+    assert (weighted in text) == (mode is SearchMode.hybrid)
+    blend = "relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score"
+    assert blend in text
     assert text.rstrip().endswith("limit %(top_k)s")

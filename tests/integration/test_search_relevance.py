@@ -18,7 +18,7 @@ FACTS = [
     "Our dog Biscuit loves chasing tennis balls in the park.",
 ]
 # README "How search ranks": the threshold that removes unrelated hits
-DOCUMENTED_MIN_SCORE = 0.3
+DOCUMENTED_MIN_SCORE = 0.1
 
 
 async def _store(
@@ -60,7 +60,38 @@ async def test_an_unrelated_query_scores_low_and_the_documented_min_score_drops_
         min_score=DOCUMENTED_MIN_SCORE,
     )
     assert [r["message"]["id"] for r in related][:1] == [ids[0]]
-    assert related[0]["scores"]["relevance"] > 0.3  # vector list only: fused at most 0.5
+    # by meaning alone (no shared word): relevance is 0.4 x its similarity
+    assert related[0]["scores"]["keyword"] == 0
+    assert related[0]["scores"]["relevance"] > 0.15
+
+
+async def test_recency_and_importance_reorder_related_hits_but_never_lift_an_unrelated_one(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    """They scale relevance: a fresh message of importance 1 about something else stays
+    below a year-old related one, and scores about its own (near zero) relevance."""
+    conv = await new_conversation(client, tenant)
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+    [old_related] = await _store(
+        client, tenant, conv, ["The boiler was serviced by the plumber."], created_at=year_ago
+    )
+    other = await new_conversation(client, tenant)  # no context from the boiler message
+    [fresh_unrelated] = await _store(
+        client, tenant, other, ["Our dog Biscuit loves the park."], importance=1.0
+    )
+    hits = await _search(client, tenant, query="when was the boiler serviced", mode="hybrid")
+    order = [h["message"]["id"] for h in hits]
+    assert order == [old_related, fresh_unrelated]
+    fresh = hits[1]["scores"]
+    assert fresh["recency"] > 0.99 and fresh["importance"] == 1.0
+    assert fresh["score"] <= fresh["relevance"] < 0.1  # added, recency alone would give 0.1
+    assert fresh["score"] < DOCUMENTED_MIN_SCORE <= hits[0]["scores"]["score"]
+    # between two related hits of about the same relevance, the recent one comes first
+    [fresh_related] = await _store(
+        client, tenant, conv, ["The boiler was serviced by the plumber again."]
+    )
+    hits = await _search(client, tenant, query="when was the boiler serviced", mode="hybrid")
+    assert [h["message"]["id"] for h in hits][:2] == [fresh_related, old_related]
 
 
 async def test_reference_time_measures_recency_from_the_given_time(

@@ -250,13 +250,13 @@ export interface paths {
         };
         /**
          * Search memories
-         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries its score parts. Archived messages are left out unless `include_archived` is true.
+         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = relevance * (w_rel + w_imp*importance + w_rec*recency)` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now): importance and recency reorder related hits, never lift an unrelated one. Relevance is absolute (similarity, BM25 over the query's best, or in hybrid 0.4 x similarity + 0.6 x keyword), so `min_score` 0.1 drops unrelated hits. Each result carries its score parts. Archived messages are left out unless `include_archived` is true.
          */
         get: operations["search_get_v1_memory_search_get"];
         put?: never;
         /**
          * Search memories (JSON body)
-         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries its score parts. Archived messages are left out unless `include_archived` is true. Same as GET, with the parameters in a JSON body.
+         * @description Candidates are found inside PostgreSQL (exact distance over a small tenant or conversation, the HNSW index over a large one; BM25 for keywords) and ranked by `score = relevance * (w_rel + w_imp*importance + w_rec*recency)` (weights normalised; recency = 0.5^(age/half-life), age from `reference_time` or now): importance and recency reorder related hits, never lift an unrelated one. Relevance is absolute (similarity, BM25 over the query's best, or in hybrid 0.4 x similarity + 0.6 x keyword), so `min_score` 0.1 drops unrelated hits. Each result carries its score parts. Archived messages are left out unless `include_archived` is true. Same as GET, with the parameters in a JSON body.
          */
         post: operations["search_post_v1_memory_search_post"];
         delete?: never;
@@ -1620,12 +1620,12 @@ export interface components {
         ScoresOut: {
             /**
              * Score
-             * @description Final blended score in [0, 1].
+             * @description relevance * (w_rel + w_imp * importance + w_rec * recency), weights normalised: in [0, relevance].
              */
             score: number;
             /**
              * Relevance
-             * @description Similarity (vector), keyword score (keyword), or (hybrid) the reciprocal-rank fusion of the two candidate lists, (1 - h) * (k + 1) / (k + vector_rank) + h * (k + 1) / (k + keyword_rank) with a missing rank counting 0, times the hit's own evidence: clamp(max((similarity - s0) / (s1 - s0), keyword / kw1), 0, 1), so an unrelated hit scores ~0.
+             * @description Similarity (vector), keyword score (keyword), or (hybrid) (1 - h) * similarity + h * keyword (h 0.6), a missing score counting 0, so an unrelated hit scores ~0.
              */
             relevance: number;
             /**
@@ -1728,7 +1728,7 @@ export interface components {
             };
             /**
              * Min Score
-             * @description Drop results scoring below this (0..1). Relevance carries the hit's own evidence (similarity, keyword score), so a threshold removes hits without evidence.
+             * @description Drop results scoring below this (0..1). The score is at most the hit's relevance, which is absolute (similarity, keyword score), so 0.1 removes hits unrelated to the query.
              * @default 0
              */
             min_score?: number;

@@ -205,16 +205,8 @@ class Settings(BaseSettings):
         0.6,
         ge=0,
         le=1,
-        description="Weight of the keyword list in hybrid mode's reciprocal-rank fusion "
-        "(the vector list has 1 minus it).",
-    )
-    ranking_rrf_k: int = Field(
-        10,
-        ge=1,
-        le=1000,
-        description="Rank constant k of hybrid mode's reciprocal-rank fusion: a hit at rank "
-        "r of a list counts (k + 1) / (k + r). 10 was chosen on LoCoMo "
-        "(bench/results/quality.md).",
+        description="Weight of the keyword score (BM25 over the query's best possible) in "
+        "hybrid relevance; similarity has 1 minus it.",
     )
 
     # --- search plan -------------------------------------------------------------

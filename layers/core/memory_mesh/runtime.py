@@ -217,7 +217,6 @@ class Runtime:
                     recency=settings.ranking_recency_weight,
                     half_life_days=settings.ranking_recency_half_life_days,
                     hybrid_keyword_share=settings.ranking_hybrid_keyword_share,
-                    rrf_k=settings.ranking_rrf_k,
                 ),
                 plan=SearchPlanConfig(
                     dimensions=settings.embedding_dimensions,

@@ -358,8 +358,9 @@ class SearchRequest(Strict):
     metadata: Metadata = Field(default_factory=dict, description="Results' metadata contains this.")
     min_score: float = Field(
         0.0,
-        description="Drop results scoring below this (0..1). Relevance carries the hit's own "
-        "evidence (similarity, keyword score), so a threshold removes hits without evidence.",
+        description="Drop results scoring below this (0..1). The score is at most the hit's "
+        "relevance, which is absolute (similarity, keyword score), so 0.1 removes hits "
+        "unrelated to the query.",
     )
     include_archived: bool = False
     reference_time: AwareDatetime | None = Field(
@@ -368,13 +369,14 @@ class SearchRequest(Strict):
 
 
 class ScoresOut(BaseModel):
-    score: float = Field(description="Final blended score in [0, 1].")
+    score: float = Field(
+        description="relevance * (w_rel + w_imp * importance + w_rec * recency), weights "
+        "normalised: in [0, relevance]."
+    )
     relevance: float = Field(
-        description="Similarity (vector), keyword score (keyword), or (hybrid) the "
-        "reciprocal-rank fusion of the two candidate lists, (1 - h) * (k + 1) / (k + "
-        "vector_rank) + h * (k + 1) / (k + keyword_rank) with a missing rank counting 0, "
-        "times the hit's own evidence: clamp(max((similarity - s0) / (s1 - s0), keyword / "
-        "kw1), 0, 1), so an unrelated hit scores ~0."
+        description="Similarity (vector), keyword score (keyword), or (hybrid) "
+        "(1 - h) * similarity + h * keyword (h 0.6), a missing score counting 0, so an "
+        "unrelated hit scores ~0."
     )
     similarity: float | None = Field(description="Cosine similarity to the query (0..1).")
     keyword: float | None = Field(

@@ -2,10 +2,13 @@
 in ``domain/ranking.py``, in ONE statement.
 
 The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measured):
-- ``exact``: a scope (tenant, or conversation) of at most :func:`exact_limit` rows is
-  read through its B-tree and every vector's distance computed: complete and ~1 ms per
-  thousand rows. Index scans are switched off for the statement so the planner cannot
-  pick the HNSW index plus a filter, which is slow and returns too few rows.
+- ``exact``: a scope (tenant, or conversation) of at most :func:`exact_limit` rows has
+  every vector's distance computed: complete and ~1 ms per thousand rows. The vectors are
+  read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
+  covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
+  at full precision. A metadata filter (not in that table) reads ``messages`` instead,
+  with index scans off so the planner cannot pick the HNSW index plus a filter, which is
+  slow and returns too few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
   still yield enough candidates.
 Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
@@ -118,8 +121,11 @@ def _filters(query: SearchQuery) -> sql.Composable:
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
 
-_VECTOR_CTES = """
-vec as (
+_VECTOR_CTES = "\n{vector_candidates}"
+
+# the vector candidates read from the messages themselves: the HNSW plan (its index is on
+# messages), and an exact scope with a filter message_vectors lacks (metadata)
+_WIDE_CANDIDATES = """vec as (
     select m.id, {distance} as distance
     from messages m
     where {where} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
@@ -128,6 +134,21 @@ vec as (
 ),
 vec_ranked as (
     select id, row_number() over (order by distance, id) as vec_rank from vec
+)"""
+
+# the exact plan's candidates read from the narrow table (migration 0009: scope columns
+# and a halfvec in a covering B-tree), then ranked at full precision from messages, so
+# halfvec rounding can only change which row is 50th, never the order of the top ones
+_NARROW_CANDIDATES = """vec as (
+    select m.id
+    from message_vectors m
+    where {where} and m.embedding_model = %(model)s
+    order by m.embedding <=> %(qv)s::vector::halfvec({d})
+    limit %(candidates)s
+),
+vec_ranked as (
+    select m.id, row_number() over (order by m.embedding <=> %(qv)s::vector, m.id) as vec_rank
+    from vec v join messages m on m.id = v.id
 )"""
 
 _KEYWORD_CTES = f"""
@@ -196,15 +217,19 @@ scored as (
     from cands c join messages m on m.id = c.id
 )"""
 
-# the blend of domain/ranking.py, the threshold, the order
+# the blend of domain/ranking.py (importance and recency scale relevance: they reorder
+# related hits, never lift an unrelated one), the threshold, the order (hits of equal
+# score, e.g. several with no relevance at all, by importance and recency, then id)
 _FINAL = """
 final as (
-    select *, %(w_rel)s * relevance + %(w_imp)s * importance + %(w_rec)s * recency as score
+    select *,
+           relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
+           %(w_imp)s * importance + %(w_rec)s * recency as boost
     from related
 )
 select * from final
 where score >= %(min_score)s
-order by score desc, id
+order by score desc, boost desc, id
 limit %(top_k)s"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
@@ -229,9 +254,9 @@ related as (
 ),{_FINAL}
 """
 
-# reciprocal-rank fusion of the two lists, scaled by the hit's own evidence (its
-# similarity or its keyword score, whichever is stronger, see domain/ranking.py) so an
-# unrelated hit that merely ranks high in a small scope keeps a low relevance
+# a weighted sum of the two absolute scores (similarity and the query-normalised BM25, both
+# in [0, 1]; see domain/ranking.py): an unrelated hit has neither and keeps a low relevance
+# however few candidates the scope holds
 HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
 cands as (
     select ids.id, v.vec_rank, k.kw_rank, {_SIMILARITY} as similarity,
@@ -242,17 +267,9 @@ cands as (
     left join vec_ranked v on v.id = ids.id
     left join kw_ranked k on k.id = ids.id
 ),{_SCORED},
-fused as (
-    select *,
-           (1 - %(h)s) * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + vec_rank), 0)
-           + %(h)s * coalesce((%(rrf_k)s + 1)::float8 / (%(rrf_k)s + kw_rank), 0) as fused,
-           least(1, greatest(
-               (similarity - %(sim_floor)s) / (%(sim_full)s - %(sim_floor)s),
-               keyword / %(kw_full)s, 0)) as evidence
-    from scored
-),
 related as (
-    select *, fused * evidence as relevance from fused
+    select *, (1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance
+    from scored
 ),{_FINAL}
 """
 
@@ -263,15 +280,29 @@ _STATEMENTS = {
 }
 
 
-def statement(query: SearchQuery, plan: str, dims: int) -> sql.Composed:
-    """The mode's statement with the query's filter clause and the plan's distance."""
+def narrow_applies(query: SearchQuery, plan: str) -> bool:
+    """Whether the exact plan reads its vector candidates from ``message_vectors``: every
+    filter but metadata names a column that table holds."""
+    return plan == "exact" and not query.metadata
+
+
+def statement(
+    query: SearchQuery, plan: str, dims: int, *, narrow: bool | None = None
+) -> sql.Composed:
+    """The mode's statement with the query's filter clause and the plan's candidates
+    (``narrow`` None: :func:`narrow_applies` decides)."""
+    if narrow is None:
+        narrow = narrow_applies(query, plan)
     if plan == "hnsw":
         distance = sql.SQL("(m.embedding::halfvec({d})) <=> (%(qv)s::vector::halfvec({d}))")
     else:
         distance = sql.SQL("m.embedding <=> %(qv)s::vector")
-    return sql.SQL(_STATEMENTS[query.mode]).format(
-        where=_filters(query), distance=distance.format(d=sql.Literal(dims))
+    where = _filters(query)
+    d = sql.Literal(dims)
+    candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
+        where=where, distance=distance.format(d=d), d=d
     )
+    return sql.SQL(_STATEMENTS[query.mode]).format(where=where, vector_candidates=candidates)
 
 
 # the plan's transaction-local settings in one round trip (``set_config(..., true)`` is
@@ -284,7 +315,10 @@ _PLAN_SETTINGS = (
 )
 
 
-def _plan_settings(plan: str, ef_search: int) -> dict[str, str]:
+def _plan_settings(plan: str, ef_search: int, *, narrow: bool) -> dict[str, str]:
+    if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
+        # covering B-tree is read by an index-only scan, the candidates by primary key
+        return {"indexscan": "on", "ef": "40", "iterative": "off"}
     if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
         return {"indexscan": "off", "ef": "40", "iterative": "off"}
     return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
@@ -299,11 +333,18 @@ async def run_search(
     weights: RankingWeights,
     config: SearchPlanConfig,
     plan: str,
+    narrow: bool | None = None,
 ) -> list[SearchHit]:
-    """Run the search in the caller's transaction with the chosen plan's settings."""
+    """Run the search in the caller's transaction with the chosen plan's settings
+    (``narrow``: force the candidates' table, for comparisons; None: the service's rule)."""
+    if narrow is None:
+        narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    await conn.execute(_PLAN_SETTINGS, _plan_settings(plan, max(config.ef_search, candidates)))
+    await conn.execute(
+        _PLAN_SETTINGS,
+        _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow),
+    )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
@@ -318,20 +359,16 @@ async def run_search(
         "half_life": weights.half_life_days,
         "reference_time": query.reference_time,
         "h": weights.hybrid_keyword_share,
-        "rrf_k": weights.rrf_k,
         "k1": weights.bm25_k1,
         "ctx_w": weights.context_weight,
         "b": weights.bm25_b,
-        "sim_floor": weights.similarity_floor,
-        "sim_full": weights.similarity_full,
-        "kw_full": weights.keyword_full,
         "w_rel": weights.relevance,
         "w_imp": weights.importance,
         "w_rec": weights.recency,
         "min_score": query.min_score,
         "top_k": query.top_k,
     }
-    cur = await conn.execute(statement(query, plan, config.dimensions), params)
+    cur = await conn.execute(statement(query, plan, config.dimensions, narrow=narrow), params)
     hits = []
     for row in await cur.fetchall():
         hits.append(

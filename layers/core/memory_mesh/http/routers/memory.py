@@ -22,10 +22,12 @@ router = APIRouter(prefix="/v1/memory", tags=["memory"], responses=ERRORS)
 _DESCRIPTION = (
     "Candidates are found inside PostgreSQL (exact distance over a small tenant or "
     "conversation, the HNSW index over a large one; BM25 for keywords) and ranked by "
-    "`score = w_rel*relevance + w_imp*importance + w_rec*recency` (weights normalised; "
-    "recency = 0.5^(age/half-life), age from `reference_time` or now). Relevance carries "
-    "the hit's own evidence, so `min_score` 0.3 drops hits without evidence. Each result carries "
-    "its score parts. Archived messages are left out unless `include_archived` is true."
+    "`score = relevance * (w_rel + w_imp*importance + w_rec*recency)` (weights normalised; "
+    "recency = 0.5^(age/half-life), age from `reference_time` or now): importance and recency "
+    "reorder related hits, never lift an unrelated one. Relevance is absolute (similarity, "
+    "BM25 over the query's best, or in hybrid 0.4 x similarity + 0.6 x keyword), so "
+    "`min_score` 0.1 drops unrelated hits. Each result carries its score parts. Archived "
+    "messages are left out unless `include_archived` is true."
 )
 
 
