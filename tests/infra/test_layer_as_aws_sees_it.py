@@ -51,6 +51,16 @@ FUNCTION_EVENTS = {
     "MigrateFunction": "cloudformation_create_request.json",
     "PusherFunction": "sqs_live_event.json",
 }
+# HTTP functions whose requests never make a vector (async mode): their cold start,
+# import and first invocation, loads neither numpy nor the embedding provider's client
+NO_VECTORS = {
+    "AuthFunction",
+    "MessagesFunction",
+    "ConversationsFunction",
+    "AdminFunction",
+    "AnalyticsFunction",
+    "TransferFunction",
+}
 # modules that must never load in a function: the local model, the embedded database,
 # the local server, and the local server's metrics backend
 LOCAL_ONLY = ("onnxruntime", "tokenizers", "pgserver", "uvicorn", "prometheus_client")
@@ -91,6 +101,7 @@ out["outside"] = sorted(
     and "/lib/python3.12/" not in str(getattr(module, "__file__"))
 )
 out["local_only"] = sorted(m for m in LOCAL_ONLY if m in sys.modules)
+out["numpy"] = "numpy" in sys.modules
 print("PROBE-RESULT " + json.dumps(out, default=str))
 """
 
@@ -347,6 +358,8 @@ def test_the_handler_imports_from_the_layer_alone_and_handles_its_event(
     assert out["stage"] != "import", out.get("traceback")
     assert out["local_only"] == []
     assert out["outside"] == [], "imported from outside the layer, the code and boto3"
+    if function in NO_VECTORS:
+        assert not out["numpy"], "numpy loaded by a function that makes no vector"
     _assert_handled(function, out, cloudformation)
 
 

@@ -33,16 +33,15 @@ from memory_mesh.services.embedding import EmbeddingPipeline, EmbeddingPolicy, E
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
-from memory_mesh.services.search import SearchService
 from memory_mesh.services.tokens import NoTokens, TokenIssuer
 from memory_mesh.store.database import Credentials, Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
-from memory_mesh.store.search import SearchPlanConfig
 
 if TYPE_CHECKING:  # built on first use: a Lambda function builds only what its area uses
     from memory_mesh.services.analytics import AnalyticsService
     from memory_mesh.services.retention import RetentionScheduler, RetentionService
+    from memory_mesh.services.search import SearchService  # and numpy with it
     from memory_mesh.services.transfer import TransferService
 
 log = logging.getLogger(__name__)
@@ -113,7 +112,6 @@ class Runtime:
     worker: EmbeddingWorker
     messages: MessageService
     conversations: ConversationService
-    search: SearchService
     health: HealthService
     auth: AuthService
     limiter: RateLimiter
@@ -123,6 +121,7 @@ class Runtime:
     retention_schedule: RetentionScheduler | None = None
     _retention: RetentionService | None = field(default=None, repr=False)
     _analytics: AnalyticsService | None = field(default=None, repr=False)
+    _search: SearchService | None = field(default=None, repr=False)
 
     @classmethod
     async def start(
@@ -208,25 +207,6 @@ class Runtime:
                 context_chars=settings.message_context_chars,
             ),
             conversations=ConversationService(db, limits),
-            search=SearchService(
-                db,
-                embedder,
-                weights=RankingWeights(
-                    relevance=settings.ranking_relevance_weight,
-                    importance=settings.ranking_importance_weight,
-                    recency=settings.ranking_recency_weight,
-                    half_life_days=settings.ranking_recency_half_life_days,
-                    hybrid_keyword_share=settings.ranking_hybrid_keyword_share,
-                ),
-                plan=SearchPlanConfig(
-                    dimensions=settings.embedding_dimensions,
-                    exact_max_rows=settings.search_exact_max_rows,
-                    ef_search=settings.search_hnsw_ef_search,
-                    candidate_multiplier=settings.search_candidate_multiplier,
-                ),
-                limits=limits,
-                metrics=recorder,
-            ),
             health=HealthService(
                 db, embedder, limiter, redis_required=settings.readiness_redis_required, bus=bus
             ),
@@ -277,6 +257,35 @@ class Runtime:
                 limits=limits_from(settings),
             )
         return self._retention
+
+    @property
+    def search(self) -> SearchService:
+        """Semantic search (built on first use: only the functions that search load numpy)."""
+        if self._search is None:
+            from memory_mesh.services.search import SearchService
+            from memory_mesh.store.search import SearchPlanConfig
+
+            settings = self.settings
+            self._search = SearchService(
+                self.db,
+                self.embedder,
+                weights=RankingWeights(
+                    relevance=settings.ranking_relevance_weight,
+                    importance=settings.ranking_importance_weight,
+                    recency=settings.ranking_recency_weight,
+                    half_life_days=settings.ranking_recency_half_life_days,
+                    hybrid_keyword_share=settings.ranking_hybrid_keyword_share,
+                ),
+                plan=SearchPlanConfig(
+                    dimensions=settings.embedding_dimensions,
+                    exact_max_rows=settings.search_exact_max_rows,
+                    ef_search=settings.search_hnsw_ef_search,
+                    candidate_multiplier=settings.search_candidate_multiplier,
+                ),
+                limits=limits_from(settings),
+                metrics=self.metrics,
+            )
+        return self._search
 
     @property
     def analytics(self) -> AnalyticsService:

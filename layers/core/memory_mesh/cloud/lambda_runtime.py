@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from memory_mesh.cloud.lambda_logging import route_service_logs, running_in_lambda
@@ -187,12 +188,19 @@ def http_function(area: str) -> HttpFunction:
     from aws_lambda_powertools import Logger, Metrics, Tracer
     from aws_lambda_powertools.logging import correlation_paths
 
+    from memory_mesh.embeddings import build_embedder
+    from memory_mesh.embeddings.lazy import LazyEmbedder
     from memory_mesh.http.app import create_app
 
     logger = Logger()
     tracer = Tracer()
     metrics = Metrics(namespace="MemoryMesh")
     container = lambda_container()
+    if area != "memory":
+        # the embedder (for Bedrock, a boto3 client: most of a first invocation's CPU)
+        # is built by the first request that embeds; in async mode only search does, on
+        # almost every request, so the search function builds it with its runtime
+        container.embedder = LazyEmbedder(partial(build_embedder, container.settings))
     app = create_app(container.settings, areas=[area], run_worker=False)
     handle = container.http(app, metrics)
 

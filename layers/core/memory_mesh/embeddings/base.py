@@ -6,17 +6,31 @@ a plain dot product. Methods are synchronous: async callers run them in a worker
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-import numpy as np
-from numpy.typing import NDArray
+# numpy is imported by the code that handles vectors, not with the protocol: the HTTP
+# functions that never embed (messages, conversations, auth, ...) do not load it
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-#: One embedding: shape ``(dimensions,)``, float32, unit L2 norm.
-Vector = NDArray[np.float32]
-#: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
-Matrix = NDArray[np.float32]
+    #: One embedding: shape ``(dimensions,)``, float32, unit L2 norm.
+    Vector = NDArray[np.float32]
+    #: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
+    Matrix = NDArray[np.float32]
+
+
+def __getattr__(name: str) -> Any:
+    """``Vector`` and ``Matrix`` at run time (numpy imported when first asked for)."""
+    if name in ("Vector", "Matrix"):
+        import numpy as np
+        from numpy.typing import NDArray
+
+        return NDArray[np.float32]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,8 @@ def check_texts(texts: Sequence[str]) -> list[str]:
 
 def empty_matrix(dimensions: int) -> Matrix:
     """An embedding matrix of zero rows and ``dimensions`` columns."""
+    import numpy as np
+
     return np.zeros((0, dimensions), dtype=np.float32)
 
 
@@ -99,6 +115,8 @@ def l2_normalize(vectors: NDArray[np.floating] | Sequence[Sequence[float]]) -> M
     Raises :class:`EmbeddingError` if a row is all zeros or holds NaN/inf, since such a
     vector cannot be compared with anything.
     """
+    import numpy as np
+
     matrix = np.asarray(vectors, dtype=np.float32)
     if matrix.ndim != 2:
         raise EmbeddingError(f"expected a 2-D array of vectors, got shape {matrix.shape}")
@@ -127,3 +145,30 @@ def check_dimensions(matrix: Matrix, rows: int, dimensions: int, source: str) ->
         )
     if matrix.shape[0] != rows:
         raise EmbeddingError(f"{source} returned {matrix.shape[0]} vectors for {rows} texts")
+
+
+CircuitState = Literal["closed", "open", "half_open"]
+
+
+def circuit_state(embedder: object) -> CircuitState | None:
+    """Circuit state of the first ``ResilientEmbedder`` in a wrapper chain, else None.
+
+    Follows ``.inner`` through wrappers such as the query cache; local providers have no
+    circuit and give None. Here rather than in ``resilience`` (tenacity), which only the
+    remote providers load: if it is not loaded, no wrapper in the chain can be one.
+    """
+    chain: list[object] = []
+    current: object | None = embedder
+    for _ in range(8):  # wrapper chains are short; a bound guards against cycles
+        if current is None:
+            break
+        chain.append(current)
+        current = getattr(current, "inner", None)  # a lazy embedder is built here
+    resilience = sys.modules.get("memory_mesh.embeddings.resilience")
+    if resilience is None:
+        return None
+    for item in chain:
+        if isinstance(item, resilience.ResilientEmbedder):
+            state: CircuitState = item.circuit_state
+            return state
+    return None

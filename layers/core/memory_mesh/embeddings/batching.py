@@ -15,11 +15,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
-from memory_mesh.embeddings.base import Embedder, EmbedderInfo, Matrix, Vector
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, Vector
 
 
 class QueryBatchEmbedder(Embedder, Protocol):
@@ -111,6 +112,8 @@ class BatchingEmbedder:
                 waiting.error = exc
         else:
             for waiting, vector in zip(batch, vectors, strict=True):
+                import numpy as np
+
                 waiting.vector = np.array(vector, dtype=np.float32)
         with self._lock:
             self.calls += 1

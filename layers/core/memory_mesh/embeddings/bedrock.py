@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from memory_mesh.config import Settings
 from memory_mesh.embeddings.base import (
@@ -20,8 +18,6 @@ from memory_mesh.embeddings.base import (
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
-    Matrix,
-    Vector,
     check_dimensions,
     check_texts,
     empty_matrix,
@@ -30,6 +26,9 @@ from memory_mesh.embeddings.base import (
 )
 
 #: Vector sizes Titan Text Embeddings V2 can produce.
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, Vector
+
 TITAN_V2_DIMENSIONS = (256, 512, 1024)
 
 _RATE_LIMIT_CODES = frozenset(
@@ -88,6 +87,8 @@ class BedrockEmbedder:
         items = check_texts(texts)
         if not items:
             return empty_matrix(self._dimensions)
+        import numpy as np  # with the first vector: functions that never embed skip it
+
         matrix = np.stack([self._invoke(text) for text in items])
         check_dimensions(matrix, len(items), self._dimensions, f"bedrock model {self._model_id}")
         return l2_normalize(matrix)
@@ -119,6 +120,8 @@ class BedrockEmbedder:
         embedding = payload.get("embedding") if isinstance(payload, dict) else None
         if not isinstance(embedding, list) or not embedding:
             raise EmbeddingError("bedrock answered without an embedding")
+        import numpy as np
+
         vector = np.asarray(embedding, dtype=np.float32)
         if vector.shape != (self._dimensions,):
             raise EmbeddingConfigError(

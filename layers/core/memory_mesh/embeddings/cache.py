@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from memory_mesh.embeddings.base import Embedder, EmbedderInfo, Matrix, Vector
+from memory_mesh.embeddings.base import Embedder, EmbedderInfo
+
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, Vector
 
 
 class QueryCacheEmbedder:

@@ -20,28 +20,31 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-import numpy as np
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
 from memory_mesh.config import Settings
-from memory_mesh.embeddings.base import (
+from memory_mesh.embeddings.base import (  # circuit_state: imported from here too
+    CircuitState,
     Embedder,
     EmbedderInfo,
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
-    Matrix,
-    Vector,
     check_texts,
+    circuit_state,
     empty_matrix,
 )
 
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, Vector
+
+__all__ = ["CircuitState", "ResilientEmbedder", "circuit_state"]
+
 log = logging.getLogger(__name__)
 
-CircuitState = Literal["closed", "open", "half_open"]
 T = TypeVar("T")
 
 #: First retry delay in seconds; doubles per retry, capped at DEFAULT_BACKOFF_MAX.
@@ -212,6 +215,8 @@ class ResilientEmbedder:
         for start in range(0, len(items), self._chunk_size):
             chunk = items[start : start + self._chunk_size]
             parts.append(self._call(partial(self.inner.embed_documents, chunk)))
+        import numpy as np
+
         matrix: Matrix = np.concatenate(parts, axis=0)
         return matrix
 
@@ -293,19 +298,3 @@ class ResilientEmbedder:
             exc,
             delay,
         )
-
-
-def circuit_state(embedder: object) -> CircuitState | None:
-    """Circuit state of the first :class:`ResilientEmbedder` in a wrapper chain, else None.
-
-    Follows ``.inner`` through wrappers such as the query cache; local providers have no
-    circuit and give None.
-    """
-    current: object | None = embedder
-    for _ in range(8):  # wrapper chains are short; a bound guards against cycles
-        if isinstance(current, ResilientEmbedder):
-            return current.circuit_state
-        current = getattr(current, "inner", None)
-        if current is None:
-            return None
-    return None

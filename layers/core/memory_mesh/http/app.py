@@ -17,6 +17,7 @@ from memory_mesh.embeddings import Embedder
 from memory_mesh.http import redaction
 from memory_mesh.http.errors import install_error_handlers
 from memory_mesh.http.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from memory_mesh.http.routers.common import document_error_body
 from memory_mesh.http.static import mount_dashboard
 from memory_mesh.http.versioning import install_versioning
 from memory_mesh.observability.access import AccessLogMiddleware
@@ -127,6 +128,7 @@ def create_app(
     mount_dashboard(app, settings, explain_missing=areas is None)
     install_error_handlers(app)
     redaction.install()
+    document_error_body(app)
     install_versioning(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     if settings.cors_origins:

@@ -7,21 +7,24 @@ search's own Python (bench/results/http_overhead.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Query, Request
 
 from memory_mesh.config import Settings
 from memory_mesh.domain.validation import PageRequest, resolve_paging
 from memory_mesh.runtime import Runtime, limits_from
-from memory_mesh.services.analytics import AnalyticsService
 from memory_mesh.services.auth import AuthService
 from memory_mesh.services.conversations import ConversationService
 from memory_mesh.services.health import HealthService
 from memory_mesh.services.messages import MessageService
-from memory_mesh.services.retention import RetentionService
-from memory_mesh.services.search import SearchService
-from memory_mesh.services.transfer import TransferService
+
+if TYPE_CHECKING:
+    from memory_mesh.services.analytics import AnalyticsService
+    from memory_mesh.services.retention import RetentionService
+    from memory_mesh.services.search import SearchService
+    from memory_mesh.services.transfer import TransferService
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -71,12 +74,33 @@ async def _transfer(runtime: RuntimeDep) -> TransferService:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 MessagesDep = Annotated[MessageService, Depends(_messages)]
 ConversationsDep = Annotated[ConversationService, Depends(_conversations)]
-SearchDep = Annotated[SearchService, Depends(_search)]
 HealthDep = Annotated[HealthService, Depends(_health)]
 AuthDep = Annotated[AuthService, Depends(_auth)]
-AnalyticsDep = Annotated[AnalyticsService, Depends(_analytics)]
-RetentionDep = Annotated[RetentionService, Depends(_retention)]
-TransferDep = Annotated[TransferService, Depends(_transfer)]
+
+if TYPE_CHECKING:
+    SearchDep = Annotated[SearchService, Depends(_search)]
+    AnalyticsDep = Annotated[AnalyticsService, Depends(_analytics)]
+    RetentionDep = Annotated[RetentionService, Depends(_retention)]
+    TransferDep = Annotated[TransferService, Depends(_transfer)]
+
+# one area's service (its module, class, provider): its alias is made when a router first
+# imports it, so a Lambda function loads only its own area's services (search: numpy)
+_AREA_SERVICES = {
+    "SearchDep": ("memory_mesh.services.search", "SearchService", _search),
+    "AnalyticsDep": ("memory_mesh.services.analytics", "AnalyticsService", _analytics),
+    "RetentionDep": ("memory_mesh.services.retention", "RetentionService", _retention),
+    "TransferDep": ("memory_mesh.services.transfer", "TransferService", _transfer),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _AREA_SERVICES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, cls, provider = _AREA_SERVICES[name]
+    service = getattr(importlib.import_module(module), cls)
+    alias: Any = Annotated[service, Depends(provider)]
+    globals()[name] = alias
+    return alias
 
 
 class EmbeddingReplay:

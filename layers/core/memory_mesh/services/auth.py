@@ -13,12 +13,10 @@ import re
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
 import anyio
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from memory_mesh.domain.identity import (
     HOW_TENANTS_ARE_CREATED,
@@ -39,6 +37,9 @@ from memory_mesh.services.principal_cache import TtlCache
 from memory_mesh.services.tokens import TokenIssuer, hash_secret, new_secret
 from memory_mesh.store import identity as store
 from memory_mesh.store.database import Database
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,27 @@ class AuthService:
         # principal by user id (the token itself is verified every time), a key's by hash
         self._users: TtlCache[Principal] = TtlCache(principal_ttl_seconds)
         self._keys: TtlCache[Principal] = TtlCache(principal_ttl_seconds)
-        self._hasher = PasswordHasher()
-        self._dummy_hash = self._hasher.hash("timing-equaliser-not-a-password")
+        # Argon2 on the first password operation, not at start: only sign-up and sign-in
+        # hash, and one hash (64 MiB, 4 lanes) is ~0.27 s of CPU in every first invocation
+        self._password_hasher: PasswordHasher | None = None
+        self._dummy_hash: str | None = None
+
+    @property
+    def _hasher(self) -> PasswordHasher:
+        if self._password_hasher is None:
+            from argon2 import PasswordHasher
+
+            self._password_hasher = PasswordHasher()
+        return self._password_hasher
+
+    async def _dummy(self) -> str:
+        """The hash an unknown account's password is checked against (same work as a
+        known one's); made by the first sign-in, before its account is looked up."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await anyio.to_thread.run_sync(
+                self._hasher.hash, "timing-equaliser-not-a-password"
+            )
+        return self._dummy_hash
 
     # --- users and tenants -------------------------------------------------------
 
@@ -221,6 +241,7 @@ class AuthService:
         """Sign in with the email or the username (an identifier holding '@' is an email;
         a username never does)."""
         login = login.strip()
+        dummy = await self._dummy()
         async with self.db.system() as conn:
             if "@" in login:
                 user = await store.user_by_email(conn, login)
@@ -237,7 +258,7 @@ class AuthService:
                 code="too_many_login_attempts",
                 headers={"Retry-After": str(gate.retry_after)},
             )
-        stored = user["password_hash"] if user else self._dummy_hash
+        stored = user["password_hash"] if user else dummy
         ok = await anyio.to_thread.run_sync(self._verify, stored, password)
         if not ok or user is None:
             await self.limiter.hit(self.login_rule, key)
@@ -252,6 +273,8 @@ class AuthService:
         return await self._issue(user["id"], family_id=uuid4())
 
     def _verify(self, stored: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
             return bool(self._hasher.verify(stored, password))
         except (VerificationError, InvalidHashError):

@@ -5,11 +5,12 @@ next attempt time), so a job can never be lost between a queue and the table.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-import numpy as np
 from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import Message, MessagePatch, NewMessage
@@ -17,11 +18,14 @@ from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
 from memory_mesh.store.rows import message_from_row
 
+if TYPE_CHECKING:  # numpy only in annotations: the message routes never load it
+    import numpy as np
+
 
 def _real(value: float | None) -> float | None:
     """``value`` as the column's ``real`` holds it: a tiny importance (say 1e-200) would
     otherwise fail the cast with an underflow error instead of being stored as 0."""
-    return None if value is None else float(np.float32(value))
+    return None if value is None else array("f", [value])[0]  # float32, as numpy rounds
 
 
 def _iso(value: datetime | None) -> str | None:
