@@ -174,3 +174,10 @@ def test_a_gemini_key_with_the_local_provider_is_reported_as_unused(
     ]
     monkeypatch.setenv("MEMORY_EMBEDDING_PROVIDER", "google_gemini")
     assert unused_setting_warnings(load_settings()) == []
+
+
+def test_a_retired_ranking_variable_says_what_replaced_it() -> None:
+    warnings = environment_warnings(environ={"MEMORY_RANKING_RRF_K": "10"}, env_file=None)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("MEMORY_RANKING_RRF_K is no longer used and is ignored")
+    assert "MEMORY_RANKING_HYBRID_KEYWORD_SHARE" in warnings[0]

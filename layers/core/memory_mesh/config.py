@@ -593,13 +593,26 @@ def known_variables() -> frozenset[str]:
     return frozenset(fields | OTHER_VARIABLES)
 
 
+# settings an earlier release read, with what replaced them (a deployment that still sets
+# one is told what to do instead of only "not a setting")
+RETIRED_VARIABLES = {
+    f"{ENV_PREFIX}RANKING_RRF_K": (
+        "hybrid search no longer fuses ranks: its relevance is the weighted sum of similarity "
+        f"and BM25; set {ENV_PREFIX}RANKING_HYBRID_KEYWORD_SHARE instead"
+    ),
+}
+
+
 def unknown_variable_warnings(names: Iterable[str]) -> list[str]:
     """One warning per ``MEMORY_*`` name that nothing reads, naming the closest known one
-    (a typo must not be silently ignored)."""
+    (a typo must not be silently ignored) or what replaced a retired one."""
     known = known_variables()
     warnings = []
     for name in sorted(set(names)):
         if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        if name in RETIRED_VARIABLES:
+            warnings.append(f"{name} is no longer used and is ignored: {RETIRED_VARIABLES[name]}")
             continue
         import difflib  # only for a name nothing reads (every cold start paid for it)
 
