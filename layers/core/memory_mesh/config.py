@@ -9,7 +9,6 @@ naming the variable, so the process stops with a message an operator can act on.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -615,6 +614,8 @@ def unknown_variable_warnings(names: Iterable[str]) -> list[str]:
         if name in RETIRED_VARIABLES:
             warnings.append(f"{name} is no longer used and is ignored: {RETIRED_VARIABLES[name]}")
             continue
+        import difflib  # only for a name nothing reads (every cold start paid for it)
+
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else ""
         warnings.append(f"{name} is not a Memory Mesh setting and is ignored{hint}")

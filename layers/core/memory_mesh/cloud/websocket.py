@@ -168,7 +168,7 @@ class WebSocketRoutes:
         return response
 
     def _search(self, connection_id: str, tenant_id: str, body: dict[str, Any]) -> Response:
-        from memory_mesh.http.schemas import SearchHitOut
+        from memory_mesh.http.bodies.search import SearchHitOut
 
         frame = SearchFrame.model_validate(body)
         runtime = self.container.runtime()

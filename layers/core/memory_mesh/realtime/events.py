@@ -14,7 +14,7 @@ EVENT_TYPES = ("message.created", "message.updated", "message.deleted", "message
 
 def message_event(event_type: str, message: Message) -> dict[str, Any]:
     """A JSON-ready event for one message (same message shape as the HTTP API)."""
-    from memory_mesh.http.schemas import MessageOut  # the one serialisation of a message
+    from memory_mesh.http.bodies.messages import MessageOut  # the one serialisation of a message
 
     return {
         "type": event_type,

@@ -8,10 +8,11 @@ from fastapi.responses import JSONResponse
 
 from memory_mesh import __version__
 from memory_mesh.domain.identity import Scope
+from memory_mesh.http.bodies.admin import CheckOut, HealthOut, ReadinessOut, ReplayOut
+from memory_mesh.http.bodies.base import TenantId
 from memory_mesh.http.deps import HealthDep, ReplayDep
 from memory_mesh.http.routers import retention
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import CheckOut, HealthOut, ReadinessOut, ReplayOut, TenantId
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=ERRORS)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from memory_mesh.domain.analytics import DateRange, Granularity
 from memory_mesh.domain.identity import Scope
+from memory_mesh.http.bodies.base import TenantId
 from memory_mesh.http.deps import AnalyticsDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import TenantId
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=ERRORS)

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from memory_mesh.domain.identity import USERNAME_RULE, MemberRole, Scope, Unauthorized
 from memory_mesh.errors import InvalidInput
+from memory_mesh.http.bodies.base import Strict, TenantId
 from memory_mesh.http.deps import AuthDep, SettingsDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import Strict, TenantId
 from memory_mesh.http.security import AccessDep, PrincipalDep, anonymous_limit
 from memory_mesh.services.auth import TokenPair
 

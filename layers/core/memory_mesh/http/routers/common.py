@@ -1,11 +1,8 @@
-"""Pieces every router shares: documented error responses and batch rendering."""
+"""What every router shares: the documented error responses."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from memory_mesh.http.schemas import BatchItemOut, BatchOut, ErrorBody, ItemError, MessageOut
-from memory_mesh.services.messages import ItemResult
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -46,6 +43,8 @@ def document_error_body(app: FastAPI) -> None:
             from fastapi.openapi.models import Schema
             from fastapi.utils import create_model_field
 
+            from memory_mesh.http.bodies.errors import ErrorBody
+
             document = build_openapi()
             # generated as FastAPI generates a response model's schemas (same functions)
             field = create_model_field(name="ErrorBody", type_=ErrorBody, mode="serialization")
@@ -63,18 +62,3 @@ def document_error_body(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def batch_out(results: list[ItemResult]) -> BatchOut:
-    items = [
-        BatchItemOut(
-            index=r.index,
-            status=r.status,
-            id=r.id,
-            message=MessageOut.of(r.message) if r.message is not None else None,
-            error=ItemError(code=r.error.code, message=r.error.message) if r.error else None,
-        )
-        for r in results
-    ]
-    failed = sum(1 for r in results if r.status == "error")
-    return BatchOut(succeeded=len(results) - failed, failed=failed, results=items)

@@ -10,21 +10,21 @@ from fastapi.responses import StreamingResponse
 
 from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIPTION
 from memory_mesh.domain.identity import Scope
-from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
-from memory_mesh.http.idempotency import IdempotencyDep
-from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.routers.transfer import STREAM_RESPONSE, export_response
-from memory_mesh.http.schemas import (
+from memory_mesh.http.bodies.base import TenantId
+from memory_mesh.http.bodies.conversations import (
     ConversationCreate,
     ConversationOut,
     ConversationPage,
     ConversationStats,
     ConversationUpdate,
     DeletedConversation,
-    MessageOut,
     MessagePage,
-    TenantId,
 )
+from memory_mesh.http.bodies.messages import MessageOut
+from memory_mesh.http.deps import ConversationsDep, PagingDep, TransferDep
+from memory_mesh.http.export_stream import STREAM_RESPONSE, export_response
+from memory_mesh.http.idempotency import IdempotencyDep
+from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"], responses=ERRORS)

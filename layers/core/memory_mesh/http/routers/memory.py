@@ -12,9 +12,10 @@ from memory_mesh.domain.conversation_ref import EXTERNAL_ID_PATTERN, REF_DESCRIP
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.errors import InvalidInput
+from memory_mesh.http.bodies.base import TenantId
+from memory_mesh.http.bodies.search import SearchHitOut, SearchOut, SearchRequest
 from memory_mesh.http.deps import SearchDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import SearchHitOut, SearchOut, SearchRequest, TenantId
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/v1/memory", tags=["memory"], responses=ERRORS)

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.models import MessagePatch
-from memory_mesh.http.deps import MessagesDep
-from memory_mesh.http.idempotency import IdempotencyDep
-from memory_mesh.http.routers.common import ERRORS, batch_out
-from memory_mesh.http.schemas import (
+from memory_mesh.http.bodies.base import TenantId
+from memory_mesh.http.bodies.messages import (
     BatchOut,
     MessageBatchCreate,
     MessageBatchDelete,
@@ -20,8 +18,11 @@ from memory_mesh.http.schemas import (
     MessageCreate,
     MessageOut,
     MessageUpdate,
-    TenantId,
+    batch_out,
 )
+from memory_mesh.http.deps import MessagesDep
+from memory_mesh.http.idempotency import IdempotencyDep
+from memory_mesh.http.routers.common import ERRORS
 from memory_mesh.http.security import AccessDep
 from memory_mesh.services.messages import MessageInput
 

@@ -31,7 +31,7 @@ from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.identity import Forbidden, Principal, Scope, Unauthorized
 from memory_mesh.domain.models import SearchQuery
 from memory_mesh.errors import AppError
-from memory_mesh.http.schemas import SearchHitOut, SearchRequest
+from memory_mesh.http.bodies.search import SearchHitOut, SearchRequest
 from memory_mesh.realtime.credentials import SUBPROTOCOL, websocket_credential
 from memory_mesh.realtime.hub import Subscriber
 from memory_mesh.runtime import Runtime

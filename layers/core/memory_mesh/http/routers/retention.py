@@ -24,9 +24,9 @@ from memory_mesh.domain.retention import (
     RuleSpec,
     RunStatus,
 )
+from memory_mesh.http.bodies.base import ConversationRefField, Metadata, Strict, TenantId
 from memory_mesh.http.deps import PagingDep, RetentionDep
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import ConversationRefField, Metadata, Strict, TenantId
 from memory_mesh.http.security import AccessDep
 
 router = APIRouter(prefix="/retention", tags=["retention"], responses=ERRORS)

@@ -1,14 +1,12 @@
 """/v1/export and /v1/import: a tenant as JSON Lines, out and back in (streamed both ways).
 
-A conversation's export is ``GET /v1/conversations/{id}/export`` (the conversations
-router calls :func:`export_response`). The format and id modes: ``domain/transfer.py``.
+A conversation's export is ``GET /v1/conversations/{id}/export``; both answer with
+``http/export_stream.py``. The format and id modes: ``domain/transfer.py``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -17,50 +15,22 @@ from pydantic import BaseModel, Field
 from memory_mesh.domain.identity import Scope
 from memory_mesh.domain.transfer import IMPORT_MEDIA_TYPES, MEDIA_TYPE
 from memory_mesh.errors import AppError
+from memory_mesh.http.bodies.base import TenantId
 from memory_mesh.http.deps import TransferDep
+from memory_mesh.http.export_stream import STREAM_RESPONSE, export_response
 from memory_mesh.http.routers.common import ERRORS
-from memory_mesh.http.schemas import TenantId
 from memory_mesh.http.security import AccessDep
-from memory_mesh.services.transfer import IdMode, TransferService
+from memory_mesh.services.transfer import IdMode
 
 router = APIRouter(tags=["export"], responses=ERRORS)
 
 TenantQuery = Annotated[TenantId | None, Query(description="Tenant to export or import.")]
 IncludeArchived = Annotated[bool, Query(description="Export archived messages too.")]
 
-STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
-        "description": "JSON Lines: a header, each conversation followed by its messages, "
-        "an end line with the counts.",
-    }
-}
-
 
 class UnsupportedMediaType(AppError):
     status = 415
     code = "unsupported_media_type"
-
-
-async def export_response(
-    service: TransferService,
-    tenant_id: str,
-    *,
-    conversation_id: str | None,
-    include_archived: bool,
-) -> StreamingResponse:
-    """A streamed export; a missing conversation is a 404 before anything is sent.
-    ``conversation_id`` is its UUID or its external id."""
-    resolved: UUID | None = None
-    if conversation_id is not None:
-        resolved = (await service.conversation(tenant_id, conversation_id)).id
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"{tenant_id}-{conversation_id}" if conversation_id else tenant_id
-    return StreamingResponse(
-        service.export(tenant_id, conversation_id=resolved, include_archived=include_archived),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.jsonl"'},
-    )
 
 
 @router.get(
