@@ -1,14 +1,25 @@
 """The command-line options every benchmark shares (inputs, outputs, work directory,
-progress bars), and the command line recorded in each report."""
+progress bars), the command line recorded in each report, and the opening of every
+benchmark's ``main``."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bench.data import DEFAULT_LOCOMO
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+C = TypeVar("C")
+T = TypeVar("T")
 
 
 def add_common_arguments(
@@ -38,16 +49,59 @@ def command(module: str, argv: list[str]) -> str:
 
 
 def common_fields(args: argparse.Namespace, module: str, argv: list[str]) -> dict[str, Any]:
-    """The shared options as config fields: locomo, out, progress, command."""
-    return {
+    """The shared options as config fields: locomo, out, progress, command, and work_dir
+    when ``--work-dir`` was given (else the config's default temp directory stays)."""
+    fields: dict[str, Any] = {
         "locomo": args.locomo,
         "out": args.out,
         "progress": not args.no_progress,
         "command": command(module, argv),
     }
-
-
-def apply_work_dir(config: Any, args: argparse.Namespace) -> None:
-    """``--work-dir``, when given, replaces the config's default (a temp directory)."""
     if args.work_dir is not None:
-        config.work_dir = args.work_dir
+        fields["work_dir"] = args.work_dir
+    return fields
+
+
+def from_args(cls: Callable[..., T], args: argparse.Namespace, **given: Any) -> T:
+    """``cls`` (a dataclass of settings) from the parsed options named as its fields, an
+    option left unset (None) keeping the field's default; ``progress`` from
+    ``--no-progress``; ``given`` last (the shared fields, what no option names)."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    if "progress" in names:
+        values["progress"] = not args.no_progress
+    return cls(**(values | given))
+
+
+@dataclass
+class Options(Generic[C]):
+    """A benchmark's own settings (``config``) and where it reads, writes and works; a
+    benchmark subclasses it to set its ``name`` and ``command``."""
+
+    config: C
+    locomo: Path | None = DEFAULT_LOCOMO
+    out: Path = RESULTS_DIR
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+    name: str = ""
+    command: str = ""
+
+
+def options_fields(args: argparse.Namespace, module: str, argv: list[str]) -> dict[str, Any]:
+    """The shared options as ``Options`` fields: locomo, out, name, command, and work_dir
+    when ``--work-dir`` was given (else the default temp directory stays)."""
+    fields: dict[str, Any] = {
+        "locomo": args.locomo,
+        "out": args.out,
+        "name": args.name,
+        "command": command(module, argv),
+    }
+    if args.work_dir is not None:
+        fields["work_dir"] = args.work_dir
+    return fields
+
+
+def start(parse: Callable[[list[str]], T], argv: list[str] | None) -> T:
+    """A benchmark's ``main`` opening: warnings logged with their source, then the
+    options parsed from ``argv`` (the process's arguments when None)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return parse(sys.argv[1:] if argv is None else argv)

@@ -37,6 +37,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import report
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("onnxruntime", "tokenizers", "pgserver", "uvicorn")
 PYTHON = "python3.12"
@@ -269,9 +271,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "floor": summary.pop("floor"),
         "functions": [{"function": f, **summary[f]} for f in functions],
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "cold_start.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "cold_start.md").write_text(render(results))
+    report.write_json_and_markdown(results, args.out, "cold_start", render)
     print(render(results))
     return results
 

@@ -31,8 +31,6 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
-import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,7 +44,7 @@ import psycopg
 from tqdm import tqdm
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, Corpus, derive_vectors, embed_cached, load_corpus, pick
+from bench.data import Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
 from bench.search_latency import (
@@ -553,11 +551,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 @dataclass
-class Options:
-    config: ConcurrencyConfig
-    locomo: Path | None = DEFAULT_LOCOMO
-    out: Path = RESULTS_DIR
-    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+class Options(cli.Options[ConcurrencyConfig]):
     name: str = "concurrency"
     command: str = "python -m bench.concurrency"
     plot: bool = True
@@ -600,38 +594,21 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--query-cache", action="store_true", help="http: keep the query-embedding cache on"
     )
-    parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--no-plot", dest="plot", action="store_false")
     cli.add_common_arguments(parser, RESULTS_DIR, "concurrency")
     args = parser.parse_args(argv)
     for value, allowed in ((args.workloads, WORKLOADS), (args.transports, TRANSPORTS)):
         if not value or not set(value) <= set(allowed):
             parser.error(f"choose from {', '.join(allowed)}")
-    options = Options(
-        config=ConcurrencyConfig(
-            rows=args.rows,
-            clients=args.clients,
-            seconds=args.seconds,
-            rounds=args.rounds,
-            workloads=args.workloads,
-            transports=args.transports,
-            keep_databases=args.keep_databases,
-            baseline_src=args.baseline_src,
-            query_cache=args.query_cache,
-            progress=not args.no_progress,
-        ),
-        locomo=args.locomo,
-        out=args.out,
-        name=args.name,
-        command=cli.command("bench.concurrency", argv),
-        plot=not args.no_plot,
+    return Options(
+        config=cli.from_args(ConcurrencyConfig, args),
+        plot=args.plot,
+        **cli.options_fields(args, "bench.concurrency", argv),
     )
-    cli.apply_work_dir(options, args)
-    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    options = parse(sys.argv[1:] if argv is None else argv)
+    options = cli.start(parse, argv)
     results = run(options)
     print(f"wrote {options.out / (options.name + '.json')} and .md")
     for level in results["concurrency"]["levels"]:

@@ -34,7 +34,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -47,7 +46,7 @@ import numpy as np
 import psycopg
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, pick
+from bench.data import derive_vectors, embed_cached, pick
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.search_latency import database_url
 from bench.server import ServerProcess
@@ -662,22 +661,14 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 @dataclass
-class Options:
-    config: OverheadConfig
-    locomo: Path | None = DEFAULT_LOCOMO
-    out: Path = RESULTS_DIR
-    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+class Options(cli.Options[OverheadConfig]):
     name: str = "http_overhead"
     command: str = "python -m bench.http_overhead"
 
 
 def run(options: Options) -> dict[str, Any]:
     return report.run_on_corpus(
-        command=options.command,
-        locomo=options.locomo,
-        work_dir=options.work_dir,
-        out=options.out,
-        name=options.name,
+        options,
         key="overhead",
         stage=lambda corpus, server: run_overhead(corpus, server, options.work_dir, options.config),
         markdown=markdown,
@@ -692,34 +683,21 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--rows-per-conversation", type=int, default=1_500)
     parser.add_argument("--requests", type=int, default=200, help="per case and round (200)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-redis", action="store_true", help="rate limits in memory")
+    parser.add_argument(
+        "--no-redis", dest="redis", action="store_false", help="rate limits in memory"
+    )
     parser.add_argument("--baseline-src", type=Path, help="another checkout's layers/core")
     parser.add_argument("--profile-seconds", type=float, default=0.0, help="py-spy per server")
     cli.add_common_arguments(parser, RESULTS_DIR, "http_overhead")
     args = parser.parse_args(argv)
-    options = Options(
-        config=OverheadConfig(
-            rows=args.rows,
-            rows_per_conversation=args.rows_per_conversation,
-            requests=args.requests,
-            rounds=args.rounds,
-            redis=not args.no_redis,
-            baseline_src=args.baseline_src,
-            profile_seconds=args.profile_seconds,
-            progress=not args.no_progress,
-        ),
-        locomo=args.locomo,
-        out=args.out,
-        name=args.name,
-        command=cli.command("bench.http_overhead", argv),
+    return Options(
+        config=cli.from_args(OverheadConfig, args),
+        **cli.options_fields(args, "bench.http_overhead", argv),
     )
-    cli.apply_work_dir(options, args)
-    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    options = parse(sys.argv[1:] if argv is None else argv)
+    options = cli.start(parse, argv)
     run(options)
     print(f"wrote {options.out / (options.name + '.json')} and .md")
 

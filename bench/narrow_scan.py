@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
-import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -41,7 +39,7 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 
 from bench import cli, report
-from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, pick
+from bench.data import derive_vectors, embed_cached, pick
 from bench.ingest import local_embedder
 from bench.search_latency import PrecomputedQueries, database_url, search_settings
 from bench.stats import latency_summary, median
@@ -599,22 +597,14 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 @dataclass
-class Options:
-    config: NarrowConfig
-    locomo: Path | None = DEFAULT_LOCOMO
-    out: Path = RESULTS_DIR
-    work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "mm-bench")
+class Options(cli.Options[NarrowConfig]):
     name: str = "narrow_scan"
     command: str = "python -m bench.narrow_scan"
 
 
 def run(options: Options) -> dict[str, Any]:
     return report.run_on_corpus(
-        command=options.command,
-        locomo=options.locomo,
-        work_dir=options.work_dir,
-        out=options.out,
-        name=options.name,
+        options,
         key="narrow",
         stage=lambda corpus, server: run_narrow(corpus, server, options.work_dir, options.config),
         markdown=markdown,
@@ -634,27 +624,14 @@ def parse(argv: list[str]) -> Options:
     )
     cli.add_common_arguments(parser, RESULTS_DIR, "narrow_scan")
     args = parser.parse_args(argv)
-    options = Options(
-        config=NarrowConfig(
-            conversations=args.conversations,
-            questions=args.questions,
-            rounds=args.rounds,
-            other_rows=args.other_rows,
-            progress=not args.no_progress,
-            hnsw=args.hnsw,
-        ),
-        locomo=args.locomo,
-        out=args.out,
-        name=args.name,
-        command=cli.command("bench.narrow_scan", argv),
+    return Options(
+        config=cli.from_args(NarrowConfig, args),
+        **cli.options_fields(args, "bench.narrow_scan", argv),
     )
-    cli.apply_work_dir(options, args)
-    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    options = parse(sys.argv[1:] if argv is None else argv)
+    options = cli.start(parse, argv)
     results = run(options)
     print(markdown(results))
 

@@ -27,7 +27,6 @@ import itertools
 import json
 import logging
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -1349,24 +1348,17 @@ def parse(argv: list[str]) -> QualityConfig:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
     parser.add_argument("--conversations", type=int, help="first N conversations (all)")
     parser.add_argument("--questions", type=int, help="first N questions of each (all)")
-    parser.add_argument("--no-study", action="store_true", help="product variants only")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument(
+        "--no-study", dest="study", action="store_false", help="product variants only"
+    )
+    parser.add_argument("--no-plots", dest="plots", action="store_false")
     cli.add_common_arguments(parser, RESULTS_DIR)
     args = parser.parse_args(argv)
-    config = QualityConfig(
-        conversations=args.conversations,
-        questions=args.questions,
-        study=not args.no_study,
-        plots=not args.no_plots,
-        **cli.common_fields(args, "bench.quality", argv),
-    )
-    cli.apply_work_dir(config, args)
-    return config
+    return cli.from_args(QualityConfig, args, **cli.common_fields(args, "bench.quality", argv))
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    config = parse(sys.argv[1:] if argv is None else argv)
+    config = cli.start(parse, argv)
     results = run(config)
     print(f"wrote {config.out / 'quality.json'} and {config.out / 'quality.md'}")
     for v in results["quality"]["variants"]:

@@ -6,16 +6,15 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the writers stay stdlib-only (cold_start imports them)
+    from bench.cli import Options
 
 
 def write(results: dict[str, Any], out_dir: Path, name: str = "core") -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"{name}.json"
-    md_path = out_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    md_path.write_text(markdown(results, name), "utf-8")
-    return json_path, md_path
+    """``<name>.json`` and ``<name>.md`` of ``python -m bench``."""
+    return write_json_and_markdown(results, out_dir, name, lambda r: markdown(r, name))
 
 
 def write_json_and_markdown(
@@ -31,6 +30,21 @@ def write_json_and_markdown(
     json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     md_path.write_text(render(results), "utf-8")
     return json_path, md_path
+
+
+def redraw(
+    out_dir: Path,
+    name: str,
+    render: Callable[[dict[str, Any]], str],
+    draw: Callable[[dict[str, Any], Path], object] | None = None,
+) -> dict[str, Any]:
+    """Rewrite ``name.md`` (and the plots, ``draw(results, out_dir)``) from ``name.json``
+    in ``out_dir``, as the run that wrote it would have; return the results."""
+    results: dict[str, Any] = json.loads((out_dir / f"{name}.json").read_text("utf-8"))
+    (out_dir / f"{name}.md").write_text(render(results), "utf-8")
+    if draw is not None:
+        draw(results, out_dir)
+    return results
 
 
 def header(results: dict[str, Any], title: str) -> list[str]:
@@ -300,12 +314,7 @@ def write_concurrency(
     results: dict[str, Any], out_dir: Path, name: str = "concurrency"
 ) -> tuple[Path, Path]:
     """``<name>.json`` and ``<name>.md`` of ``python -m bench.concurrency``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / f"{name}.json"
-    md_path = out_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    md_path.write_text(concurrency_markdown(results, name), "utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(results, out_dir, name, lambda r: concurrency_markdown(r, name))
 
 
 def _pct(value: float | None) -> str:
@@ -402,31 +411,27 @@ def _plateau(conc: dict[str, Any]) -> list[str]:
 
 
 def run_on_corpus(
+    options: Options[Any],
     *,
-    command: str,
-    locomo: Path | None,
-    work_dir: Path,
-    out: Path,
-    name: str,
     key: str,
     stage: Callable[[Any, Any], dict[str, Any]],
     markdown: Callable[[dict[str, Any]], str],
 ) -> dict[str, Any]:
-    """The common run of a benchmark on the LoCoMo corpus: an embedded PostgreSQL in
-    ``work_dir``, the run record, ``stage(corpus, server)`` under ``results[key]``, the
-    load at the end and the duration, then JSON and Markdown written to ``out``."""
+    """The common run of a benchmark on the LoCoMo corpus: an embedded PostgreSQL in the
+    options' work dir, the run record, ``stage(corpus, server)`` under ``results[key]``,
+    the load at the end and the duration, then ``name``.json and .md written to ``out``."""
     from bench.data import load_corpus
     from bench.ingest import local_embedder
     from bench.machine import load_average, run_record
     from bench.tables import embedded_server
 
     started = time.perf_counter()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    corpus = load_corpus(locomo)
-    with embedded_server(work_dir / "search-db") as server:
-        results = run_record(command, server, corpus, local_embedder(32).info)
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    corpus = load_corpus(options.locomo)
+    with embedded_server(options.work_dir / "search-db") as server:
+        results = run_record(options.command, server, corpus, local_embedder(32).info)
         results[key] = stage(corpus, server)
     results["machine"]["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    write_json_and_markdown(results, out, name, markdown)
+    write_json_and_markdown(results, options.out, options.name, markdown)
     return results

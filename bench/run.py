@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import shlex
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, load_corpus
 from bench.ingest import IngestConfig, local_embedder, run_ingest
 from bench.machine import load_average, run_record
@@ -184,8 +182,7 @@ def parse(argv: list[str]) -> BenchConfig:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    config = parse(sys.argv[1:] if argv is None else argv)
+    config = cli.start(parse, argv)
     results = run(config)
     if config.search is not None and config.search.prepare_only:
         for block in results.get("search", {}).get("results", []):

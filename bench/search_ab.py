@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shlex
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 import httpx
 import numpy as np
 
+from bench import report
 from bench.data import DEFAULT_LOCOMO
 from bench.ingest import SERVER_ENV
 from bench.machine import load_average
@@ -205,9 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mm-search-ab-") as tmp:
         result = asyncio.run(measure(args, Path(tmp)))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "search_ab.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
-    (args.out / "search_ab.md").write_text(markdown(result), "utf-8")
+    report.write_json_and_markdown(result, args.out, "search_ab", markdown)
     print(markdown(result))
 
 

@@ -37,10 +37,8 @@ import asyncio
 import contextlib
 import hashlib
 import ipaddress
-import json
 import os
 import socket
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -56,11 +54,12 @@ import psycopg
 from psycopg import sql
 from tqdm import tqdm
 
-from bench import cli
+from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
 from bench.search_latency import PrecomputedQueries, database_url, search_settings
+from bench.side_by_side_report import CHROMA, MEM0, MEMORY_MESH, NUMPY, draw, markdown
 from bench.stats import latency_summary, median
 from bench.tables import BUILD_SETTINGS, Layout, create_database, drop_database, embedded_server
 from bench.tables import load as load_memory_mesh
@@ -69,10 +68,6 @@ from memory_mesh.runtime import Runtime
 from memory_mesh.store.migrations import migrate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-NUMPY = "numpy exact"
-CHROMA = "chroma"
-MEM0 = "mem0"
-MEMORY_MESH = "memory mesh"
 MEM0_ALL = "all"  # the agent_id every mem0 row carries: the "no filter" regime's filter
 
 
@@ -175,7 +170,7 @@ def build_chroma(
     # an earlier run in this process (tests); absent: chroma raises its own NotFound types
     with contextlib.suppress(Exception):
         client.delete_collection(name)
-    configuration = {"hnsw": {"ef_search": ef_search}} if ef_search else None
+    configuration: Any = {"hnsw": {"ef_search": ef_search}} if ef_search else None
     collection = client.create_collection(
         name, metadata={"hnsw:space": "cosine"}, configuration=configuration
     )
@@ -685,108 +680,6 @@ async def _ef_sweep(
     return points
 
 
-def equal_recall(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each Chroma point: Memory Mesh's fastest point with at least its recall."""
-    chroma = [p for p in points if p["system"] == CHROMA]
-    ours = [p for p in points if p["system"] == MEMORY_MESH]
-    out = []
-    for theirs in chroma:
-        good = [p for p in ours if p["recall_at_10"] >= theirs["recall_at_10"]]
-        best = min(good, key=lambda p: p["p50_ms"]) if good else None
-        out.append(
-            {
-                "chroma_ef": theirs["ef_search"],
-                "chroma_recall": theirs["recall_at_10"],
-                "chroma_p50_ms": theirs["p50_ms"],
-                "memory_mesh_ef": best["effective_ef"] if best else None,
-                "memory_mesh_recall": best["recall_at_10"] if best else None,
-                "memory_mesh_p50_ms": best["p50_ms"] if best else None,
-                "p50_ratio": round(best["p50_ms"] / theirs["p50_ms"], 2) if best else None,
-            }
-        )
-    return out
-
-
-def plot_ef_sweep(results: dict[str, Any], path: Path) -> Path | None:
-    """The recall / latency curve of each system over the ef_search sweep, one plot."""
-    points = results["side_by_side"]["regimes"][0].get("ef_sweep")
-    if not points:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    for system in dict.fromkeys(p["system"] for p in points):
-        mine = sorted((p for p in points if p["system"] == system), key=lambda p: p["ef_search"])
-        ax.plot(
-            [p["recall_at_10"] for p in mine], [p["p50_ms"] for p in mine], marker="o", label=system
-        )
-        for p in mine:
-            ax.annotate(
-                str(p["effective_ef"]),
-                (p["recall_at_10"], p["p50_ms"]),
-                fontsize=7,
-                xytext=(3, 3),
-                textcoords="offset points",
-            )
-    ax.set_xlabel("recall@10 (against exact top 10)")
-    ax.set_ylabel("search p50 ms")
-    ax.set_yscale("log")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    size = results["side_by_side"]["size"]
-    ax.set_title(f"One tenant of {size:,} rows, no filter: ef_search sweep (labels: ef)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def _sweep_markdown(block: dict[str, Any]) -> list[str]:
-    points = block.get("ef_sweep")
-    if not points:
-        return []
-    lines = [
-        "",
-        "## ef_search sweep, no filter (`side_by_side_ef.png`)",
-        "",
-        "Chroma and Memory Mesh at each `ef_search`, interleaved query by query, median of "
-        "the passes' p50. Memory Mesh walks at least its 50 candidates whatever ef_search "
-        "says (`effective ef`).",
-        "",
-        "| system | ef_search | effective ef | p50 ms | recall@10 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for p in points:
-        lines.append(
-            f"| {p['system']} | {p['ef_search']} | {p['effective_ef']} | {p['p50_ms']:.2f} "
-            f"| {p['recall_at_10']:.3f} |"
-        )
-    lines += [
-        "",
-        "At equal recall: for each Chroma point, Memory Mesh's fastest point with at least "
-        "its recall@10 (ratio < 1: Memory Mesh faster).",
-        "",
-        "| Chroma ef | Chroma recall | Chroma p50 ms | Memory Mesh ef | recall | p50 ms | ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in equal_recall(points):
-        if row["memory_mesh_ef"] is None:
-            lines.append(
-                f"| {row['chroma_ef']} | {row['chroma_recall']:.3f} | "
-                f"{row['chroma_p50_ms']:.2f} | none reaches it | | | |"
-            )
-            continue
-        lines.append(
-            f"| {row['chroma_ef']} | {row['chroma_recall']:.3f} | {row['chroma_p50_ms']:.2f} "
-            f"| {row['memory_mesh_ef']} | {row['memory_mesh_recall']:.3f} "
-            f"| {row['memory_mesh_p50_ms']:.2f} | {row['p50_ratio']:.2f} |"
-        )
-    return lines
-
-
 def run(config: SideConfig) -> dict[str, Any]:
     config.work_dir.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(config.locomo)
@@ -856,12 +749,9 @@ def run(config: SideConfig) -> dict[str, Any]:
     }
     results["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
-    config.out.mkdir(parents=True, exist_ok=True)
-    (config.out / "side_by_side.json").write_text(json.dumps(results, indent=2) + "\n")
-    (config.out / "side_by_side.md").write_text(markdown(results))
+    report.write_json_and_markdown(results, config.out, "side_by_side", markdown)
     if config.plot:
-        plot(results, config.out / "side_by_side.png")
-        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
+        draw(results, config.out)
     return results
 
 
@@ -880,236 +770,6 @@ NOTES = (
 )
 
 
-def markdown(results: dict[str, Any]) -> str:
-    side = results["side_by_side"]
-    m = results["machine"]
-    builds = side["builds"]
-    lines = [
-        "# Side by side: exact NumPy, Chroma embedded, mem0, Memory Mesh",
-        "",
-        f"Reproduce: `{results['command']}` ({m.get('date')}; {m.get('cpu_model')}, "
-        f"{m.get('cpu_count')} CPUs, {m.get('memory_gb')} GB; PostgreSQL {m.get('postgres')}, "
-        f"pgvector {m.get('pgvector')}, chromadb {m.get('chromadb')}, mem0ai "
-        f"{m.get('mem0ai')}). Load average (1/5/15 min) "
-        f"{_load(m.get('load_average_at_start'))} at the start, "
-        f"{_load(results.get('load_average_at_end'))} at the end: the 2 cores are shared, "
-        f"so compare the ratios. Whole run {results['duration_seconds']} s.",
-        "",
-        f"{side['size']:,} rows of 384-d vectors (real LoCoMo MiniLM embeddings, then "
-        f"derived: {results['corpus']['source']}, {results['corpus']['real_vectors']:,} real), "
-        f"{side['queries']} real question embeddings, top {side['top_k']}, recall@10 "
-        "against the exact top 10 of the scope. One client; every query asked of every "
-        f"system in turn (order rotated), {side['passes']} passes; latencies pooled over "
-        "the passes, ratios = median over passes of the per-pass p50 ratio.",
-        "",
-        "## Search",
-        "",
-        "| regime | system | p50 ms | p95 ms | p99 ms | recall@10 | results | "
-        "p50 / NumPy | p50 / Memory Mesh |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for block in side["regimes"]:
-        for name, s in block["systems"].items():
-            lat = s["latency_ms"]
-            lines.append(
-                f"| {block['regime']} ({block['tenants']:,} tenant"
-                f"{'s' if block['tenants'] != 1 else ''}, {block['rows_in_scope']:,} rows in "
-                f"scope) | {name} | {lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} | "
-                f"{s['recall_at_10']:.3f} | {s['mean_results']:g} | {s['p50_ratio_to_numpy']:g} | "
-                f"{s['p50_ratio_to_memory_mesh']:g} |"
-            )
-    lines += ["", *findings(results), "", "Plans:", ""]
-    for block in side["regimes"]:
-        mm_plans = block["systems"][MEMORY_MESH].get("plans", {})
-        text = f"- {block['regime']}: Memory Mesh {mm_plans}"
-        if MEM0 in block["systems"]:
-            text += f"; mem0's semantic query: {', '.join(block['systems'][MEM0]['plan_scans'])}"
-        lines.append(text)
-    lines += [
-        "",
-        "## Loading",
-        "",
-        "| system | path | rows | seconds | rows/s |",
-        "|---|---|---:|---:|---:|",
-    ]
-    if CHROMA in builds:
-        c = builds[CHROMA]
-        lines.append(
-            f"| chroma | {c['path']} | {c['rows']:,} | {c['seconds']} | {c['rows_per_s']:,} |"
-        )
-    if MEM0 in builds:
-        b = builds[MEM0]
-        rate = b["memory_add_msgs_per_s"]
-        lines.append(
-            f"| mem0 | `Memory.add(infer=False)`, one message a call | "
-            f"{b['memory_add_messages']:,} | {b['memory_add_seconds']} | {rate} |"
-        )
-        if b["bulk_insert_rows"]:
-            lines.append(
-                f"| mem0 | `PGVector.insert`, batches of 1,000, HNSW dropped | "
-                f"{b['bulk_insert_rows']:,} | {b['bulk_insert_seconds']} | "
-                f"{b['bulk_insert_rows'] / max(b['bulk_insert_seconds'], 1e-9):,.0f} |"
-            )
-        lines.append(
-            f"| mem0 | HNSW build (its definition), {b['hnsw_index_mb']} MB | {b['rows']:,} | "
-            f"{b['hnsw_build_seconds']} | |"
-        )
-        if rate:
-            lines.append(
-                f"| mem0 | all rows through `Memory.add` (extrapolated) | {b['rows']:,} | "
-                f"{b['rows'] / rate:,.0f} | {rate} |"
-            )
-    mm = builds[MEMORY_MESH]
-    lines += [
-        f"| memory mesh | binary COPY | {mm['rows']:,} | {mm['copy_seconds']} | "
-        f"{mm['rows'] / max(mm['copy_seconds'], 1e-9):,.0f} |",
-        f"| memory mesh | HNSW build, {mm['hnsw_index_mb']} MB | {mm['rows']:,} | "
-        f"{mm['hnsw_build_seconds']} | |",
-        "",
-        *_time_to_searchable(builds),
-        "",
-        "Memory Mesh's own write path (HTTP batch, embedding included) is measured in "
-        "core.md (~60-70 messages/s, bound by the model); here every system gets the same "
-        "precomputed vectors.",
-        "",
-        f"Network: {len(side['network']['attempts'])} attempts refused "
-        f"({side['network']['guard']}). mem0's LLM: "
-        f"{builds.get(MEM0, {}).get('llm_calls', 'not counted in this run')} calls (a "
-        "stand-in that counts and refuses any call replaces it).",
-        "",
-        side["notes"],
-        "",
-    ]
-    lines += _sweep_markdown(side["regimes"][0])
-    return "\n".join(lines) + "\n"
-
-
-def _time_to_searchable(builds: dict[str, Any]) -> list[str]:
-    """Seconds from vectors in hand to searchable, each against Memory Mesh's."""
-    mm = builds[MEMORY_MESH]["copy_seconds"] + builds[MEMORY_MESH]["hnsw_build_seconds"]
-    parts = [f"Memory Mesh {mm:,.0f} s (COPY + HNSW build: the benchmark's loader, not its API)"]
-    if CHROMA in builds:
-        c = builds[CHROMA]["seconds"]
-        parts.append(f"Chroma {c:,.0f} s (its public `add`, {c / mm:.1f}x)")
-    tail = ""
-    if MEM0 in builds:
-        b = builds[MEM0]
-        bulk = b["bulk_insert_seconds"] + b["hnsw_build_seconds"]
-        if b["bulk_insert_rows"]:
-            parts.append(
-                f"mem0 {bulk:,.0f} s (its vector store's insert + build, {bulk / mm:.1f}x)"
-            )
-        if b["memory_add_msgs_per_s"]:
-            every = b["rows"] / b["memory_add_msgs_per_s"]
-            tail = (
-                f" mem0's public write API (`Memory.add`, one message a call) would take "
-                f"{every:,.0f} s for every row (extrapolated); Memory Mesh's (HTTP batches, "
-                "the model embedding) is measured in core.md."
-            )
-    return ["Time to searchable from vectors in hand: " + "; ".join(parts) + "." + tail]
-
-
-def findings(results: dict[str, Any]) -> list[str]:
-    """What the table says that is not a number in it, derived from the figures."""
-    side = results["side_by_side"]
-    k = side["top_k"]
-    blocks = {b["regime"]: b for b in side["regimes"]}
-    out = ["What the figures say:", ""]
-    for regime, block in blocks.items():
-        mem0 = block["systems"].get(MEM0)
-        if mem0 and mem0["mean_results"] < 0.9 * k:
-            hnsw = any("hnsw" in scan for scan in mem0.get("plan_scans", []))
-            out.append(
-                f"- {regime}: mem0 returned {mem0['mean_results']:g} of {k} results on "
-                f"average (recall@10 {mem0['recall_at_10']:.3f})."
-                + (
-                    " Its pgvector query filters with `payload->>'user_id' = ...` above an "
-                    "HNSW index scan (the plan below): pgvector hands over at most "
-                    "`hnsw.ef_search` (40) nearest rows of the whole table, and the filter "
-                    f"keeps the tenant's, {block['rows_in_scope']:,} in "
-                    f"{side['size']:,} here. mem0 turns on neither pgvector 0.8's iterative "
-                    "scans nor an exact path for small scopes; Memory Mesh scans a small "
-                    "scope exactly (its plan below)."
-                    if hnsw
-                    else ""
-                )
-            )
-    chroma = [blocks[r]["systems"].get(CHROMA) for r in ("no filter", "tenant filter")]
-    if all(chroma) and len(blocks) == 2:
-        free, filtered = (c["latency_ms"]["p50"] for c in chroma if c)
-        out.append(
-            f"- Chroma: a query with a `where` filter on the tenant took {filtered:.1f} ms "
-            f"(p50) against {free:.1f} ms without, over the same collection "
-            f"({blocks['tenant filter']['tenants']:,} tenant values in the metadata): "
-            f"{filtered / free:.1f} times as long."
-        )
-    for regime, block in blocks.items():
-        systems = block["systems"]
-        if NUMPY in systems and MEMORY_MESH in systems:
-            out.append(
-                f"- {regime}: Memory Mesh's p50 is {systems[MEMORY_MESH]['p50_ratio_to_numpy']:g} "
-                "times exact NumPy's (in-process matrix product, no storage, no SQL), with "
-                f"recall@10 {systems[MEMORY_MESH]['recall_at_10']:.3f}."
-            )
-    out.append(
-        "- Absolute latencies depend on the machine's load (load average in the header; "
-        "the 2 cores were shared with other benchmarks): the ratios, measured interleaved "
-        "query by query, are the figures to compare."
-    )
-    return out
-
-
-def _load(values: list[float] | None) -> str:
-    return " / ".join(str(v) for v in values) if values else "?"
-
-
-def plot(results: dict[str, Any], path: Path) -> Path:
-    """p50 latency per system and regime (log scale, p95 whisker), recall@10 on the bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    side = results["side_by_side"]
-    blocks = side["regimes"]
-    fig, axes = plt.subplots(1, len(blocks), figsize=(5.5 * len(blocks), 4.5), sharey=True)
-    axes = np.atleast_1d(axes)
-    for ax, block in zip(axes, blocks, strict=True):
-        names = list(block["systems"])
-        p50 = [block["systems"][n]["latency_ms"]["p50"] for n in names]
-        p95 = [block["systems"][n]["latency_ms"]["p95"] for n in names]
-        errors = [[0] * len(names), [b - a for a, b in zip(p50, p95, strict=True)]]
-        bars = ax.bar(names, p50, yerr=errors, capsize=4, color="#4c72b0")
-        for bar, n, top in zip(bars, names, p95, strict=True):
-            recall = block["systems"][n]["recall_at_10"]
-            if recall < 0.5:
-                bar.set_color("#c44e52")
-            ax.annotate(
-                f"recall {recall:.2f}",
-                (bar.get_x() + bar.get_width() / 2, top),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                xytext=(0, 2),
-                textcoords="offset points",
-            )
-        ax.set_yscale("log")
-        ax.set_title(f"{block['regime']} ({block['rows_in_scope']:,} rows in scope)")
-        ax.tick_params(axis="x", labelsize=8)
-        ax.grid(True, axis="y", alpha=0.3)
-    axes[0].set_ylabel("search latency p50 ms (whisker: p95)")
-    load = results["machine"].get("load_average_at_start")
-    fig.suptitle(
-        f"Top 10 of {side['size']:,} vectors, same run, interleaved "
-        f"(load average at start {_load(load)}, 2 cores shared)",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(",") if part.strip())
 
@@ -1121,32 +781,17 @@ def parse(argv: list[str]) -> SideConfig:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--mem0-add", type=int, default=2_000, help="messages through Memory.add")
     parser.add_argument("--ef-sweep", type=_ints, default=(), help="e.g. 10,20,40,80,160")
-    parser.add_argument("--no-chroma", action="store_true")
-    parser.add_argument("--no-mem0", action="store_true")
+    parser.add_argument("--no-chroma", dest="chroma", action="store_false")
+    parser.add_argument("--no-mem0", dest="mem0", action="store_false")
     cli.add_common_arguments(parser, RESULTS_DIR, redraw=True)
     args = parser.parse_args(argv)
-    config = SideConfig(
-        redraw=args.redraw,
-        size=args.size,
-        queries=args.queries,
-        passes=args.passes,
-        mem0_add=args.mem0_add,
-        ef_sweep=args.ef_sweep,
-        chroma=not args.no_chroma,
-        mem0=not args.no_mem0,
-        **cli.common_fields(args, "bench.side_by_side", argv),
-    )
-    cli.apply_work_dir(config, args)
-    return config
+    return cli.from_args(SideConfig, args, **cli.common_fields(args, "bench.side_by_side", argv))
 
 
 def main(argv: list[str] | None = None) -> None:
-    config = parse(sys.argv[1:] if argv is None else argv)
+    config = cli.start(parse, argv)
     if config.redraw:
-        results = json.loads((config.out / "side_by_side.json").read_text("utf-8"))
-        (config.out / "side_by_side.md").write_text(markdown(results))
-        plot(results, config.out / "side_by_side.png")
-        plot_ef_sweep(results, config.out / "side_by_side_ef.png")
+        results = report.redraw(config.out, "side_by_side", markdown, draw)
     else:
         results = run(config)
     print(markdown(results))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import platform
 import shutil
@@ -32,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench import report
 from bench.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,9 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     results = summarise(args, rows, limiter, seconds)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "load.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "load.md").write_text(render(results))
+    report.write_json_and_markdown(results, args.out, "load", render)
     print((args.out / "load.md").read_text())
     return results
 

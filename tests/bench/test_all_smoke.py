@@ -3,6 +3,7 @@ summary.md, and reports a failing stage by its exit status."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -31,3 +32,17 @@ def test_unknown_stage_is_refused() -> None:
     with pytest.raises(SystemExit) as exit_info:
         suite.main(["--only", "nonsense"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick", "full"])
+def test_every_stage_command_line_is_one_its_benchmark_accepts(quick: bool) -> None:
+    """What each stage passes (with ``--out``) parses, for the benchmarks with a ``parse``
+    (``bench.all --quick`` once passed ``--quick`` to one that has none)."""
+    checked = []
+    for stage in suite.STAGES:
+        module = importlib.import_module("bench.run" if stage.module == "bench" else stage.module)
+        if hasattr(module, "parse"):
+            argv = suite.command(stage, quick, Path("/tmp/out"))[3:]
+            assert module.parse(argv).out == Path("/tmp/out"), stage.name
+            checked.append(stage.name)
+    assert {"core", "concurrency", "side_by_side", "quality", "footprint"} <= set(checked)

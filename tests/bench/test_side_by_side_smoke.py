@@ -121,7 +121,7 @@ def test_markdown_and_plot(results: dict[str, Any], tmp_path: Path) -> None:
     for name in SYSTEMS:
         assert f"| {name} |" in text
     assert "Memory.add(infer=False)" in text
-    from bench.side_by_side import plot
+    from bench.side_by_side_report import plot
 
     path = plot(results, tmp_path / "side_by_side.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -130,7 +130,7 @@ def test_markdown_and_plot(results: dict[str, Any], tmp_path: Path) -> None:
 def test_the_ef_sweep_measures_chroma_and_memory_mesh_at_each_ef(
     results: dict[str, Any], tmp_path: Path
 ) -> None:
-    from bench.side_by_side import equal_recall, plot_ef_sweep
+    from bench.side_by_side_report import equal_recall, plot_ef_sweep
 
     points = results["side_by_side"]["regimes"][0]["ef_sweep"]
     assert [(p["system"], p["ef_search"]) for p in points] == [

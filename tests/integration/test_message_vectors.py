@@ -24,6 +24,7 @@ from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import available_migrations
 from tests.conftest import http_client, make_tenant, new_conversation
 from tests.integration import seed
+from tests.integration.batch import store_batch
 from tests.integration.test_export import export, import_, populate
 
 TEXTS = [
@@ -55,20 +56,11 @@ async def mirror(runtime: Runtime, tenant: str) -> list[dict[str, Any]]:
     return actual
 
 
-async def store(client: httpx.AsyncClient, tenant: str, conv: str, texts: list[str]) -> list[str]:
-    items = [{"conversation_id": conv, "role": "user", "content": t} for t in texts]
-    body = (
-        await client.post("/v1/messages/batch", json={"tenant_id": tenant, "items": items})
-    ).json()
-    assert body["failed"] == 0, body
-    return [r["id"] for r in body["results"]]
-
-
 async def test_a_stored_message_gets_its_vector_and_an_edit_replaces_it(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    ids = await store(client, tenant, conv, TEXTS)
+    ids = await store_batch(client, tenant, conv, TEXTS)
     rows = await mirror(runtime, tenant)
     assert [str(r["id"]) for r in rows] == sorted(ids)
     before = {str(r["id"]): r["embedding"] for r in rows}
@@ -110,8 +102,8 @@ async def test_deleting_a_message_or_a_conversation_removes_their_vectors(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     kept, dropped = await new_conversation(client, tenant), await new_conversation(client, tenant)
-    ids = await store(client, tenant, kept, TEXTS[:3])
-    await store(client, tenant, dropped, TEXTS[3:])
+    ids = await store_batch(client, tenant, kept, TEXTS[:3])
+    await store_batch(client, tenant, dropped, TEXTS[3:])
 
     gone = await client.delete(f"/v1/messages/{ids[0]}", params={"tenant_id": tenant})
     assert gone.status_code in (200, 204), gone.text
@@ -127,7 +119,7 @@ async def test_retention_archives_then_deletes_the_vectors_too(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    await store(client, tenant, conv, TEXTS)
+    await store_batch(client, tenant, conv, TEXTS)
     old = datetime.now(UTC) - timedelta(days=90)
     async with runtime.db.system() as conn:  # two of them old enough for the rule
         await conn.execute(
@@ -179,7 +171,7 @@ async def test_one_tenant_never_reads_another_tenants_vectors_and_a_deleted_tena
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    await store(client, tenant, conv, TEXTS[:2])
+    await store_batch(client, tenant, conv, TEXTS[:2])
     other, _ = await make_tenant(runtime)
     async with runtime.db.tenant(other) as conn:  # row-level security, as on messages
         cur = await conn.execute(
@@ -239,7 +231,7 @@ async def test_the_narrow_scan_ranks_exactly_as_the_scan_of_the_messages(
 ) -> None:
     conv = await new_conversation(client, tenant)
     texts = [f"{t} (note {i})" for i in range(12) for t in TEXTS]  # 60 rows: > 50 candidates
-    await store(client, tenant, conv, texts)
+    await store_batch(client, tenant, conv, texts)
     for mode in (SearchMode.vector, SearchMode.hybrid):
         for question in QUESTIONS:
             for scope in (None, uuid.UUID(conv)):
@@ -295,7 +287,7 @@ async def test_the_exact_plan_reads_the_narrow_tables_covering_index(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    await store(client, tenant, conv, TEXTS)
+    await store_batch(client, tenant, conv, TEXTS)
     scoped = SearchQuery(
         tenant_id=tenant, query="dog", mode=SearchMode.vector, conversation_id=uuid.UUID(conv)
     )

@@ -14,6 +14,7 @@ from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store.search import statement
 from tests.conftest import new_conversation
+from tests.integration.batch import store_batch
 
 # short and long messages, repeated words, a word in almost every message (low idf)
 CORPUS = [
@@ -89,15 +90,6 @@ async def _lexemes(runtime: Runtime, texts: list[str]) -> list[Counter[str]]:
         return out
 
 
-async def _store(client: httpx.AsyncClient, tenant: str, conv: str, texts: list[str]) -> list[str]:
-    items = [{"conversation_id": conv, "role": "user", "content": t} for t in texts]
-    body = (
-        await client.post("/v1/messages/batch", json={"tenant_id": tenant, "items": items})
-    ).json()
-    assert body["failed"] == 0, body
-    return [r["id"] for r in body["results"]]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -113,8 +105,8 @@ async def test_keyword_mode_ranks_and_scores_like_textbook_bm25_in_its_scope(
 ) -> None:
     conv = await new_conversation(client, tenant)
     other = await new_conversation(client, tenant)
-    ids = await _store(client, tenant, conv, CORPUS)
-    other_ids = await _store(client, tenant, other, OTHER)
+    ids = await store_batch(client, tenant, conv, CORPUS)
+    other_ids = await store_batch(client, tenant, other, OTHER)
     [query_lexemes] = await _lexemes(runtime, [query])
     w = runtime.search.weights
     chars = runtime.settings.message_context_chars
