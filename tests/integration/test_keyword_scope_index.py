@@ -16,7 +16,8 @@ from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import Migration, available_migrations
 from tests.conftest import new_conversation
-from tests.integration.test_message_vectors import TEXTS, _Explaining, store
+from tests.integration.batch import store_batch
+from tests.integration.test_message_vectors import TEXTS, _Explaining
 
 
 def _scans(node: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -51,7 +52,7 @@ async def test_keyword_scope_statistics_are_an_index_only_scan_of_the_covering_i
     client: httpx.AsyncClient, runtime: Runtime, tenant: str, database_url: str
 ) -> None:
     conv = await new_conversation(client, tenant)
-    await store(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
+    await store_batch(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
     # what autovacuum does after 2% of the rows changed (the migration's setting): marks the
     # pages all-visible, which an index-only scan needs to skip the heap
     with psycopg.connect(database_url, autocommit=True) as admin:
