@@ -3,6 +3,12 @@
 Run by ``memory-mesh migrate``, at start on the embedded database, and at deploy time in
 the cloud. An advisory lock serialises concurrent runners; each file runs in its own
 transaction with its version recorded, so a failed migration leaves nothing half-done.
+
+A file whose first line is ``-- migrate: no-transaction`` (an index built
+``concurrently``, which no transaction may hold) runs one statement at a time instead, its
+version recorded after the last: its statements must be safe to run again after a
+failure, and it must not hold a dollar-quoted body (statements end at a ``;`` ending a
+line).
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ log = logging.getLogger(__name__)
 
 _LOCK_KEY = 7_112_026  # advisory lock id for migrations
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_NO_TRANSACTION = "-- migrate: no-transaction"
+_STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,22 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    @property
+    def transactional(self) -> bool:
+        return not self.sql.startswith(_NO_TRANSACTION)
+
+    def statements(self, dimensions: int) -> list[str]:
+        """The file's statements, with the dimension filled in, as one (transactional) or
+        one by one (a no-transaction file)."""
+        text = self.sql.replace("{dimensions}", str(int(dimensions)))
+        if self.transactional:
+            return [text]
+        return [part for part in _STATEMENT_END.split(text) if _has_code(part)]
+
+
+def _has_code(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
 
 
 def available_migrations() -> list[Migration]:
@@ -57,18 +81,27 @@ def migrate(url: str, *, dimensions: int) -> list[int]:
             for migration in available_migrations():
                 if migration.version in done:
                     continue
-                with conn.transaction():
-                    conn.execute(migration.sql.replace("{dimensions}", str(int(dimensions))))
-                    conn.execute(
-                        "insert into schema_migrations (version, name) values (%s, %s)",
-                        [migration.version, migration.name],
-                    )
+                if migration.transactional:
+                    with conn.transaction():
+                        conn.execute(migration.statements(dimensions)[0])
+                        _record(conn, migration)
+                else:  # autocommit: each statement on its own, the version after the last
+                    for statement in migration.statements(dimensions):
+                        conn.execute(statement)
+                    _record(conn, migration)
                 log.info("applied migration %04d_%s", migration.version, migration.name)
                 applied.append(migration.version)
             _check_dimensions(conn, dimensions)
         finally:
             conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
     return applied
+
+
+def _record(conn: psycopg.Connection[tuple[object, ...]], migration: Migration) -> None:
+    conn.execute(
+        "insert into schema_migrations (version, name) values (%s, %s)",
+        [migration.version, migration.name],
+    )
 
 
 def _check_dimensions(conn: psycopg.Connection[tuple[object, ...]], dimensions: int) -> None:

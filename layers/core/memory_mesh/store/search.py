@@ -121,6 +121,11 @@ def _filters(query: SearchQuery) -> sql.Composable:
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
 
+# a matching message's tsvector cut to the query's lexemes before it is unnested (marked
+# with weight A, then only A kept; positions and their count unchanged): unnesting every
+# lexeme of every match was the keyword statement's largest cost
+_QUERY_LEXEMES = f"""ts_filter(setweight({{tsv}}, 'A', {_QUERY_TERMS}), array['A'::"char"])"""
+
 _VECTOR_CTES = "\n{vector_candidates}"
 
 # the vector candidates read from the messages themselves: the HNSW plan (its index is on
@@ -168,12 +173,12 @@ kw_terms as (
     select id, lexeme, sum(tf) as tf, len
     from (
         select k.id, t.lexeme, coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
-        from kw_matches k, unnest(k.content_tsv) t
+        from kw_matches k, unnest({_QUERY_LEXEMES.replace("{tsv}", "k.content_tsv")}) t
         where t.lexeme = any({_QUERY_TERMS})
         union all
         select k.id, t.lexeme,
                %(ctx_w)s * coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
-        from kw_matches k, unnest(k.context_tsv) t
+        from kw_matches k, unnest({_QUERY_LEXEMES.replace("{tsv}", "k.context_tsv")}) t
         where t.lexeme = any({_QUERY_TERMS}) and %(ctx_w)s > 0
     ) per_field
     group by id, lexeme, len
