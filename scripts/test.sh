@@ -9,7 +9,9 @@ bash scripts/venv.sh requirements/test.txt
 venv=$(cd "${MEMORY_MESH_VENV:-.venv}" && pwd)
 export PATH="$venv/bin:$PATH" PYTHON="$venv/bin/python" UV="$venv/bin/uv"
 # python3.12 beside 3.11 for `sam build` (pyenv machines; elsewhere it is on PATH)
-if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare | grep -qx '3.12.1'; then
+# (grep reads all of pyenv's list: `grep -q` would quit at the match, pyenv would die of
+# SIGPIPE and pipefail would make the test false now and then)
+if command -v pyenv >/dev/null 2>&1 && pyenv versions --bare | grep -x '3.12.1' >/dev/null; then
     export PYENV_VERSION=${PYENV_VERSION:-$(pyenv version-name):3.12.1}
 fi
 

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 
 from bench import all as suite
+from tests.infra.test_template import SAM_ENV
 
 
-def test_suite_runs_a_stage_and_summarises_it(tmp_path: Path) -> None:
+def test_suite_runs_a_stage_and_summarises_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYENV_VERSION", SAM_ENV["PYENV_VERSION"])  # sam build needs python3.12
     assert suite.main(["--only", "cold_start", "--quick", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "cold_start.json").read_text())
     assert results["runs"] == 1 and len(results["functions"]) >= 10
