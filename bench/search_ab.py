@@ -191,6 +191,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {mode} | {figures['p50_ms']['baseline']} | {figures['p50_ms']['this tree']} "
             f"| {figures['ratio_median']} | {figures['ratio_per_round']} |"
         )
+    if result.get("notes"):  # prose added to the results file after the run (what it measured)
+        lines += ["", result["notes"]]
     return "\n".join(lines) + "\n"
 
 
