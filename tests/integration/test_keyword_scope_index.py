@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import httpx
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
-from memory_mesh.store.migrations import Migration, available_migrations
+from memory_mesh.store.migrations import Migration, available_migrations, migrate
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
 from tests.integration.test_message_vectors import TEXTS, _Explaining
@@ -85,3 +88,22 @@ def test_a_no_transaction_migration_is_split_into_its_statements() -> None:
     plain = Migration(1, "x", "create table a (v vector({dimensions}));\nselect 1;\n")
     assert plain.transactional
     assert plain.statements(3) == ["create table a (v vector(3));\nselect 1;\n"]
+
+
+def test_two_processes_migrating_a_new_database_at_once_do_not_deadlock(database_url: str) -> None:
+    # 0010 builds its index concurrently while holding the migration lock; a second
+    # migrator blocked inside pg_advisory_lock held a snapshot that build waits for
+    name = f"mm_concurrent_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = make_conninfo(database_url, dbname=name)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(migrate, url, dimensions=384) for _ in range(2)]
+        applied = [run.result(timeout=120) for run in runs]
+    versions = [m.version for m in available_migrations()]
+    assert sorted(applied[0] + applied[1]) == versions  # each migration applied once
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select indisvalid from pg_index where indexrelid = 'messages_keyword_scope'::regclass"
+        ).fetchone()
+    assert row == (True,)

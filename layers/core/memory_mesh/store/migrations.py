@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from importlib import resources
 
@@ -70,7 +71,7 @@ def migrate(url: str, *, dimensions: int) -> list[int]:
     """
     applied: list[int] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(%s)", [_LOCK_KEY])
+        _take_lock(conn)
         try:
             conn.execute(
                 "create table if not exists schema_migrations ("
@@ -95,6 +96,18 @@ def migrate(url: str, *, dimensions: int) -> list[int]:
         finally:
             conn.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
     return applied
+
+
+def _take_lock(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    """The migration lock, polled rather than waited for: a session blocked inside
+    ``pg_advisory_lock`` holds a snapshot, and ``create index concurrently`` in the session
+    holding the lock waits for every older snapshot, so two processes starting at once
+    deadlocked. Between polls (autocommit) this session holds none."""
+    while True:
+        row = conn.execute("select pg_try_advisory_lock(%s)", [_LOCK_KEY]).fetchone()
+        if row is not None and row[0]:
+            return
+        time.sleep(0.1)
 
 
 def _record(conn: psycopg.Connection[tuple[object, ...]], migration: Migration) -> None:
