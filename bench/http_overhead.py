@@ -47,6 +47,7 @@ import psycopg
 
 from bench import cli, report
 from bench.data import derive_vectors, embed_cached, pick
+from bench.http_overhead_report import markdown
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.search_latency import database_url
 from bench.server import ServerProcess
@@ -584,80 +585,6 @@ def _ratios(figures: dict[str, Any], labels: list[str]) -> dict[str, Any]:
             for kind in ("warm", "cold")
         }
     return out
-
-
-# --- report ---------------------------------------------------------------------------
-
-
-def markdown(results: dict[str, Any]) -> str:
-    body = results["overhead"]
-    c = body["config"]
-    lines = report.header(results, "Memory Mesh: what HTTP adds to a search")
-    lines += [
-        f"One tenant of {c['rows']:,} rows in conversations of {c['rows_per_conversation']:,};"
-        " each search is scoped to one conversation (exact plan), vector mode, top 10. One"
-        f" request at a time, {c['requests']} per case and round, {c['rounds']} rounds with the"
-        " cases rotated; latency percentiles over all rounds, CPU the median of the rounds."
-        " CPU per request: the server process + every PostgreSQL backend (HTTP), or this"
-        " process + PostgreSQL (in process); the load generator is left out."
-        f" Rate limiter: {'Redis' if c['redis'] else 'in memory'}."
-        + (
-            f" `baseline`: the server from `{c['baseline_src']}` (before), `branch`: this"
-            " checkout (after), same database, same rounds."
-            if c.get("baseline_src")
-            else ""
-        ),
-        "",
-        "| case | p50 ms | p95 ms | p99 ms | CPU ms / request |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, f in body["cases"].items():
-        lat = f["latency_ms"]
-        lines.append(
-            f"| {name} | {lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} "
-            f"| {f['cpu_ms_per_request']:.2f} |"
-        )
-    lines += [
-        "",
-        "| server | CPU http / service, warm | cold | API key, warm "
-        "| p50 cold - (model + floor) ms | p50 warm - floor ms |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for label, r in body["ratios"].items():
-        if label == "branch_over_baseline":
-            continue
-        cells = [
-            r["cpu_http_over_service_warm"],
-            r["cpu_http_over_service_cold"],
-            r["cpu_api_key_over_service_warm"],
-            r["p50_cold_minus_model_and_floor_ms"],
-            r["p50_warm_minus_floor_ms"],
-        ]
-        lines.append(f"| {label} | " + " | ".join(f"{v:.2f}" for v in cells) + " |")
-    if "branch_over_baseline" in body["ratios"]:
-        r = body["ratios"]["branch_over_baseline"]
-        lines += [
-            "",
-            f"CPU per HTTP search, branch / baseline: warm {r['warm']:.2f}, cold {r['cold']:.2f}.",
-        ]
-    for label, kinds in body["profiles"].items():
-        for kind, p in kinds.items():
-            lines += [
-                "",
-                f"### Where the server's time goes: {label}, {kind} searches (py-spy, "
-                f"{p['samples']:,} samples over {p['requests']} requests)",
-                "",
-                "Busy samples only (threads waiting left out); each counted in the bucket"
-                " of the innermost frame that names one.",
-                "",
-                "| bucket | share |",
-                "|---|---:|",
-                *(f"| {b} | {s:.1%} |" for b, s in p["buckets"].items()),
-                "",
-                "Top of the stack: "
-                + "; ".join(f"`{n}` {s:.1%}" for n, s in p["top_functions"][:8]),
-            ]
-    return "\n".join(lines) + "\n"
 
 
 @dataclass
