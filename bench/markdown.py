@@ -40,9 +40,17 @@ def row(cells: Iterable[object]) -> str:
     return "|" + "|".join(f" {cell} " if cell != "" else " " for cell in cells) + "|"
 
 
-def table(header: str, rows: Iterable[Iterable[object]], *, text_columns: int = 1) -> list[str]:
+def table(
+    header: str,
+    rows: Iterable[Iterable[object]],
+    *,
+    text_columns: int = 1,
+    trailing_text: int = 0,
+) -> list[str]:
     """A Markdown table under ``header`` (column names separated by `` | ``): the first
-    ``text_columns`` columns aligned left, the others (figures) right."""
+    ``text_columns`` columns and the last ``trailing_text`` aligned left, the others
+    (figures) right."""
     names = header.split(" | ")
-    rule = ["---"] * text_columns + ["---:"] * (len(names) - text_columns)
+    figures = len(names) - text_columns - trailing_text
+    rule = ["---"] * text_columns + ["---:"] * figures + ["---"] * trailing_text
     return [row(names), "|" + "|".join(rule) + "|", *(row(cells) for cells in rows)]

@@ -20,7 +20,7 @@ from bench import (
     http_overhead,
     http_overhead_report,
     markdown,
-    narrow_scan,
+    narrow_scan_report,
     quality,
     report,
     search_ab,
@@ -40,7 +40,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "http_overhead": http_overhead_report.markdown,
     "http_overhead_async_deps": http_overhead_report.markdown,
     "http_overhead_narrow": http_overhead_report.markdown,
-    "narrow_scan": narrow_scan.markdown,
+    "narrow_scan": narrow_scan_report.markdown,
     "quality": quality.markdown,
     "search_ab": search_ab.markdown,
     "search_ab_narrow": search_ab.markdown,
@@ -86,6 +86,7 @@ def test_a_table_aligns_text_left_and_figures_right() -> None:
         "| chroma | add | 1.5 |",
     ]
     assert markdown.table("a | b", [[1, 2]], text_columns=0)[1] == "|---:|---:|"
+    assert markdown.table("a | b | c", [], trailing_text=1)[1] == "|---|---:|---|"
 
 
 def test_an_empty_cell_stays_one_space_wide() -> None:
