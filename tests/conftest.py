@@ -92,6 +92,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class RedisStartError(RuntimeError):
+    """redis-server exited before it listened (its port was taken)."""
+
+
 class RedisServer:
     """A real redis-server process on a free port, without persistence. A test may kill it
     (SIGKILL, like a crash) and start it again on the SAME port, so clients configured
@@ -101,14 +105,22 @@ class RedisServer:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed (scripts/test.sh installs it)"
         self.binary = binary
-        self.port = free_port()
         self.cluster = cluster
-        # a cluster has no database numbers (SELECT is refused), as on ElastiCache Serverless
-        self.url = f"redis://127.0.0.1:{self.port}" + ("" if cluster else "/0")
         self.process: subprocess.Popen[bytes] | None = None
         self._config_dir = Path(tempfile.mkdtemp(prefix="redis-cluster-")) if cluster else None
-        self._bus_port = free_port() if cluster else 0
-        self.start()
+        # a free port may be taken by another process (another xdist worker) before
+        # redis-server binds it: then the first start fails and a new port is tried
+        for attempt in range(3):
+            self.port = free_port()
+            self._bus_port = free_port() if cluster else 0
+            try:
+                self.start()
+                break
+            except RedisStartError:
+                if attempt == 2:
+                    raise
+        # a cluster has no database numbers (SELECT is refused), as on ElastiCache Serverless
+        self.url = f"redis://127.0.0.1:{self.port}" + ("" if cluster else "/0")
 
     def start(self) -> None:
         """Start (again) on this port, without persistence: it comes back empty (a
@@ -134,7 +146,9 @@ class RedisServer:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, "redis-server exited (port taken?)"
+            if self.process.poll() is not None:
+                self.process = None
+                raise RedisStartError(f"redis-server exited (port {self.port} taken?)")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 break

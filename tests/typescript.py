@@ -3,9 +3,12 @@ installed from the committed lock, and npm / node run in it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,11 @@ def installed_client() -> Path:
     require_node()
     marker = CLIENT_DIR / "node_modules" / ".package-lock.json"
     lock = CLIENT_DIR / "package-lock.json"
-    if not marker.is_file() or marker.stat().st_mtime < lock.stat().st_mtime:
-        run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    # tests on two xdist workers may both find node_modules missing: one installs, the
+    # other waits for it (two `npm ci` in one folder remove each other's files)
+    held_path = Path(tempfile.gettempdir()) / f"npm-ci-{zlib.crc32(bytes(CLIENT_DIR)):08x}.lock"
+    with open(held_path, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if not marker.is_file() or marker.stat().st_mtime < lock.stat().st_mtime:
+            run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
     return CLIENT_DIR
