@@ -27,6 +27,7 @@ import numpy as np
 
 from bench import quality as q
 from bench.machine import describe, load_average
+from bench.quality_report import CATEGORIES, FINAL, KS, write
 from bench.search_latency import database_url
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchQuery
@@ -61,7 +62,7 @@ async def _measure(
     seconds: list[float] = []
     scored: list[tuple[int, tuple[str, ...], list[tuple[str, float]]]] = []
     unrelated: list[float] = []
-    probe = variant.name == q.FINAL
+    probe = variant.name == FINAL
     conversations = sorted({i for i, _ in jobs})
     gate = asyncio.Semaphore(4)
 
@@ -85,9 +86,7 @@ async def _measure(
                 )
                 unrelated.append(elsewhere.hits[0].scores.score if elsewhere.hits else 0.0)
         found = [dia_of[h.message.id] for h in outcome.hits]
-        rows.append(
-            (index, question.category, [q.recall(found, question.evidence, k) for k in q.KS])
-        )
+        rows.append((index, question.category, [q.recall(found, question.evidence, k) for k in KS]))
         scored.append(
             (
                 question.category,
@@ -151,8 +150,8 @@ async def resume(server: str, names: list[str], work: Path) -> dict[str, Any]:
             "questions_with_evidence": len(jobs),
             "ingest_seconds": None,
             "top_k": q.TOP_K,
-            "ks": list(q.KS),
-            "categories": q.CATEGORIES,
+            "ks": list(KS),
+            "categories": CATEGORIES,
             "dev_conversations": [i for i in q.DEV if i < len(dialogues)],
             "held_out_conversations": [i for i in range(len(dialogues)) if i not in q.DEV],
         },
@@ -183,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
     if before is not None:
         results["before"] = before
-    q.write(results, args.out)
+    write(results, args.out)
     print(f"wrote {args.out / 'quality.md'}")
 
 
