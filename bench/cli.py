@@ -20,6 +20,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 C = TypeVar("C")
 T = TypeVar("T")
+OptionsT = TypeVar("OptionsT", bound="Options[Any]")
 
 
 def add_common_arguments(
@@ -105,3 +106,28 @@ def start(parse: Callable[[list[str]], T], argv: list[str] | None) -> T:
     options parsed from ``argv`` (the process's arguments when None)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return parse(sys.argv[1:] if argv is None else argv)
+
+
+def parser(module: str, doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's parser: ``python -m <module>``, described by its docstring's first line."""
+    return argparse.ArgumentParser(
+        prog=f"python -m {module}", description=(doc or "").split("\n")[0]
+    )
+
+
+def parse_options(
+    options: type[OptionsT],
+    config: Callable[..., Any],
+    parser: argparse.ArgumentParser,
+    argv: list[str],
+    results_dir: Path,
+) -> OptionsT:
+    """``options`` (an ``Options`` subclass) from ``argv``: the benchmark's own arguments,
+    already on ``parser``, become its ``config`` (``from_args``); the shared ones (added
+    here, ``--name`` defaulting to the benchmark's own) its other fields."""
+    name = next(f.default for f in fields(options) if f.name == "name")
+    assert isinstance(name, str)
+    add_common_arguments(parser, results_dir, name)
+    args = parser.parse_args(argv)
+    module = parser.prog.removeprefix("python -m ")
+    return options(config=from_args(config, args), **options_fields(args, module, argv))

@@ -25,7 +25,6 @@ before and after are side by side.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -594,18 +593,11 @@ class Options(cli.Options[OverheadConfig]):
 
 
 def run(options: Options) -> dict[str, Any]:
-    return report.run_on_corpus(
-        options,
-        key="overhead",
-        stage=lambda corpus, server: run_overhead(corpus, server, options.work_dir, options.config),
-        markdown=markdown,
-    )
+    return report.run_on_corpus(options, key="overhead", stage=run_overhead, markdown=markdown)
 
 
 def parse(argv: list[str]) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.http_overhead", description=__doc__.split("\n")[0]
-    )
+    parser = cli.parser("bench.http_overhead", __doc__)
     parser.add_argument("--rows", type=int, default=15_000)
     parser.add_argument("--rows-per-conversation", type=int, default=1_500)
     parser.add_argument("--requests", type=int, default=200, help="per case and round (200)")
@@ -615,12 +607,7 @@ def parse(argv: list[str]) -> Options:
     )
     parser.add_argument("--baseline-src", type=Path, help="another checkout's layers/core")
     parser.add_argument("--profile-seconds", type=float, default=0.0, help="py-spy per server")
-    cli.add_common_arguments(parser, RESULTS_DIR, "http_overhead")
-    args = parser.parse_args(argv)
-    return Options(
-        config=cli.from_args(OverheadConfig, args),
-        **cli.options_fields(args, "bench.http_overhead", argv),
-    )
+    return cli.parse_options(Options, OverheadConfig, parser, argv, RESULTS_DIR)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,6 @@ The migration itself is timed too: dropped and applied again on the loaded datab
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import time
@@ -525,18 +524,11 @@ class Options(cli.Options[NarrowConfig]):
 
 
 def run(options: Options) -> dict[str, Any]:
-    return report.run_on_corpus(
-        options,
-        key="narrow",
-        stage=lambda corpus, server: run_narrow(corpus, server, options.work_dir, options.config),
-        markdown=markdown,
-    )
+    return report.run_on_corpus(options, key="narrow", stage=run_narrow, markdown=markdown)
 
 
 def parse(argv: list[str]) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.narrow_scan", description=__doc__.split("\n")[0]
-    )
+    parser = cli.parser("bench.narrow_scan", __doc__)
     parser.add_argument("--conversations", type=int, default=4)
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
@@ -544,12 +536,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--hnsw", action="store_true", help="also the tenant-wide HNSW plan, graph on either table"
     )
-    cli.add_common_arguments(parser, RESULTS_DIR, "narrow_scan")
-    args = parser.parse_args(argv)
-    return Options(
-        config=cli.from_args(NarrowConfig, args),
-        **cli.options_fields(args, "bench.narrow_scan", argv),
-    )
+    return cli.parse_options(Options, NarrowConfig, parser, argv, RESULTS_DIR)
 
 
 def main(argv: list[str] | None = None) -> None:

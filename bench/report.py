@@ -414,12 +414,13 @@ def run_on_corpus(
     options: Options[Any],
     *,
     key: str,
-    stage: Callable[[Any, Any], dict[str, Any]],
+    stage: Callable[[Any, Any, Path, Any], dict[str, Any]],
     markdown: Callable[[dict[str, Any]], str],
 ) -> dict[str, Any]:
     """The common run of a benchmark on the LoCoMo corpus: an embedded PostgreSQL in the
-    options' work dir, the run record, ``stage(corpus, server)`` under ``results[key]``,
-    the load at the end and the duration, then ``name``.json and .md written to ``out``."""
+    options' work dir, the run record, ``stage(corpus, server, work_dir, config)`` under
+    ``results[key]``, the load at the end and the duration, then ``name``.json and .md
+    written to ``out``."""
     from bench.data import load_corpus
     from bench.ingest import local_embedder
     from bench.machine import load_average, run_record
@@ -430,7 +431,7 @@ def run_on_corpus(
     corpus = load_corpus(options.locomo)
     with embedded_server(options.work_dir / "search-db") as server:
         results = run_record(options.command, server, corpus, local_embedder(32).info)
-        results[key] = stage(corpus, server)
+        results[key] = stage(corpus, server, options.work_dir, options.config)
     results["machine"]["load_average_at_end"] = load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
     write_json_and_markdown(results, options.out, options.name, markdown)

@@ -20,6 +20,7 @@ from bench import (
     http_overhead,
     http_overhead_report,
     markdown,
+    narrow_scan,
     narrow_scan_report,
     quality_report,
     report,
@@ -124,3 +125,12 @@ def test_the_work_dir_option_replaces_the_default_only_when_given() -> None:
     assert options.work_dir == cli.Options(config=None).work_dir
     assert (options.name, options.command) == ("conc2", "python -m bench.concurrency --name conc2")
     assert http_overhead.parse([]).name == "http_overhead"
+
+
+def test_a_benchmark_parses_its_own_options_into_its_config_and_the_shared_ones_beside() -> None:
+    options = narrow_scan.parse(["--rounds", "2", "--name", "n2", "--work-dir", "/tmp/w"])
+    assert options.config.rounds == 2 and options.config.questions == 100
+    assert (options.name, options.work_dir, options.out) == ("n2", Path("/tmp/w"), RESULTS)
+    assert options.command == "python -m bench.narrow_scan --rounds 2 --name n2 --work-dir /tmp/w"
+    defaults = http_overhead.parse(["--no-progress"])
+    assert (defaults.name, defaults.config.progress) == ("http_overhead", False)
