@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 import pytest
 
 from memory_mesh.embeddings import Embedder
-from memory_mesh.runtime import Runtime
 from memory_mesh.store.login_role import LoginRole, ensure_login_role
-from tests.conftest import JWT_SECRET, PasswordPostgres, make_settings, make_tenant
+from tests.conftest import JWT_SECRET, PasswordPostgres
 from tests.infra.lambda_support import (
     http_event,
     lambda_context,
@@ -26,18 +24,6 @@ from tests.infra.lambda_support import (
 )
 
 __all__ = ["moto_endpoint", "powertools_on_moto"]
-
-
-@pytest.fixture
-async def tenant_and_key(password_postgres: PasswordPostgres) -> AsyncIterator[tuple[str, str]]:
-    """A tenant and an API key in the password-checking database."""
-    runtime = await Runtime.start(
-        make_settings(password_postgres.owner_url, auto_migrate=False), run_worker=False
-    )
-    try:
-        yield await make_tenant(runtime)
-    finally:
-        await runtime.stop()
 
 
 def _backends(postgres: PasswordPostgres, username: str) -> list[int]:
@@ -59,10 +45,10 @@ def test_a_warm_function_logs_in_as_the_login_role_and_survives_a_password_rotat
     monkeypatch: pytest.MonkeyPatch,
     password_postgres: PasswordPostgres,
     powertools_on_moto: Any,
-    tenant_and_key: tuple[str, str],
+    password_tenant: tuple[str, str],
     local_embedder: Embedder,
 ) -> None:
-    tenant, key = tenant_and_key
+    tenant, key = password_tenant
     # GIVEN the login role and its secret, as the migrate function leaves them
     role = LoginRole(f"mm_fn_{uuid.uuid4().hex[:8]}", "generated-password-1")
     ensure_login_role(password_postgres.owner_url, role)
