@@ -24,13 +24,14 @@ from psycopg import errors, sql
 from memory_mesh.cloud.secrets import database_url_from_secret
 from memory_mesh.cloud.sqs_poller import LocalLambdaContext
 from memory_mesh.embeddings import Embedder
-from tests.conftest import JWT_SECRET, PasswordPostgres
+from tests.conftest import PasswordPostgres
 from tests.infra.lambda_support import (
-    http_event,
+    database_sessions,
     lambda_context,
     load_function,
     moto_endpoint,
     powertools_on_moto,
+    warm_listing_function,
 )
 
 __all__ = ["moto_endpoint", "powertools_on_moto"]
@@ -86,14 +87,6 @@ class LoginSecret:
             SecretString=json.dumps(self.postgres.secret(pending, password)),
         )
         return pending
-
-
-def _sessions(postgres: PasswordPostgres, username: str) -> list[int]:
-    with psycopg.connect(postgres.owner_url) as owner:
-        rows = owner.execute(
-            "select pid from pg_stat_activity where usename = %s", [username]
-        ).fetchall()
-    return [int(row[0]) for row in rows]
 
 
 def _end_sessions(postgres: PasswordPostgres) -> None:
@@ -197,29 +190,12 @@ def test_a_warm_function_keeps_answering_through_alternating_user_rotations(
 
     # GIVEN the first deploy made the login role from the secret
     assert deploy()["login_role"] == service
-    function = load_function(
-        "conversations",
-        monkeypatch,
-        {
-            "MEMORY_ENVIRONMENT": "test",
-            "MEMORY_AUTO_MIGRATE": "false",
-            "MEMORY_DATABASE_SECRET_ARN": secret.arn,
-            "MEMORY_JWT_SECRET_KEY": JWT_SECRET,
-        },
-    )
-    function.container.embedder = local_embedder
-    event = http_event(
-        "http_conversations_list",
-        method="GET",
-        path="/v1/conversations",
-        query={"tenant_id": tenant},
-        api_key=key,
-    )
+    function, event = warm_listing_function(monkeypatch, secret.arn, local_embedder, tenant, key)
 
     def answers_as(username: str) -> None:
         response = function.lambda_handler(event, lambda_context("conversations"))
         assert response["statusCode"] == 200, response
-        assert _sessions(password_postgres, username), f"no session of {username}"
+        assert database_sessions(password_postgres.owner_url, username), f"no session of {username}"
 
     try:
         answers_as(service)
