@@ -6,6 +6,7 @@ figures of every report there, with the command behind each.
     python -m bench.all --quick          # every stage small, into $TMPDIR: about 20 minutes
     python -m bench.all --only quality,fanout
     python -m bench.all --summary-only   # rebuild summary.md from the JSON files
+    python -m bench.all --only cold_start --sam-build .aws-sam/build   # measure that build
 
 A stage that fails is reported and the others still run; the exit status is 1 if any
 failed. Stages run one after another, never side by side, so they do not load each other.
@@ -111,22 +112,28 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-def command(stage: Stage, quick: bool, out: Path) -> list[str]:
+def command(
+    stage: Stage, quick: bool, out: Path, given: dict[str, tuple[str, ...]] | None = None
+) -> list[str]:
+    """The stage's command line; ``given``: more arguments for some stages, by name."""
     return [
         sys.executable,
         "-m",
         stage.module,
         *(stage.quick if quick else stage.full),
+        *(given or {}).get(stage.name, ()),
         "--out",
         str(out),
     ]
 
 
-def run_stages(stages: list[Stage], quick: bool, out: Path) -> dict[str, dict[str, Any]]:
+def run_stages(
+    stages: list[Stage], quick: bool, out: Path, given: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, dict[str, Any]]:
     """Run each stage in its own process; return its exit status and duration."""
     outcome: dict[str, dict[str, Any]] = {}
     for stage in tqdm(stages, desc="benchmarks", unit="stage", position=0):
-        argv = command(stage, quick, out)
+        argv = command(stage, quick, out, given)
         tqdm.write(f"== {stage.name}: {' '.join(argv[1:])}")
         started = time.perf_counter()
         status = subprocess.call(argv)
@@ -340,6 +347,14 @@ def main(argv: list[str] | None = None) -> int:
         "the committed full results are not overwritten by small ones)",
     )
     parser.add_argument("--summary-only", action="store_true", help="only rebuild summary.md")
+    parser.add_argument(
+        "--sam-build",
+        type=Path,
+        help="cold_start: measure this `sam build` output (else it builds)",
+    )
+    parser.add_argument(
+        "--boto3-dir", type=Path, help="cold_start: boto3 installed for python3.12 (else installs)"
+    )
     args = parser.parse_args(argv)
     names = {s.name for s in STAGES}
     only = set(args.only.split(",")) if args.only else names
@@ -351,7 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None:
         args.out = QUICK_DIR if args.quick else RESULTS_DIR
     args.out.mkdir(parents=True, exist_ok=True)
-    outcome = None if args.summary_only else run_stages(stages, args.quick, args.out)
+    cold_start = [
+        *(("--build-dir", str(args.sam_build)) if args.sam_build else ()),
+        *(("--boto3-dir", str(args.boto3_dir)) if args.boto3_dir else ()),
+    ]
+    given = {"cold_start": tuple(cold_start)}
+    outcome = None if args.summary_only else run_stages(stages, args.quick, args.out, given)
     (args.out / "summary.md").write_text(summary(args.out, outcome), "utf-8")
     print(f"wrote {args.out / 'summary.md'}")
     failed = [name for name, result in (outcome or {}).items() if result["exit_status"] != 0]

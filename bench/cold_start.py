@@ -20,6 +20,7 @@ and the pool gives up after 50 ms (the answer is 503 ``datastore_unavailable``),
 covers everything before the first SQL statement, not what a real database would add.
 
     python -m bench.cold_start [--runs 7] [--functions auth,messages] [--build-dir DIR]
+                               [--boto3-dir DIR]
 
 Without ``--build-dir`` it runs ``sam build`` into a temporary directory (python3.12 on
 PATH, e.g. ``PYENV_VERSION=3.11.7:3.12.1``). Writes ``bench/results/cold_start.{json,md}``.
@@ -31,8 +32,10 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -155,8 +158,9 @@ def _run(paths: list[Path], target: str, event: Path | None = None) -> dict[str,
 
 
 def sam_build(build_dir: Path) -> None:
+    sam = ["sam"] if shutil.which("sam") else [sys.executable, "-m", "samcli"]  # a venv not on PATH
     subprocess.run(
-        ["sam", "build", "--build-dir", str(build_dir), "--cache-dir", str(build_dir) + "-cache"],
+        [*sam, "build", "--build-dir", str(build_dir), "--cache-dir", str(build_dir) + "-cache"],
         check=True,
         cwd=ROOT,
         env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
@@ -244,6 +248,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--functions", help="comma-separated function names (default: all)")
     parser.add_argument("--build-dir", type=Path, help="a `sam build` output (default: build)")
+    parser.add_argument(
+        "--boto3-dir", type=Path, help="boto3 installed for python3.12 (default: install it)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     all_functions = sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
@@ -252,7 +259,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         build = args.build_dir or Path(tmp) / "build"
         if args.build_dir is None:
             sam_build(build)
-        summary = measure(build, boto3_dir(Path(tmp) / "boto3"), functions, args.runs)
+        boto = args.boto3_dir or boto3_dir(Path(tmp) / "boto3")
+        summary = measure(build, boto, functions, args.runs)
     version = subprocess.run(
         [PYTHON, "-c", "import platform; print(platform.python_version())"],
         capture_output=True,

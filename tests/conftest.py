@@ -355,3 +355,19 @@ def silent_listener() -> Iterator[SilentListener]:
     listener = SilentListener()
     yield listener
     listener.close()
+
+
+@pytest.fixture(scope="session")
+def sam_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sam build` of template.yaml, made once for the whole run (tests/infra/shared_build.py)."""
+    from tests.infra.shared_build import sam_build
+
+    return sam_build(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def runtime_boto3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """boto3 installed for python3.12, as the Lambda runtime provides it, made once a run."""
+    from tests.infra.shared_build import runtime_boto3
+
+    return runtime_boto3(tmp_path_factory)

@@ -13,11 +13,13 @@ from bench import all as suite
 from tests.infra.test_template import SAM_ENV
 
 
+@pytest.mark.timeout(1200)  # the first test to ask for the run's one `sam build` makes it
 def test_suite_runs_a_stage_and_summarises_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sam_build: Path, runtime_boto3: Path
 ) -> None:
-    monkeypatch.setenv("PYENV_VERSION", SAM_ENV["PYENV_VERSION"])  # sam build needs python3.12
-    assert suite.main(["--only", "cold_start", "--quick", "--out", str(tmp_path)]) == 0
+    monkeypatch.setenv("PYENV_VERSION", SAM_ENV["PYENV_VERSION"])  # python3.12 beside 3.11
+    given = ["--sam-build", str(sam_build), "--boto3-dir", str(runtime_boto3)]
+    assert suite.main(["--only", "cold_start", "--quick", "--out", str(tmp_path), *given]) == 0
     results = json.loads((tmp_path / "cold_start.json").read_text())
     assert results["runs"] == 1 and len(results["functions"]) >= 10
     summary = (tmp_path / "summary.md").read_text()
@@ -50,3 +52,13 @@ def test_every_stage_command_line_is_one_its_benchmark_accepts(quick: bool) -> N
             assert module.parse(argv).out == Path("/tmp/out"), stage.name
             checked.append(stage.name)
     assert {"core", "concurrency", "side_by_side", "quality", "footprint"} <= set(checked)
+
+
+def test_the_cold_start_stage_is_given_the_build_and_boto3_it_is_told_to_measure() -> None:
+    (stage,) = [s for s in suite.STAGES if s.name == "cold_start"]
+    given = {"cold_start": ("--build-dir", "/b", "--boto3-dir", "/o")}
+    assert suite.command(stage, True, Path("/tmp/out"), given)[3:] == [
+        *("--runs", "1", "--build-dir", "/b", "--boto3-dir", "/o", "--out", "/tmp/out")
+    ]
+    (other,) = [s for s in suite.STAGES if s.name == "fanout"]
+    assert "--build-dir" not in suite.command(other, True, Path("/tmp/out"), given)

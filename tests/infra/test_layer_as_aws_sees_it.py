@@ -18,7 +18,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -28,7 +27,7 @@ from typing import Any
 import pytest
 
 from tests.infra.lambda_support import MotoEndpoint, moto_endpoint
-from tests.infra.test_template import SAM_ENV, TEMPLATE, _python312, _sam_template
+from tests.infra.test_template import SAM_ENV, _python312, _sam_template
 
 __all__ = ["moto_endpoint"]
 
@@ -119,58 +118,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`sam build` of the whole template, from the locked layer requirements."""
-    build = tmp_path_factory.mktemp("sam") / "build"
-    cache = build.parent / "cache"
-    result = subprocess.run(
-        [
-            *(["sam"] if _sam() else [sys.executable, "-m", "samcli"]),
-            "build",
-            "--template-file",
-            str(TEMPLATE),
-            "--build-dir",
-            str(build),
-            "--cache-dir",
-            str(cache),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=SAM_ENV,
-        cwd=ROOT,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return build
-
-
-def _sam() -> bool:
-    import shutil
-
-    return shutil.which("sam") is not None
+def built(sam_build: Path) -> Path:
+    """`sam build` of the whole template, from the locked layer requirements (one for the
+    whole run: the cold-start benchmark's smoke tests measure the same build)."""
+    return sam_build
 
 
 @pytest.fixture(scope="module")
-def boto_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def boto_dir(runtime_boto3: Path) -> Path:
     """boto3 as the python3.12 runtime provides it, at the locked version (no layer copy)."""
-    target = tmp_path_factory.mktemp("boto3")
-    pins = [
-        line.split(" ")[0]
-        for line in (ROOT / "requirements" / "test.txt").read_text().splitlines()
-        if line.split("==")[0] in {"boto3", "botocore", "s3transfer", "jmespath"}
-    ]
-    assert any(p.startswith("boto3==") for p in pins), "boto3 is missing from the test lock"
-    result = subprocess.run(
-        ["python3.12", "-m", "pip", "install", "--quiet", "--target", str(target), *pins],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=SAM_ENV,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return target
+    return runtime_boto3
 
 
 class _CloudFormationEndpoint:
