@@ -21,6 +21,19 @@ def _pyplot() -> Any:
     return plt
 
 
+def recall_axes(ax: Any, ks: list[int], references: dict[str, Any] | None) -> None:
+    """A recall@k plot's axes: k on a log scale (ticks at ``ks``), recall 0-1, a light
+    grid, and the published reference points at k 5 and 10 (when given)."""
+    for name, ref in (references or {}).items():
+        ax.scatter([5, 10], [ref["5"], ref["10"]], marker="x", s=60, label=name)
+    ax.set_xscale("log")
+    ax.set_xticks(ks)
+    ax.set_xticklabels([str(k) for k in ks])
+    ax.set_xlabel("k")
+    ax.set_ylim(0, 1)
+    ax.grid(True, alpha=0.3)
+
+
 def recall_curves(results: dict[str, Any], path: Path, group: str = "cat1-4") -> Path:
     """Recall@k against k, one line per variant (LoCoMo, categories 1-4 by default)."""
     plt = _pyplot()
@@ -33,15 +46,8 @@ def recall_curves(results: dict[str, Any], path: Path, group: str = "cat1-4") ->
             continue
         style = "--" if variant["tsquery"] == "or" else "-"
         ax.plot(ks, [values[str(k)] for k in ks], style, marker="o", label=variant["variant"])
-    for name, ref in quality["references"].items():
-        ax.scatter([5, 10], [ref["5"], ref["10"]], marker="x", s=60, label=name)
-    ax.set_xscale("log")
-    ax.set_xticks(ks)
-    ax.set_xticklabels([str(k) for k in ks])
-    ax.set_xlabel("k")
+    recall_axes(ax, ks, quality["references"])
     ax.set_ylabel(f"recall@k ({group})")
-    ax.set_ylim(0, 1)
-    ax.grid(True, alpha=0.3)
     ax.set_title("LoCoMo evidence recall by search variant")
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()

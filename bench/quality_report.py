@@ -297,7 +297,7 @@ NOTES = [
 def plot(results: dict[str, Any], path: Path) -> Path:
     """Recall@k against k: the product's variants (categories 1-4 and all), the ranking
     shipped before (dotted) and the published reference points."""
-    from bench.plots import _pyplot
+    from bench.plots import _pyplot, recall_axes
 
     plt = _pyplot()
     quality = results["quality"]
@@ -317,15 +317,7 @@ def plot(results: dict[str, Any], path: Path) -> Path:
                     marker=".",
                     label=f"before: {v['variant']}",
                 )
-        if group == "cat1-4":
-            for name, ref in quality["references"].items():
-                ax.scatter([5, 10], [ref["5"], ref["10"]], marker="x", s=60, label=name)
-        ax.set_xscale("log")
-        ax.set_xticks(ks)
-        ax.set_xticklabels([str(k) for k in ks])
-        ax.set_xlabel("k")
-        ax.set_ylim(0, 1)
-        ax.grid(True, alpha=0.3)
+        recall_axes(ax, ks, quality["references"] if group == "cat1-4" else None)
         ax.set_title(f"LoCoMo evidence recall@k, {title}")
     axes[0].set_ylabel("recall@k")
     axes[0].legend(fontsize=7, loc="lower right")
