@@ -2,20 +2,33 @@
 waiting, instead of one call each.
 
 A model call on a batch of short queries costs little more than on one query, and calls
-running side by side in threads only fight over the same cores. So one thread at a time
-runs the model (the *leader*): it waits ``window_seconds`` for companions (0: none), then
-embeds every query queued so far (at most ``max_batch``), and keeps going until its own
-query is done. Queries arriving meanwhile queue up and form the next batch; when the
-leader's own query is done, the oldest waiting query's thread takes over. One client
-alone never waits for anyone; under load, batches form by themselves.
+running side by side in threads only fight over the same cores. So one model call runs at
+a time: it waits ``window_seconds`` for companions (0: none), then embeds every query
+queued so far (at most ``max_batch``); queries arriving meanwhile queue up and form the
+next batch. One client alone never waits for anyone; under load, batches form by
+themselves.
+
+Two ways in, same batching:
+- ``embed_query_async`` (the search service, on the event loop): queries queue on the
+  loop and each *batch* goes to a worker thread once. Handing every query to a thread
+  that then waits for the batch cost the server more CPU than the model's own call at 8
+  clients (two thread switches and a loop wake-up per query; bench/results/
+  concurrency_throughput.md).
+- ``embed_query`` (any thread): one thread at a time runs the model (the *leader*) and
+  keeps going until its own query is done; when it is, the oldest waiting query's thread
+  takes over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
+
+import anyio
 
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
@@ -42,6 +55,17 @@ class _Waiting:
         self.wake = threading.Event()
 
 
+class _LoopQueue:
+    """Queries waiting on one event loop, and whether a batch task is draining them."""
+
+    __slots__ = ("draining", "items", "task")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, asyncio.Future[Vector]]] = []
+        self.draining = False
+        self.task: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
+
+
 class BatchingEmbedder:
     """Wraps a :class:`QueryBatchEmbedder`; ``embed_query`` batches across threads,
     ``embed_documents`` passes through. Thread-safe. ``calls`` and ``queries`` count the
@@ -62,6 +86,9 @@ class BatchingEmbedder:
         self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._leading = False
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def info(self) -> EmbedderInfo:
@@ -84,6 +111,64 @@ class BatchingEmbedder:
             raise me.error
         assert me.vector is not None
         return me.vector
+
+    async def embed_query_async(self, text: str) -> Vector:
+        """``embed_query`` for a coroutine: queued on the running loop; the model runs in
+        a worker thread once per batch. A caller cancelled while waiting is dropped."""
+        loop = asyncio.get_running_loop()
+        waiting = self._loops.get(loop)
+        if waiting is None:
+            waiting = self._loops[loop] = _LoopQueue()
+        future: asyncio.Future[Vector] = loop.create_future()
+        waiting.items.append((text, future))
+        if not waiting.draining:
+            waiting.draining = True
+            waiting.task = loop.create_task(self._drain(waiting))
+        return await future
+
+    async def _drain(self, waiting: _LoopQueue) -> None:
+        """Embed the loop's queued queries, a batch per model call, until none is left."""
+        try:
+            if self.window_seconds:
+                await asyncio.sleep(self.window_seconds)
+            while waiting.items:
+                batch = [item for item in waiting.items[: self.max_batch] if not item[1].done()]
+                del waiting.items[: self.max_batch]
+                if batch:
+                    await self._run_batch(batch)
+        finally:
+            waiting.draining = False
+            waiting.task = None
+            for _text, future in waiting.items:  # only if this task itself was cancelled
+                future.cancel()
+            waiting.items.clear()
+
+    async def _run_batch(self, batch: list[tuple[str, asyncio.Future[Vector]]]) -> None:
+        try:
+            vectors = await anyio.to_thread.run_sync(self._embed, [text for text, _ in batch])
+        except BaseException as exc:  # every waiting caller gets the provider's error
+            for _text, future in batch:
+                if future.done():
+                    continue
+                if isinstance(exc, Exception):
+                    future.set_exception(exc)
+                else:  # this task was cancelled (the loop is closing)
+                    future.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_text, future), vector in zip(batch, vectors, strict=True):
+            if not future.done():
+                future.set_result(vector)
+
+    def _embed(self, texts: list[str]) -> list[Vector]:
+        import numpy as np
+
+        matrix = self.inner.embed_queries(texts)
+        with self._lock:
+            self.calls += 1
+            self.queries += len(texts)
+        return [np.array(row, dtype=np.float32) for row in matrix]
 
     def _lead(self, me: _Waiting) -> None:
         """Run batches until ``me`` is done, then hand the lead to the oldest waiting."""
