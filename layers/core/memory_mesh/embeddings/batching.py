@@ -9,11 +9,11 @@ next batch. One client alone never waits for anyone; under load, batches form by
 themselves.
 
 Two ways in, same batching:
-- ``embed_query_async`` (the search service, on the event loop): queries queue on the
-  loop and each *batch* goes to a worker thread once. Handing every query to a thread
-  that then waits for the batch cost the server more CPU than the model's own call at 8
-  clients (two thread switches and a loop wake-up per query; bench/results/
-  concurrency_throughput.md).
+- ``embed_query_async`` (the search service, on the event loop): queries queue, one
+  worker thread embeds batch after batch while queries keep coming, and the loop is
+  woken once per batch. Handing every query to its own thread, which then waited for
+  the batch, cost two thread switches and a loop wake-up per query
+  (bench/results/concurrency_throughput.md).
 - ``embed_query`` (any thread): one thread at a time runs the model (the *leader*) and
   keeps going until its own query is done; when it is, the oldest waiting query's thread
   takes over.
@@ -27,8 +27,6 @@ import time
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
-
-import anyio
 
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
@@ -56,14 +54,14 @@ class _Waiting:
 
 
 class _LoopQueue:
-    """Queries waiting on one event loop, and whether a batch task is draining them."""
+    """Queries waiting on one event loop (appended there, taken by the draining thread)."""
 
-    __slots__ = ("draining", "items", "task")
+    __slots__ = ("draining", "items", "lock")
 
     def __init__(self) -> None:
         self.items: list[tuple[str, asyncio.Future[Vector]]] = []
-        self.draining = False
-        self.task: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
+        self.draining = False  # a worker thread is embedding this loop's queries
+        self.lock = threading.Lock()
 
 
 class BatchingEmbedder:
@@ -113,53 +111,51 @@ class BatchingEmbedder:
         return me.vector
 
     async def embed_query_async(self, text: str) -> Vector:
-        """``embed_query`` for a coroutine: queued on the running loop; the model runs in
-        a worker thread once per batch. A caller cancelled while waiting is dropped."""
+        """``embed_query`` for a coroutine: queued, and embedded by one worker thread
+        that runs batch after batch while queries keep coming (no thread hand-off between
+        batches) and wakes the loop once per batch. A caller cancelled meanwhile is
+        dropped."""
         loop = asyncio.get_running_loop()
         waiting = self._loops.get(loop)
         if waiting is None:
-            waiting = self._loops[loop] = _LoopQueue()
+            waiting = self._loops.setdefault(loop, _LoopQueue())
         future: asyncio.Future[Vector] = loop.create_future()
-        waiting.items.append((text, future))
-        if not waiting.draining:
+        with waiting.lock:
+            waiting.items.append((text, future))
+            start = not waiting.draining
             waiting.draining = True
-            waiting.task = loop.create_task(self._drain(waiting))
+        if start:
+            loop.run_in_executor(None, self._drain, loop, waiting)
         return await future
 
-    async def _drain(self, waiting: _LoopQueue) -> None:
-        """Embed the loop's queued queries, a batch per model call, until none is left."""
-        try:
-            if self.window_seconds:
-                await asyncio.sleep(self.window_seconds)
-            while waiting.items:
-                batch = [item for item in waiting.items[: self.max_batch] if not item[1].done()]
+    def _drain(self, loop: asyncio.AbstractEventLoop, waiting: _LoopQueue) -> None:
+        """In a worker thread: embed the loop's queued queries, a batch per model call,
+        until none is left."""
+        if self.window_seconds:
+            time.sleep(self.window_seconds)
+        while True:
+            with waiting.lock:
+                batch = waiting.items[: self.max_batch]
                 del waiting.items[: self.max_batch]
-                if batch:
-                    await self._run_batch(batch)
-        finally:
-            waiting.draining = False
-            waiting.task = None
-            for _text, future in waiting.items:  # only if this task itself was cancelled
-                future.cancel()
-            waiting.items.clear()
-
-    async def _run_batch(self, batch: list[tuple[str, asyncio.Future[Vector]]]) -> None:
-        try:
-            vectors = await anyio.to_thread.run_sync(self._embed, [text for text, _ in batch])
-        except BaseException as exc:  # every waiting caller gets the provider's error
-            for _text, future in batch:
-                if future.done():
-                    continue
-                if isinstance(exc, Exception):
-                    future.set_exception(exc)
-                else:  # this task was cancelled (the loop is closing)
-                    future.cancel()
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (_text, future), vector in zip(batch, vectors, strict=True):
-            if not future.done():
-                future.set_result(vector)
+                if not batch:
+                    waiting.draining = False
+                    return
+            # callers cancelled meanwhile (a read of the future's state from this
+            # thread: at worst a query cancelled this instant is embedded for nobody)
+            batch = [item for item in batch if not item[1].done()]
+            if not batch:
+                continue
+            try:
+                outcome: list[Vector] | BaseException = self._embed([text for text, _ in batch])
+            except Exception as exc:  # every waiting caller gets the provider's error
+                outcome = exc
+            try:
+                loop.call_soon_threadsafe(_deliver, batch, outcome)
+            except RuntimeError:  # the loop closed: nobody waits any more
+                with waiting.lock:
+                    waiting.items.clear()
+                    waiting.draining = False
+                return
 
     def _embed(self, texts: list[str]) -> list[Vector]:
         import numpy as np
@@ -206,3 +202,16 @@ class BatchingEmbedder:
         for waiting in batch:
             waiting.done = True
             waiting.wake.set()
+
+
+def _deliver(
+    batch: list[tuple[str, asyncio.Future[Vector]]], outcome: list[Vector] | BaseException
+) -> None:
+    """On the loop: each waiting caller gets its vector, or the batch's error."""
+    for index, (_text, future) in enumerate(batch):
+        if future.done():  # cancelled meanwhile
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[index])
