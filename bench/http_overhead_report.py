@@ -55,7 +55,9 @@ def markdown(results: dict[str, Any]) -> str:
             lines += [
                 "",
                 f"### Where the server's time goes: {label}, {kind} searches (py-spy, "
-                f"{p['samples']:,} samples over {p['requests']} requests)",
+                f"{p['samples']:,} samples over {p['requests']} requests"
+                + (f" from {p['clients']} clients" if p.get("clients", 1) > 1 else "")
+                + ")",
                 "",
                 "Busy samples only (threads waiting left out); each counted in the bucket"
                 " of the innermost frame that names one.",
