@@ -17,10 +17,10 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from memory_mesh.embeddings.base import Embedder, EmbedderInfo
+from memory_mesh.embeddings.base import Embedder, EmbedderInfo, query_vector_from_row
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 
 class QueryBatchEmbedder(Embedder, Protocol):
@@ -35,7 +35,7 @@ class _Waiting:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.vector: Vector | None = None
+        self.vector: QueryVector | None = None
         self.error: BaseException | None = None
         self.done = False
         self.lead = False
@@ -70,7 +70,7 @@ class BatchingEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         return self.inner.embed_documents(texts)
 
-    def embed_query(self, text: str) -> Vector:
+    def embed_query(self, text: str) -> QueryVector:
         me = _Waiting(text)
         with self._lock:
             self._queue.append(me)
@@ -112,9 +112,7 @@ class BatchingEmbedder:
                 waiting.error = exc
         else:
             for waiting, vector in zip(batch, vectors, strict=True):
-                import numpy as np
-
-                waiting.vector = np.array(vector, dtype=np.float32)
+                waiting.vector = query_vector_from_row(vector)
         with self._lock:
             self.calls += 1
             self.queries += len(batch)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 
 class QueryCacheEmbedder:
@@ -28,7 +28,7 @@ class QueryCacheEmbedder:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, Vector] = OrderedDict()
+        self._entries: OrderedDict[str, QueryVector] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -40,7 +40,7 @@ class QueryCacheEmbedder:
         """Embed texts with the wrapped provider (not cached)."""
         return self.inner.embed_documents(texts)
 
-    def cached_query(self, text: str) -> Vector | None:
+    def cached_query(self, text: str) -> QueryVector | None:
         """The cached embedding of ``text`` (counted as a hit), or None without calling
         the provider: cheap enough to call on an event loop before handing a miss to a
         worker thread."""
@@ -52,9 +52,9 @@ class QueryCacheEmbedder:
                 return None
             self._entries.move_to_end(text)
             self.hits += 1
-            return cached.copy()
+            return cached[:]  # a copy
 
-    def embed_query(self, text: str) -> Vector:
+    def embed_query(self, text: str) -> QueryVector:
         """Embed a query, from the cache when this exact text was embedded recently."""
         if self.size == 0:
             return self.inner.embed_query(text)
@@ -66,7 +66,7 @@ class QueryCacheEmbedder:
         # the provider call happens outside the lock so other queries are not held up
         vector = self.inner.embed_query(text)
         with self._lock:
-            self._entries[text] = vector.copy()
+            self._entries[text] = vector[:]  # a copy
             self._entries.move_to_end(text)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 import anyio
-import numpy as np
 
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
@@ -27,7 +26,7 @@ from memory_mesh.domain.validation import (
     check_top_k,
     check_utc_offset,
 )
-from memory_mesh.embeddings import Embedder, EmbeddingError
+from memory_mesh.embeddings import Embedder, EmbeddingError, QueryVector
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.observability.xray import subsegment
@@ -70,7 +69,7 @@ class SearchService:
         self._validate(query)
         started = time.perf_counter()
         mode = query.mode
-        vector: np.ndarray | None = None
+        vector: QueryVector | None = None
         degraded = False
         if mode is not SearchMode.keyword:
             try:
@@ -105,12 +104,12 @@ class SearchService:
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
 
-    async def _embed_query(self, text: str) -> np.ndarray:
+    async def _embed_query(self, text: str) -> QueryVector:
         """The query's vector: a cache hit answered here, on the event loop (a worker
         thread's hand-off costs more than the lookup); a miss runs the model in a thread."""
         cached = getattr(self.embedder, "cached_query", None)
         if cached is not None:
-            vector: np.ndarray | None = cached(text)
+            vector: QueryVector | None = cached(text)
             if vector is not None:
                 return vector
         return await anyio.to_thread.run_sync(self.embedder.embed_query, text)

@@ -21,12 +21,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+from pgvector import Vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.embeddings.base import QueryVector
 from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
 
@@ -329,11 +330,18 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool) -> dict[str, str]
     return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
 
 
+def vector_parameter(query_vector: QueryVector | None) -> Vector | None:
+    """The query vector as the ``%(qv)s`` parameter: pgvector's ``Vector`` (numpy-free),
+    which the connection's pgvector dumper sends in binary, float32 for float32, the
+    very bytes a numpy array was sent as (``register_vector_async``)."""
+    return None if query_vector is None else Vector(query_vector.tolist())
+
+
 async def run_search(
     conn: Conn,
     *,
     query: SearchQuery,
-    query_vector: np.ndarray | None,
+    query_vector: QueryVector | None,
     model: str | None,
     weights: RankingWeights,
     config: SearchPlanConfig,
@@ -357,7 +365,7 @@ async def run_search(
         "after": query.created_after,
         "before": query.created_before,
         "metadata": Jsonb(query.metadata),
-        "qv": query_vector,
+        "qv": vector_parameter(query_vector),
         "qt": query.query,
         "model": model,
         "candidates": candidates,
