@@ -6,6 +6,7 @@ candidate plan."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -75,6 +76,7 @@ async def test_the_array_query_vector_ranks_exactly_as_the_numpy_one_did(
     conv = await new_conversation(client, tenant)
     await store_batch(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
     embedder = runtime.search.embedder
+    now = datetime.now(UTC)  # recency from one instant: both runs must score alike
     for question in QUESTIONS:
         vector = embedder.embed_query(question)
         assert vector.typecode == "f"
@@ -86,6 +88,7 @@ async def test_the_array_query_vector_ranks_exactly_as_the_numpy_one_did(
                     mode=mode,
                     top_k=20,
                     conversation_id=uuid.UUID(conv),
+                    reference_time=now,
                 )
                 # WHEN it is searched with the array, then with the numpy array bound as
                 # before (pgvector's ndarray dumper)
