@@ -58,7 +58,7 @@ from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
-from bench.search_latency import PrecomputedQueries, database_url, search_settings
+from bench.search_latency import CachedQueries, database_url, search_settings
 from bench.side_by_side_report import CHROMA, MEM0, MEMORY_MESH, NUMPY, draw, markdown
 from bench.stats import latency_summary, median
 from bench.tables import BUILD_SETTINGS, Layout, create_database, drop_database, embedded_server
@@ -486,7 +486,7 @@ async def _regime(
         row_of: dict[UUID, int] = {m: i for i, m in enumerate(loaded["ids"])}
         runtime = await Runtime.start(
             search_settings(url, config.work_dir / "runtime"),
-            embedder=PrecomputedQueries(info, queries),
+            embedder=CachedQueries(info, queries),
             run_worker=False,
         )
 

@@ -210,32 +210,43 @@ _SIMILARITY = (
     " then greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 end"
 )
 
+# a candidate's recency from the reference time; the exponent is capped at 1,000
+# half-lives: beyond ~1,074 power() underflows to an error, and 2^-1000 is already 0 to
+# every score
+_RECENCY = """power(0.5, least(1000.0, greatest(0, extract(epoch from
+                 coalesce(%(reference_time)s::timestamptz, now()) - {alias}.created_at)::float8)
+                 / 86400.0 / %(half_life)s))"""
+
 # every candidate's figures, its place in each list, recency from the reference time
 _SCORED = f"""
 scored as (
     select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, c.similarity, c.keyword,
-           -- the exponent is capped at 1,000 half-lives: beyond ~1,074 power() underflows
-           -- to an error, and 2^-1000 is already 0 to every score
-           power(0.5, least(1000.0, greatest(0, extract(epoch from
-                 coalesce(%(reference_time)s::timestamptz, now()) - m.created_at)::float8)
-                 / 86400.0 / %(half_life)s)) as recency
+           {_RECENCY.format(alias="m")} as recency
     from cands c join messages m on m.id = c.id
 )"""
 
 # the blend of domain/ranking.py (importance and recency scale relevance: they reorder
 # related hits, never lift an unrelated one), the threshold, the order (hits of equal
-# score, e.g. several with no relevance at all, by importance and recency, then id)
+# score, e.g. several with no relevance at all, by importance and recency, then id); the
+# hits' conversations' external ids looked up here, for the top ones only (a round trip
+# fewer than asking afterwards)
 _FINAL = """
 final as (
     select *,
            relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
            %(w_imp)s * importance + %(w_rec)s * recency as boost
     from related
+),
+top as (
+    select * from final
+    where score >= %(min_score)s
+    order by score desc, boost desc, id
+    limit %(top_k)s
 )
-select * from final
-where score >= %(min_score)s
-order by score desc, boost desc, id
-limit %(top_k)s"""
+select t.*, (select c.external_id from conversations c where c.id = t.conversation_id)
+       as conversation_external_id
+from top t
+order by t.score desc, t.boost desc, t.id"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
 cands as (
@@ -278,6 +289,28 @@ related as (
 ),{_FINAL}
 """
 
+# the HNSW plan in vector mode: the index walk's rows carry every column the hits need
+# and their similarity at full precision (the heap row is read for the filters anyway),
+# so no candidate is joined back to ``messages``; ranked by the walk's halfvec distance
+HNSW_VECTOR_SQL = f"""with vec as (
+    select {MESSAGE_COLUMNS}, {{distance}} as distance,
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+    from messages m
+    where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
+    order by {{distance}}
+    limit %(candidates)s
+),
+scored as (
+    select v.*, row_number() over (order by v.distance, v.id) as vec_rank,
+           null::bigint as kw_rank, null::float8 as keyword,
+           {_RECENCY.format(alias="v")} as recency
+    from vec v
+),
+related as (
+    select *, similarity as relevance from scored
+),{_FINAL}
+"""
+
 _STATEMENTS = {
     SearchMode.vector: VECTOR_SQL,
     SearchMode.keyword: KEYWORD_SQL,
@@ -304,6 +337,8 @@ def statement(
         distance = sql.SQL("m.embedding <=> %(qv)s::vector")
     where = _filters(query)
     d = sql.Literal(dims)
+    if plan == "hnsw" and query.mode is SearchMode.vector:
+        return sql.SQL(HNSW_VECTOR_SQL).format(where=where, distance=distance.format(d=d))
     candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
         where=where, distance=distance.format(d=d), d=d
     )
@@ -346,10 +381,7 @@ async def run_search(
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    await conn.execute(
-        _PLAN_SETTINGS,
-        _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow),
-    )
+    settings = _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow)
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
@@ -373,7 +405,9 @@ async def run_search(
         "min_score": query.min_score,
         "top_k": query.top_k,
     }
-    cur = await conn.execute(statement(query, plan, config.dimensions, narrow=narrow), params)
+    text = statement(query, plan, config.dimensions, narrow=narrow)
+    await conn.execute(_PLAN_SETTINGS, settings)
+    cur = await conn.execute(text, params)
     hits = []
     for row in await cur.fetchall():
         hits.append(
