@@ -348,20 +348,28 @@ def statement(
 # the plan's transaction-local settings in one round trip (``set_config(..., true)`` is
 # ``SET LOCAL``); settings a plan does not need are given their defaults
 _PLAN_SETTINGS = (
-    "select set_config('plan_cache_mode', 'force_custom_plan', true),"
+    "select set_config('plan_cache_mode', %(cache)s, true),"
     " set_config('enable_indexscan', %(indexscan)s, true),"
+    " set_config('enable_sort', %(sort)s, true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
     " set_config('hnsw.iterative_scan', %(iterative)s, true)"
 )
 
 
-def _plan_settings(plan: str, ef_search: int, *, narrow: bool) -> dict[str, str]:
+def _plan_settings(plan: str, ef_search: int, *, narrow: bool, lean: bool) -> dict[str, str]:
+    custom = {"cache": "force_custom_plan", "sort": "on"}
     if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
         # covering B-tree is read by an index-only scan, the candidates by primary key
-        return {"indexscan": "on", "ef": "40", "iterative": "off"}
+        return custom | {"indexscan": "on", "ef": "40", "iterative": "off"}
     if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
-        return {"indexscan": "off", "ef": "40", "iterative": "off"}
-    return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+        return custom | {"indexscan": "off", "ef": "40", "iterative": "off"}
+    hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+    if not lean:
+        return custom | hnsw
+    # the lean HNSW statement is planned once per connection (its generic plan, psycopg
+    # prepares it): with sorts disabled the only plan without one walks the HNSW index,
+    # whatever share of the rows the planner guesses a tenant holds
+    return {"cache": "force_generic_plan", "sort": "off"} | hnsw
 
 
 async def run_search(
@@ -381,7 +389,8 @@ async def run_search(
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    settings = _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow)
+    lean = plan == "hnsw" and query.mode is SearchMode.vector
+    settings = _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow, lean=lean)
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
