@@ -758,7 +758,8 @@ def run(config: SideConfig) -> dict[str, Any]:
 NOTES = (
     "Each system at its defaults. Memory Mesh: service search (vector mode, default plan: "
     "exact under search_exact_max_rows rows of scope, else HNSW over halfvec), through "
-    "Runtime.search.search in this process (no HTTP). Chroma: EphemeralClient, cosine, "
+    "Runtime.search.search in this process (no HTTP), the query's vector answered as its "
+    "query cache answers a repeated query (on the event loop, as Chroma is given it). Chroma: EphemeralClient, cosine, "
     "hnsw defaults, tenant in metadata. mem0: Memory.search(query, filters, top_k=10, "
     "threshold=0.0) -- its hybrid pipeline (semantic pgvector query of 60 candidates, "
     "keyword query on the GIN index, score_and_rank); spaCy is not installed (its model "
