@@ -756,18 +756,18 @@ def run(config: SideConfig) -> dict[str, Any]:
 
 
 NOTES = (
-    "Each system at its defaults. Memory Mesh: service search (vector mode, default plan: "
-    "exact under search_exact_max_rows rows of scope, else HNSW over halfvec), through "
+    "Each system at its defaults. Memory Mesh: service search (vector mode, default plan:"
+    " exact under search_exact_max_rows rows of scope, else HNSW over halfvec), through "
     "Runtime.search.search in this process (no HTTP), the query's vector answered as its "
-    "query cache answers a repeated query (on the event loop, as Chroma is given it). Chroma: EphemeralClient, cosine, "
-    "hnsw defaults, tenant in metadata. mem0: Memory.search(query, filters, top_k=10, "
-    "threshold=0.0) -- its hybrid pipeline (semantic pgvector query of 60 candidates, "
-    "keyword query on the GIN index, score_and_rank); spaCy is not installed (its model "
-    "would be downloaded at run time), so no lemmatising and no entity boosts, and the "
-    "keyword query finds nothing on the synthetic labels: the ranking is the semantic one; "
-    "pgvector hnsw.ef_search at its default (40). NumPy: one matrix-vector product and "
-    "argpartition over the scope (the tenant's rows picked by index in the filtered "
-    "regime)."
+    "query cache answers a repeated query (on the event loop, as Chroma is given it). "
+    "Chroma: EphemeralClient, cosine, hnsw defaults, tenant in metadata. mem0: "
+    "Memory.search(query, filters, top_k=10, threshold=0.0) -- its hybrid pipeline "
+    "(semantic pgvector query of 60 candidates, keyword query on the GIN index, "
+    "score_and_rank); spaCy is not installed (its model would be downloaded at run time),"
+    " so no lemmatising and no entity boosts, and the keyword query finds nothing on the "
+    "synthetic labels: the ranking is the semantic one; pgvector hnsw.ef_search at its "
+    "default (40). NumPy: one matrix-vector product and argpartition over the scope (the "
+    "tenant's rows picked by index in the filtered regime)."
 )
 
 
