@@ -24,6 +24,7 @@ from bench import (
     report,
     search_ab,
     side_by_side,
+    unscoped_profile,
 )
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
@@ -44,6 +45,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab": search_ab.markdown,
     "search_ab_narrow": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
+    "unscoped_profile": unscoped_profile.render,
 }
 
 
