@@ -436,7 +436,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Parts are each one's own p50 (they need not add up to the call's); {ef_note}.",
         "",
-        "## The statement in PostgreSQL (EXPLAIN ANALYZE, median of 20 questions)",
+        "## The statement in PostgreSQL (EXPLAIN ANALYZE, median over the first 20 questions)",
         "",
     ]
     rows = []
