@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from memory_mesh.domain.models import SearchMode, SearchQuery
+from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
 from tests.conftest import new_conversation
@@ -94,3 +94,20 @@ async def test_the_hnsw_vector_statement_reuses_a_generic_plan_that_walks_the_hn
     nodes = _walk(json.loads(plan)[0]["Plan"] if isinstance(plan, str) else plan[0]["Plan"])
     assert "Index Scan messages_embedding_hnsw" in nodes, nodes
     assert not any("messages_tenant" in n or "Seq Scan" in n for n in nodes), nodes
+
+
+def test_only_a_whole_tenant_vector_search_on_the_hnsw_plan_reuses_a_generic_plan() -> None:
+    # a filter keeps custom plans: a B-tree range plus a sort can be its better plan
+    whole = SearchQuery(tenant_id="t", query="q", mode=SearchMode.vector)
+    assert store_search.generic_plan_applies(whole, "hnsw")
+    assert not store_search.generic_plan_applies(whole, "exact")
+    for mode in (SearchMode.hybrid, SearchMode.keyword):
+        assert not store_search.generic_plan_applies(replace(whole, mode=mode), "hnsw")
+    for narrowed in (
+        replace(whole, conversation_id="c1"),
+        replace(whole, role=Role.user),
+        replace(whole, created_after=datetime.now(UTC)),
+        replace(whole, created_before=datetime.now(UTC)),
+        replace(whole, metadata={"k": "v"}),
+    ):
+        assert not store_search.generic_plan_applies(narrowed, "hnsw")

@@ -10,9 +10,12 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   with index scans off so the planner cannot pick the HNSW index plus a filter, which is
   slow and returns too few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
-  still yield enough candidates.
-Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
-would otherwise pick the slow HNSW+filter path after a few runs.
+  still yield enough candidates. In vector mode the walk's rows carry the hits' columns
+  and full-precision similarity (nothing joined back), and over a whole tenant the
+  statement reuses its generic plan, sorts disabled so that plan can only walk the index
+  (:func:`generic_plan_applies`).
+Otherwise ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
+would pick the slow HNSW+filter path after a few runs.
 """
 
 from __future__ import annotations
@@ -356,7 +359,7 @@ _PLAN_SETTINGS = (
 )
 
 
-def _plan_settings(plan: str, ef_search: int, *, narrow: bool, lean: bool) -> dict[str, str]:
+def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) -> dict[str, str]:
     custom = {"cache": "force_custom_plan", "sort": "on"}
     if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
         # covering B-tree is read by an index-only scan, the candidates by primary key
@@ -364,12 +367,26 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool, lean: bool) -> di
     if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
         return custom | {"indexscan": "off", "ef": "40", "iterative": "off"}
     hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
-    if not lean:
+    if not generic:
         return custom | hnsw
-    # the lean HNSW statement is planned once per connection (its generic plan, psycopg
-    # prepares it): with sorts disabled the only plan without one walks the HNSW index,
-    # whatever share of the rows the planner guesses a tenant holds
+    # planned once per connection (its generic plan, psycopg prepares it): with sorts
+    # disabled the only plan without one walks the HNSW index, whatever share of the
+    # rows the planner guesses a tenant holds
     return {"cache": "force_generic_plan", "sort": "off"} | hnsw
+
+
+def generic_plan_applies(query: SearchQuery, plan: str) -> bool:
+    """Whether the statement reuses its generic plan: the HNSW plan in vector mode over a
+    whole tenant. A filter (conversation, role, time, metadata) keeps custom plans: a
+    B-tree range plus a sort can be the better (and complete) plan for it."""
+    unfiltered = (
+        query.conversation_id is None
+        and query.role is None
+        and query.created_after is None
+        and query.created_before is None
+        and not query.metadata
+    )
+    return plan == "hnsw" and query.mode is SearchMode.vector and unfiltered
 
 
 async def run_search(
@@ -389,8 +406,12 @@ async def run_search(
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    lean = plan == "hnsw" and query.mode is SearchMode.vector
-    settings = _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow, lean=lean)
+    settings = _plan_settings(
+        plan,
+        max(config.ef_search, candidates),
+        narrow=narrow,
+        generic=generic_plan_applies(query, plan),
+    )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
         "conversation": query.conversation_id,
