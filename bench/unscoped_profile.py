@@ -314,6 +314,22 @@ async def _measure(
     return out
 
 
+def _code() -> str:
+    """The checkout whose ``memory_mesh`` ran, and its commit."""
+    import subprocess
+
+    import memory_mesh
+
+    root = Path(memory_mesh.__file__).resolve().parents[3]
+    found = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return f"{root.name} at {found.stdout.strip() or 'unknown commit'}"
+
+
 def run(config: ProfileConfig) -> dict[str, Any]:
     config.work_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -361,6 +377,7 @@ def run(config: ProfileConfig) -> dict[str, Any]:
     runs = dict(previous.get("runs", {}))
     measured |= {
         "command": config.command,
+        "code": _code(),
         "machine": machine,
         "seconds": round(time.perf_counter() - started, 1),
         "hnsw_definitions": loaded["figures"].get("hnsw_definitions", []),
@@ -400,7 +417,8 @@ def render(results: dict[str, Any]) -> str:
         run_ = runs[label]
         m = run_["machine"]
         lines.append(
-            f"- **{label}**: `{run_['command']}` ({m.get('date')}; {m.get('cpu_count')} "
+            f"- **{label}** (code: {run_.get('code', 'unrecorded')}): `{run_['command']}` "
+            f"({m.get('date')}; {m.get('cpu_count')} "
             f"CPUs; PostgreSQL {m.get('postgres')}, pgvector {m.get('pgvector')}). Load "
             f"average {markdown.load(run_.get('load_average_at_start'))} at the start, "
             f"{markdown.load(run_.get('load_average_at_end'))} at the end; "
