@@ -22,6 +22,7 @@ from bench import (
     narrow_scan,
     quality,
     report,
+    scale_study,
     search_ab,
     side_by_side,
 )
@@ -32,6 +33,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "cold_start": cold_start.render,
     "core": lambda r: report.markdown(r, "core"),
     "scale_1m": lambda r: report.markdown(r, "scale_1m"),
+    "scale_study": scale_study.render,
     "concurrency": lambda r: report.concurrency_markdown(r, "concurrency"),
     "concurrency_batching": lambda r: report.concurrency_markdown(r, "concurrency_batching"),
     "concurrency_narrow": lambda r: report.concurrency_markdown(r, "concurrency_narrow"),
