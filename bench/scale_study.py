@@ -95,6 +95,7 @@ class StudyConfig:
     quantised_candidates: tuple[int, ...] = (400, 1000, 2000)
     variant: tuple[int, int] | None = None  # (m, ef_construction)
     real_ef_values: tuple[int, ...] = (10, 20, 40, 100)
+    real_texts: str = "turns"  # or "all": turns, observations, summaries (~11k texts)
     small_tenant_rows: int = 1_000
     http_requests: int = 100  # per case and round
     http_rounds: int = 3
@@ -324,7 +325,9 @@ class Study:
     dimensions: int
 
 
-def open_study(server: str, options: Options) -> Study:
+def open_study(server: str, options: Options, *, large: bool = True) -> Study:
+    """The corpus, model, questions and, when ``large``, the 1M database (loaded once,
+    then reused) with its vectors and the questions' exact neighbours there."""
     config = options.config
     corpus = load_corpus(options.locomo)
     embedder = local_embedder(32)
@@ -336,6 +339,14 @@ def open_study(server: str, options: Options) -> Study:
         progress=config.progress,
         label="embed corpus",
     )
+    questions = pick(corpus.questions, config.queries, config.seed)
+    queries = embed_cached(embedder, questions, cache, progress=False)
+    if not large:  # the real-text section needs none of the 1M rows
+        empty = np.zeros((0, embedder.info.dimensions), dtype=np.float32)
+        return Study(
+            server, "", corpus, embedder, real, empty, {}, questions, queries,
+            Exact(np.zeros((0, 100), dtype=np.float32), 100), {}, embedder.info.dimensions,
+        )  # fmt: skip
     # the scale bench's own database: same vectors, layout and seed (search_latency.py)
     search = SearchConfig(sizes=(config.size,), keep_databases=True)
     vectors = derive_vectors(real, config.size, seed=search.seed + config.size)
@@ -353,8 +364,6 @@ def open_study(server: str, options: Options) -> Study:
         keep=True,
         progress=config.progress,
     )
-    questions = pick(corpus.questions, config.queries, config.seed)
-    queries = embed_cached(embedder, questions, cache, progress=False)
     if config.progress:
         tqdm.write("  exact neighbours of the questions (NumPy)")
     exact = exact_neighbours(vectors, queries)
@@ -540,24 +549,30 @@ def real_section(study: Study, options: Options) -> dict[str, Any]:
     LoCoMo's texts, and vectors derived from the turns' embeddings the way the 1M rows
     are; the migration's index on each, the same questions and ef sweep."""
     config = options.config
-    texts = real_texts(options.locomo, study.corpus)
-    real = embed_cached(
-        study.embedder, texts, options.work_dir / "cache", progress=config.progress, label="real"
-    )
+    if config.real_texts == "turns":  # the turns' embeddings the study already holds
+        real = study.real
+    else:
+        texts = real_texts(options.locomo, study.corpus)
+        real = embed_cached(
+            study.embedder, texts, options.work_dir / "cache", progress=config.progress
+        )
     size = len(real)
     rng = np.random.default_rng(config.seed)
-    # as crowded as the 1M table: as many derived rows per real parent vector
-    parents = max(2, round(size * len(study.real) / config.size))
-    chosen = np.sort(rng.choice(len(study.real), size=parents, replace=False))
-    tables = {
-        "real": np.ascontiguousarray(real[rng.permutation(size)]),
-        "derived": derive_vectors(study.real, size, seed=config.seed + size),
-        "derived, 1M's crowding": derive_vectors(study.real[chosen], size, seed=config.seed + size),
-    }
+    # derived as the 100k and the 1M tables are: as many derived rows per real parent
+    tables = {"real": np.ascontiguousarray(real[rng.permutation(size)])}
+    parents = {}
+    for like in (100_000, config.size):
+        count = max(2, round(size * len(study.real) / like))
+        chosen = np.sort(rng.choice(len(study.real), size=count, replace=False))
+        kind = f"derived as at {like:,} rows"
+        parents[kind] = count
+        tables[kind] = derive_vectors(study.real[chosen], size, seed=config.seed + count)
     out: dict[str, Any] = {
         "rows": size,
-        "texts": "LoCoMo turns, observations, summaries",
-        "parents": {"derived": len(study.real), "crowded": parents},
+        "texts": "LoCoMo's dialogue turns"
+        if config.real_texts == "turns"
+        else "LoCoMo's turns, observations and summaries",
+        "parents": parents,
     }
     layout = Layout.single(size, 100)
     figures: dict[str, Any] = {}
@@ -566,7 +581,7 @@ def real_section(study: Study, options: Options) -> dict[str, Any]:
     exacts = {}
     rows_of = {}
     for kind, vectors in tables.items():
-        name = f"mm_study_{kind.split(',')[0]}_{size}" + ("_crowded" if "," in kind else "")
+        name = f"mm_study_{size}_" + re.sub(r"\W+", "_", kind)
         urls[kind] = database_url(study.server, name)
         loaded = prepare(
             study.server,
@@ -812,7 +827,7 @@ def run(options: Options, sections: Sequence[str]) -> dict[str, Any]:
     options.work_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     with embedded_server(options.work_dir / "search-db") as server:
-        study = open_study(server, options)
+        study = open_study(server, options, large=set(sections) != {"real"})
         record = run_record(options.command, server, study.corpus, study.embedder.info)
         runners: dict[str, Callable[[Study, Options], dict[str, Any]]] = {
             "index": index_section,
@@ -848,7 +863,8 @@ def merge_section(
         results["variants"] = sorted([*kept, figures], key=lambda v: (v["m"], v["ef_construction"]))
     else:
         results[section] = figures
-    results["data"] = data
+    if data:
+        results["data"] = data
     options.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", "utf-8")
     (options.out / f"{options.name}.md").write_text(render(results), "utf-8")
@@ -952,14 +968,14 @@ def render(results: dict[str, Any]) -> str:
             "",
             _section_line(real),
             "",
-            f"Three tables of {real['rows']:,} rows: `real`, the local model's embeddings of "
-            f"every distinct LoCoMo text that is not a question ({real['texts']}); "
-            f"`derived`, derived from the {real['parents']['derived']:,} turns' embeddings "
-            "as the 1M rows are (bench/data.py); `derived, 1M's crowding`, derived from "
-            f"{real['parents']['crowded']} of them, so each real parent "
-            "has as many derived rows around it as in the 1M table. The migration's index "
-            "(m 16, ef_construction 64) on each; the same 200 questions; ef_search below the "
-            "service's least (50) so the tables' difficulty shows.",
+            f"Tables of {real['rows']:,} rows: `real`, the local model's embeddings of "
+            f"{real['texts']}; then vectors derived as bench/data.py derives the large "
+            "tables' rows, from as few real parents as leaves each parent as many derived "
+            "rows around it as in the 100k and the 1M tables ("
+            + ", ".join(f"{kind}: {n} parents" for kind, n in real["parents"].items())
+            + "). The migration's index (m 16, ef_construction 64) on each; the same 200 "
+            "questions; ef_search below the service's least (50) so the difference in "
+            "difficulty shows.",
             "",
             *markdown.table(
                 "table | sim 1st | sim 10th | gap 1st-10th | gap 10th-100th",
@@ -1046,6 +1062,7 @@ def parse(argv: list[str]) -> tuple[Options, list[str], bool]:
     parser.add_argument("--variant", type=_pair, help="m:ef_construction")
     parser.add_argument("--http-requests", type=int)
     parser.add_argument("--http-rounds", type=int)
+    parser.add_argument("--real-texts", choices=("turns", "all"))
     args = parser.parse_args(argv)
     options = Options(
         config=cli.from_args(StudyConfig, args),
