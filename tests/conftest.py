@@ -77,6 +77,18 @@ def password_postgres(tmp_path_factory: pytest.TempPathFactory) -> PasswordPostg
     return PasswordPostgres(tmp_path_factory.mktemp("password-postgres"))
 
 
+@pytest.fixture
+async def password_tenant(password_postgres: PasswordPostgres) -> AsyncIterator[tuple[str, str]]:
+    """A tenant and an API key in the password-checking database."""
+    runtime = await Runtime.start(
+        make_settings(password_postgres.owner_url, auto_migrate=False), run_worker=False
+    )
+    try:
+        yield await make_tenant(runtime)
+    finally:
+        await runtime.stop()
+
+
 @pytest.fixture(scope="session")
 def local_embedder() -> Embedder:
     return build_embedder(Settings(embedding_provider="local"))

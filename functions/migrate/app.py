@@ -6,6 +6,7 @@ too."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -25,4 +26,11 @@ metrics = Metrics(namespace="MemoryMesh")
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="MigrationRuns", unit=MetricUnit.Count, value=1)
-    return handle_migration(event, context, load_cloud_settings, load_login_role=load_login_role)
+    # secrets read past Powertools' cache: a warm container re-run by a deploy (or its
+    # rollback) minutes later must see a password the stack generated or rotated since
+    return handle_migration(
+        event,
+        context,
+        partial(load_cloud_settings, fresh=True),
+        load_login_role=partial(load_login_role, fresh=True),
+    )

@@ -156,3 +156,42 @@ def make_queues(moto: MotoEndpoint, *, max_receive_count: int = 3) -> tuple[str,
         },
     )["QueueUrl"]
     return queue_url, dlq_url
+
+
+def warm_listing_function(
+    monkeypatch: pytest.MonkeyPatch, secret_arn: str, embedder: Any, tenant: str, key: str
+) -> tuple[ModuleType, dict[str, Any]]:
+    """The conversations function logging in with the database secret ``secret_arn`` (as
+    the template gives it), and an event listing ``tenant``'s conversations with ``key``."""
+    from tests.conftest import JWT_SECRET
+
+    function = load_function(
+        "conversations",
+        monkeypatch,
+        {
+            "MEMORY_ENVIRONMENT": "test",
+            "MEMORY_AUTO_MIGRATE": "false",
+            "MEMORY_DATABASE_SECRET_ARN": secret_arn,
+            "MEMORY_JWT_SECRET_KEY": JWT_SECRET,
+        },
+    )
+    function.container.embedder = embedder
+    event = http_event(
+        "http_conversations_list",
+        method="GET",
+        path="/v1/conversations",
+        query={"tenant_id": tenant},
+        api_key=key,
+    )
+    return function, event
+
+
+def database_sessions(owner_url: str, username: str) -> list[int]:
+    """The server processes of ``username``'s open connections."""
+    import psycopg
+
+    with psycopg.connect(owner_url) as owner:
+        rows = owner.execute(
+            "select pid from pg_stat_activity where usename = %s", [username]
+        ).fetchall()
+    return [int(row[0]) for row in rows]

@@ -7,46 +7,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 import pytest
 
 from memory_mesh.embeddings import Embedder
-from memory_mesh.runtime import Runtime
 from memory_mesh.store.login_role import LoginRole, ensure_login_role
-from tests.conftest import JWT_SECRET, PasswordPostgres, make_settings, make_tenant
+from tests.conftest import PasswordPostgres
 from tests.infra.lambda_support import (
-    http_event,
+    database_sessions,
     lambda_context,
-    load_function,
     moto_endpoint,
     powertools_on_moto,
+    warm_listing_function,
 )
 
 __all__ = ["moto_endpoint", "powertools_on_moto"]
-
-
-@pytest.fixture
-async def tenant_and_key(password_postgres: PasswordPostgres) -> AsyncIterator[tuple[str, str]]:
-    """A tenant and an API key in the password-checking database."""
-    runtime = await Runtime.start(
-        make_settings(password_postgres.owner_url, auto_migrate=False), run_worker=False
-    )
-    try:
-        yield await make_tenant(runtime)
-    finally:
-        await runtime.stop()
-
-
-def _backends(postgres: PasswordPostgres, username: str) -> list[int]:
-    """The server processes of ``username``'s connections."""
-    with psycopg.connect(postgres.owner_url) as owner:
-        rows = owner.execute(
-            "select pid from pg_stat_activity where usename = %s", [username]
-        ).fetchall()
-    return [int(row[0]) for row in rows]
 
 
 def _end(postgres: PasswordPostgres, pids: list[int]) -> None:
@@ -59,10 +36,10 @@ def test_a_warm_function_logs_in_as_the_login_role_and_survives_a_password_rotat
     monkeypatch: pytest.MonkeyPatch,
     password_postgres: PasswordPostgres,
     powertools_on_moto: Any,
-    tenant_and_key: tuple[str, str],
+    password_tenant: tuple[str, str],
     local_embedder: Embedder,
 ) -> None:
-    tenant, key = tenant_and_key
+    tenant, key = password_tenant
     # GIVEN the login role and its secret, as the migrate function leaves them
     role = LoginRole(f"mm_fn_{uuid.uuid4().hex[:8]}", "generated-password-1")
     ensure_login_role(password_postgres.owner_url, role)
@@ -70,29 +47,12 @@ def test_a_warm_function_logs_in_as_the_login_role_and_survives_a_password_rotat
         Name=f"app-db-{uuid.uuid4().hex[:8]}",
         SecretString=json.dumps(password_postgres.secret(role.username, role.password)),
     )["ARN"]
-    function = load_function(
-        "conversations",
-        monkeypatch,
-        {
-            "MEMORY_ENVIRONMENT": "test",
-            "MEMORY_AUTO_MIGRATE": "false",
-            "MEMORY_DATABASE_SECRET_ARN": arn,
-            "MEMORY_JWT_SECRET_KEY": JWT_SECRET,
-        },
-    )
-    function.container.embedder = local_embedder
-    event = http_event(
-        "http_conversations_list",
-        method="GET",
-        path="/v1/conversations",
-        query={"tenant_id": tenant},
-        api_key=key,
-    )
+    function, event = warm_listing_function(monkeypatch, arn, local_embedder, tenant, key)
     try:
         # WHEN it is invoked THEN it answers, logged in as the login role
         first = function.lambda_handler(event, lambda_context("conversations"))
         assert first["statusCode"] == 200, first
-        assert _backends(password_postgres, role.username)
+        assert database_sessions(password_postgres.owner_url, role.username)
         # WHEN the password is rotated (role, then secret) and its connections end
         rotated = LoginRole(role.username, "generated-password-2")
         ensure_login_role(password_postgres.owner_url, rotated)
@@ -100,11 +60,11 @@ def test_a_warm_function_logs_in_as_the_login_role_and_survives_a_password_rotat
             SecretId=arn,
             SecretString=json.dumps(password_postgres.secret(role.username, rotated.password)),
         )
-        _end(password_postgres, _backends(password_postgres, role.username))
+        _end(password_postgres, database_sessions(password_postgres.owner_url, role.username))
         # THEN the same warm container answers the next request with the new password,
         # though Powertools still holds the old one for minutes
         second = function.lambda_handler(event, lambda_context("conversations"))
         assert second["statusCode"] == 200, second
-        assert _backends(password_postgres, role.username)
+        assert database_sessions(password_postgres.owner_url, role.username)
     finally:
         function.container.close()

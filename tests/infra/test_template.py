@@ -410,6 +410,34 @@ def test_new_code_goes_live_after_its_migration_and_shifts_with_rollback_alarms(
     assert "WebSocketFunctionAliaslive" in str(uri)
 
 
+def test_the_login_secret_rotates_by_alternating_users_when_asked(source: dict[str, Any]) -> None:
+    assert "AWS::SecretsManager-2020-07-23" in source["Transform"]  # HostedRotationLambda
+    days = source["Parameters"]["DatabaseRotationDays"]
+    assert days["Default"] == 0  # off unless asked (the prod profile asks: below)
+    assert source["Conditions"]["RotateAppSecret"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DatabaseRotationDays"}, 0]}]
+    }
+    rotation = source["Resources"]["AppDatabaseSecretRotation"]
+    assert rotation["Condition"] == "RotateAppSecret"
+    # the first rotation runs at once: the login role must exist by then
+    assert "DatabaseMigration" in rotation["DependsOn"]
+    props = rotation["Properties"]
+    assert props["SecretId"] == {"Ref": "AppDatabaseSecret"}
+    assert props["RotationRules"] == {"AutomaticallyAfterDays": {"Ref": "DatabaseRotationDays"}}
+    hosted = props["HostedRotationLambda"]
+    assert hosted["RotationType"] == "PostgreSQLMultiUser"
+    assert hosted["MasterSecretArn"] == {"Ref": "DatabaseSecret"}
+    # in the functions' network: reaches Aurora and the Secrets Manager endpoint, no NAT
+    vpc = source["Resources"]["MigrateFunction"]["Properties"]["VpcConfig"]
+    assert [hosted["VpcSecurityGroupIds"]] == vpc["SecurityGroupIds"]
+    assert hosted["VpcSubnetIds"] == {"Fn::Join": [",", vpc["SubnetIds"]]}
+    # the login secret names its master (the rotation logs in with it to make the second
+    # user), and rotated passwords avoid the characters generated ones avoid
+    generated = source["Resources"]["AppDatabaseSecret"]["Properties"]["GenerateSecretString"]
+    assert '"masterarn": "${DatabaseSecret}"' in generated["SecretStringTemplate"]["Fn::Sub"]
+    assert hosted["ExcludeCharacters"] == generated["ExcludeCharacters"]
+
+
 def test_the_prod_profile_deploys_by_canary_behind_rds_proxy_with_an_alarm_topic() -> None:
     import tomllib
 
@@ -419,6 +447,7 @@ def test_the_prod_profile_deploys_by_canary_behind_rds_proxy_with_an_alarm_topic
     assert 'EnableDatabaseProxy="true"' in overrides
     assert 'EnableNatGateway="false"' in overrides  # no single-AZ NAT on the live path
     assert 'AlarmTopicArn=""' in overrides  # so the stack makes memory-mesh-prod-alarms
+    assert 'DatabaseRotationDays="30"' in overrides
 
 
 def test_database_proxy_caps_connections_and_the_functions_use_it(

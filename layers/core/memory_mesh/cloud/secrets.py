@@ -92,7 +92,7 @@ def _json_secret(raw: str, variable: str) -> dict[str, Any]:
     return value
 
 
-def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
+def load_cloud_settings(*, secrets_client: Any | None = None, fresh: bool = False) -> Settings:
     """:func:`~memory_mesh.config.load_settings`, plus the values of the referenced secrets.
 
     A secret's value wins over the same plain variable. Without secret ARNs (tests,
@@ -105,7 +105,7 @@ def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
         "gemini_api_key": (refs.gemini_api_key_secret_arn, "MEMORY_GEMINI_API_KEY_SECRET_ARN"),
     }
     if refs.database_secret_arn or any(arn for arn, _ in plain.values()):
-        client = secrets_client or _PowertoolsSecrets()
+        client = secrets_client or _PowertoolsSecrets(fresh=fresh)
         if refs.database_secret_arn:
             variable = "MEMORY_DATABASE_SECRET_ARN"
             raw = _secret_string(client, refs.database_secret_arn, variable)
@@ -117,15 +117,16 @@ def load_cloud_settings(*, secrets_client: Any | None = None) -> Settings:
     return load_settings(**overrides)
 
 
-def load_login_role(*, secrets_client: Any | None = None) -> LoginRole | None:
+def load_login_role(*, secrets_client: Any | None = None, fresh: bool = False) -> LoginRole | None:
     """The application's login role from ``MEMORY_DATABASE_LOGIN_SECRET_ARN`` (the
-    migrate function's), or None when the variable is not set (local runs)."""
+    migrate function's), or None when the variable is not set (local runs). ``fresh``:
+    past the cache, as a deploy must see a password generated or rotated minutes ago."""
     arn = SecretRefs().database_login_secret_arn
     if not arn:
         return None
     variable = "MEMORY_DATABASE_LOGIN_SECRET_ARN"
     secret = _json_secret(
-        _secret_string(secrets_client or _PowertoolsSecrets(), arn, variable), variable
+        _secret_string(secrets_client or _PowertoolsSecrets(fresh=fresh), arn, variable), variable
     )
     return LoginRole(str(secret.get("username") or ""), str(secret.get("password") or ""))
 
@@ -191,12 +192,18 @@ def database_credentials(*, provider: BaseProvider | None = None) -> SecretCrede
 
 
 class _PowertoolsSecrets:
-    """``get_secret_value`` over Powertools Parameters (cached for ``max_age``)."""
+    """``get_secret_value`` over Powertools Parameters (cached for ``max_age``; ``fresh``:
+    always read past the cache)."""
+
+    def __init__(self, *, fresh: bool = False) -> None:
+        self.fresh = fresh
 
     def get_secret_value(self, *, SecretId: str) -> dict[str, str]:
         from aws_lambda_powertools.utilities import parameters
 
-        value = parameters.get_secret(SecretId, max_age=SECRET_MAX_AGE_SECONDS)
+        value = parameters.get_secret(
+            SecretId, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=self.fresh
+        )
         return {"SecretString": value if isinstance(value, str) else value.decode()}
 
 
