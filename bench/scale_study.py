@@ -66,10 +66,18 @@ from bench.data import Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.http_overhead import _start_redis, postgres_cpu, process_cpu
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
-from bench.search_latency import SearchConfig, database_url, layout_for
+from bench.search_latency import (
+    Case,
+    Loaded,
+    SearchConfig,
+    _measure,
+    database_url,
+    exact_truth,
+    layout_for,
+)
 from bench.server import ServerProcess
 from bench.stats import latency_summary, median
-from bench.tables import Layout, build_settings, embedded_server, hnsw_sizes, prepare
+from bench.tables import Layout, build_settings, embedded_server, hnsw_sizes, prepare, row_ids
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.embeddings import Embedder
@@ -78,7 +86,7 @@ from memory_mesh.runtime import Runtime
 log = logging.getLogger(__name__)
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-SECTIONS = ("index", "quantised", "variant", "real", "http")
+SECTIONS = ("index", "quantised", "variant", "service", "real", "http")
 TENANT = "all"  # Layout.single's one tenant
 SMALL_TENANT = "bench-1k"  # the http section's tenant inside the 1M table
 QUANTISED_INDEX = "bench_embedding_bq_hnsw"
@@ -95,6 +103,7 @@ class StudyConfig:
     quantised_candidates: tuple[int, ...] = (400, 1000, 2000)
     variant: tuple[int, int] | None = None  # (m, ef_construction)
     real_ef_values: tuple[int, ...] = (10, 20, 40, 100)
+    service_ef_values: tuple[int, ...] = (200, 400, 800)
     real_texts: str = "turns"  # or "all": turns, observations, summaries (~11k texts)
     small_tenant_rows: int = 1_000
     http_requests: int = 100  # per case and round
@@ -522,6 +531,41 @@ def variant_section(study: Study, options: Options) -> dict[str, Any]:
     }
 
 
+def service_section(study: Study, options: Options) -> dict[str, Any]:
+    """The service's own search (``Runtime.search.search``, vector mode, top 10, ranked
+    by relevance alone) on the halfvec index in place, at a few ef_search values: what
+    the plain SQL above costs inside the service's statement, plan choice and ranking
+    (bench/search_latency.py's interleaved measurement)."""
+    config = options.config
+    search = SearchConfig(
+        sizes=(config.size,),
+        queries=config.queries,
+        rounds=config.rounds,
+        warmup=config.warmup,
+        progress=config.progress,
+    )
+    layout = layout_for("unscoped", config.size, search)
+    truth = exact_truth(study.vectors, study.queries, layout, [(0, None)] * len(study.queries), 10)
+    _, conversations = row_ids(
+        config.size, len(layout.conversation_tenant), search.seed + config.size
+    )
+    db = Loaded(
+        study.url, options.work_dir / "runtime", study.embedder.info, study.queries, truth,
+        study.row_of, study.vectors, search, layout, conversations,
+    )  # fmt: skip
+    indexes = index_definitions(study.url)
+    label = _index_label(indexes, "halfvec")
+    cases = [
+        Case(
+            "unscoped",
+            f"service, {label}, ef_search {ef}",
+            {"search_exact_max_rows": 0, "search_hnsw_ef_search": ef},
+        )
+        for ef in config.service_ef_values
+    ]
+    return {"indexes": indexes, "cases": asyncio.run(_measure(db, cases, config.size))}
+
+
 # --- real text against derived vectors ------------------------------------------------
 
 
@@ -833,6 +877,7 @@ def run(options: Options, sections: Sequence[str]) -> dict[str, Any]:
             "index": index_section,
             "quantised": quantised_section,
             "variant": variant_section,
+            "service": service_section,
             "real": real_section,
             "http": http_section,
         }
@@ -961,6 +1006,36 @@ def render(results: dict[str, Any]) -> str:
             )
             lines.append("")
         lines += [*markdown.table(CASE_HEADER, _case_rows(variant["cases"])), ""]
+    service = results.get("service")
+    if service:
+        lines += [
+            "## Through the service",
+            "",
+            _section_line(service),
+            "",
+            "`Runtime.search.search` (vector mode, top 10, relevance weight 1), the plan "
+            "forced to HNSW, on the index in place: "
+            + "; ".join(f"`{i['definition']}`" for i in service["indexes"])
+            + ". The walk asks at least the candidates the service fetches (50).",
+            "",
+            *markdown.table(
+                "case | plan | p50 ms | p95 ms | recall@10 | min recall | scans in the plan",
+                [
+                    [
+                        c["label"],
+                        c["plan"],
+                        f"{c['latency_ms']['p50']:.2f}",
+                        f"{c['latency_ms']['p95']:.2f}",
+                        f"{c['recall_at_10']:.3f}",
+                        f"{c['recall_at_10_min']:.2f}",
+                        ", ".join(c["explain"].get("scans", [])),
+                    ]
+                    for c in service["cases"]
+                ],
+                text_columns=2,
+            ),
+            "",
+        ]
     real = results.get("real")
     if real:
         lines += [
@@ -1062,6 +1137,7 @@ def parse(argv: list[str]) -> tuple[Options, list[str], bool]:
     parser.add_argument("--variant", type=_pair, help="m:ef_construction")
     parser.add_argument("--http-requests", type=int)
     parser.add_argument("--http-rounds", type=int)
+    parser.add_argument("--service-ef-values", type=_ints)
     parser.add_argument("--real-texts", choices=("turns", "all"))
     args = parser.parse_args(argv)
     options = Options(
