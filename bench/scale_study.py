@@ -4,6 +4,7 @@ small tenant among 1M rows searched over HTTP.
     python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section index
     python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section quantised
     python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section variant --variant 32:128
+    python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section service
     python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section real
     python -m bench.scale_study --work-dir /tmp/mm-bench-scale1m --section http
     python -m bench.scale_study --redraw
@@ -25,9 +26,12 @@ Sections:
 - ``variant``: the migration's index rebuilt with other ``m`` / ``ef_construction``
   (timed), swept like ``index``. One HNSW index on the expression at a time (the planner
   would pick among several), so a variant replaces the index; run ``index`` first.
-- ``real``: the bias of derived vectors: one table of texts the local model embedded
-  (every LoCoMo turn, observation and summary) against a table of the same size derived
-  as the 1M rows are, same index, same questions.
+- ``service``: the service's own search (statement, plan choice, ranking) on the index
+  in place, at a few ef_search values.
+- ``real``: the bias of derived vectors: a table of texts the local model embedded
+  (LoCoMo's turns; ``--real-texts all`` adds observations and summaries) against tables
+  of the same size derived as crowded as the 100k and 1M rows are; same index, same
+  questions.
 - ``http``: a tenant of 1,000 real turns inside the 1M table, searched through a real
   ``memory-mesh serve`` (vector mode, a new question text each request so the query
   cache never answers), next to its parts measured in the same rounds: the model
@@ -108,6 +112,7 @@ class StudyConfig:
     small_tenant_rows: int = 1_000
     http_requests: int = 100  # per case and round
     http_rounds: int = 3
+    turns: int | None = None  # embed only the first N corpus turns (None: all)
     seed: int = 7
     progress: bool = True
 
@@ -343,7 +348,7 @@ def open_study(server: str, options: Options, *, large: bool = True) -> Study:
     cache = options.work_dir / "cache"
     real = embed_cached(
         embedder,
-        [t.text for t in corpus.turns],
+        [t.text for t in corpus.turns[: config.turns]],
         cache,
         progress=config.progress,
         label="embed corpus",
@@ -589,9 +594,10 @@ def real_texts(path: Path | None, corpus: Corpus) -> list[str]:
 
 
 def real_section(study: Study, options: Options) -> dict[str, Any]:
-    """Two tables of the same size in the same embedded server: real embeddings of
-    LoCoMo's texts, and vectors derived from the turns' embeddings the way the 1M rows
-    are; the migration's index on each, the same questions and ef sweep."""
+    """Tables of the same size in the same embedded server: the real embeddings of
+    LoCoMo's texts, and vectors derived from the turns' embeddings the way the 100k and
+    1M rows are, from as few parents as leave each as crowded as there; the migration's
+    index on each, the same questions and ef sweep."""
     config = options.config
     if config.real_texts == "turns":  # the turns' embeddings the study already holds
         real = study.real
@@ -1087,7 +1093,7 @@ def render(results: dict[str, Any]) -> str:
             "A real `memory-mesh serve` on the 1M database (Redis rate limiter, query cache "
             "off), one request at a time; each request a new question text, so the query "
             "embedding is always computed. The parts in the same rounds (cases rotated "
-            f"round by round). Service plan: {http['service_plans']}.",
+            f"round by round). Plans, warm-up included: {http['service_plans']}.",
             "",
             *markdown.table(
                 "case | p50 ms | p95 ms | p50 per round | CPU ms per request",
