@@ -1003,14 +1003,15 @@ def render(results: dict[str, Any]) -> str:
             _section_line(variant),
             "",
         ]
+        for index in variant["indexes"]:
+            lines.append(f"- `{index['definition']}` ({index['mb']} MB)")
         build = variant.get("build")
         if build:
             lines.append(
-                f"Built in {build['seconds']} s ({build['build_settings']}; load average "
-                f"after {markdown.load(build['load_average_after'])}); HNSW indexes "
-                f"{variant['hnsw_mb_total']} MB in all."
+                f"- built in {build['seconds']} s ({build['build_settings']}; load average "
+                f"after {markdown.load(build['load_average_after'])})"
             )
-            lines.append("")
+        lines.append("")
         lines += [*markdown.table(CASE_HEADER, _case_rows(variant["cases"])), ""]
     service = results.get("service")
     if service:
