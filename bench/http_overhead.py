@@ -72,6 +72,7 @@ class OverheadConfig:
     redis: bool = True
     baseline_src: Path | None = None  # another checkout's layers/core, served side by side
     profile_seconds: float = 0.0  # py-spy on each server while it answers warm searches
+    profile_clients: int = 1  # closed-loop clients sending searches while py-spy records
     turns: int | None = None  # embed only the first N corpus turns (None: all)
     seed: int = 7
     progress: bool = True
@@ -525,9 +526,36 @@ async def _profile(
         spy = profile(server.pid, config.profile_seconds, out)
         if spy is None:
             return {}
-        deadline = time.monotonic() + config.profile_seconds + 0.5
-        n = 0
-        while spy.poll() is None and time.monotonic() < deadline + 5:
+        until = time.monotonic() + config.profile_seconds + 5.5
+        sent = await _searches_while(
+            spy, until, server, questions, conversations, cold, config.profile_clients
+        )
+        spy.wait(timeout=30)
+        profiles[kind] = summarise_profile(out) | {
+            "requests": sent,
+            "clients": config.profile_clients,
+            "raw": str(out),
+        }
+    return profiles
+
+
+async def _searches_while(
+    spy: subprocess.Popen[bytes],
+    until: float,
+    server: Server,
+    questions: list[str],
+    conversations: list[str],
+    cold: bool,
+    clients: int,
+) -> int:
+    """Searches from ``clients`` closed-loop clients while ``spy`` records; how many."""
+    sent = 0
+
+    async def client() -> None:
+        nonlocal sent
+        while spy.poll() is None and time.monotonic() < until:
+            n = sent
+            sent += 1
             question = questions[n % len(questions)]
             text = f"{question} (profile {n})" if cold else question
             await server.http.get(
@@ -535,10 +563,9 @@ async def _profile(
                 params=_search_params(text, conversations[n % len(conversations)]),
                 headers=server.bearer,
             )
-            n += 1
-        spy.wait(timeout=30)
-        profiles[kind] = summarise_profile(out) | {"requests": n, "raw": str(out)}
-    return profiles
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return sent
 
 
 def _ratios(figures: dict[str, Any], labels: list[str]) -> dict[str, Any]:
@@ -645,7 +672,9 @@ def markdown(results: dict[str, Any]) -> str:
             lines += [
                 "",
                 f"### Where the server's time goes: {label}, {kind} searches (py-spy, "
-                f"{p['samples']:,} samples over {p['requests']} requests)",
+                f"{p['samples']:,} samples over {p['requests']} requests"
+                + (f" from {p['clients']} clients" if p.get("clients", 1) > 1 else "")
+                + ")",
                 "",
                 "Busy samples only (threads waiting left out); each counted in the bucket"
                 " of the innermost frame that names one.",
@@ -688,6 +717,9 @@ def parse(argv: list[str]) -> Options:
     )
     parser.add_argument("--baseline-src", type=Path, help="another checkout's layers/core")
     parser.add_argument("--profile-seconds", type=float, default=0.0, help="py-spy per server")
+    parser.add_argument(
+        "--profile-clients", type=int, default=1, help="concurrent clients while profiling (1)"
+    )
     cli.add_common_arguments(parser, RESULTS_DIR, "http_overhead")
     args = parser.parse_args(argv)
     return Options(

@@ -3,10 +3,16 @@ fail-open when Redis goes away mid-run (in-memory counts until it is back)."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import FastAPI
+from limits import parse
+from limits.aio.storage import RedisClusterStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from memory_mesh.embeddings import Embedder
 from memory_mesh.http.app import create_app
+from memory_mesh.ratelimit.limiter import RateLimiter
 from memory_mesh.runtime import Runtime
 from tests.conftest import RedisServer, http_client, make_settings, make_tenant
 
@@ -69,3 +75,36 @@ async def test_losing_redis_mid_run_fails_open_to_in_memory_limits(
             assert codes[:5] == [200] * 5 and codes[-1] == 429
     finally:
         await runtime.stop()
+
+
+async def test_redis_counts_are_the_limits_librarys_so_servers_of_either_kind_share_them(
+    any_redis: tuple[RedisServer, bool],
+) -> None:
+    """One script call per hit now, where the ``limits`` library made two; the hits are
+    kept as it kept them, so during a rolling deploy old and new servers count together."""
+    server, cluster = any_redis
+    url = server.url.replace("redis://", "async+redis+cluster://" if cluster else "async+redis://")
+    storage_class = RedisClusterStorage if cluster else RedisStorage
+    storage = storage_class(url, implementation="redispy")
+    theirs = MovingWindowRateLimiter(storage)
+    ours = RateLimiter(server.url, cluster=cluster)
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    item = parse("4/minute")
+    try:
+        assert await theirs.hit(item, key)
+        assert await theirs.hit(item, key)
+        mine = await ours.hit("4/minute", key)
+        assert (mine.allowed, mine.remaining) == (True, 1)
+        assert 55 < mine.reset_after <= 60  # from the library's first hit
+        assert await theirs.hit(item, key)
+        refused = await ours.hit("4/minute", key)
+        assert (refused.allowed, refused.remaining) == (False, 0)
+        assert not await theirs.hit(item, key)
+        stats = await theirs.get_window_stats(item, key)
+        assert stats.remaining == 0
+        assert not (await ours.test("4/minute", key)).allowed
+        assert ours.backend == "redis"
+    finally:
+        await ours.clear("4/minute", key)
+        await ours.close()
+        await storage.bridge.storage.aclose()

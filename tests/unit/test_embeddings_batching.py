@@ -1,8 +1,10 @@
-"""BatchingEmbedder: concurrent queries share model calls, each caller gets its own
-vector (or the provider's error), and a lone caller never waits for anyone."""
+"""BatchingEmbedder: concurrent queries (from threads, or coroutines on one loop) share
+model calls, each caller gets its own vector (or the provider's error), and a lone
+caller never waits for anyone."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +13,9 @@ import numpy as np
 import pytest
 
 from memory_mesh.embeddings import EmbedderInfo, EmbeddingUnavailable
+from memory_mesh.embeddings.aio import embed_query_async
 from memory_mesh.embeddings.batching import BatchingEmbedder
+from memory_mesh.embeddings.cache import QueryCacheEmbedder
 
 
 class GatedModel:
@@ -115,3 +119,87 @@ def test_bad_settings_are_refused() -> None:
         BatchingEmbedder(GatedModel(), max_batch=0)
     with pytest.raises(ValueError):
         BatchingEmbedder(GatedModel(), max_batch=2, window_seconds=-1)
+
+
+# --- from coroutines (the search service): queued on the loop, a thread per batch -------
+
+
+async def _until_waiting(embedder: BatchingEmbedder, count: int) -> None:
+    """Wait until ``count`` coroutines wait behind the running model call."""
+    loop = asyncio.get_running_loop()
+    for _ in range(1000):
+        queue = embedder._loops.get(loop)
+        if queue is not None and len(queue.items) >= count:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("queries did not queue")
+
+
+async def _started(model: GatedModel) -> None:
+    assert await asyncio.to_thread(model.started.wait, 5)
+
+
+async def test_coroutines_arriving_during_a_model_call_share_the_next_call() -> None:
+    model = GatedModel()
+    embedder = BatchingEmbedder(model, max_batch=32)
+    first = asyncio.create_task(embedder.embed_query_async("0"))
+    await _started(model)
+    rest = [asyncio.create_task(embedder.embed_query_async(str(n))) for n in range(1, 9)]
+    await _until_waiting(embedder, 8)
+    model.release.set()
+    vectors = await asyncio.gather(first, *rest)
+    assert model.calls == [["0"], [str(n) for n in range(1, 9)]]
+    assert [int(v[0]) for v in vectors] == list(range(9))  # each its own text's vector
+    assert (embedder.calls, embedder.queries) == (2, 9)
+
+
+async def test_coroutine_batches_hold_at_most_max_batch_queries() -> None:
+    model = GatedModel()
+    embedder = BatchingEmbedder(model, max_batch=3)
+    first = asyncio.create_task(embedder.embed_query_async("0"))
+    await _started(model)
+    rest = [asyncio.create_task(embedder.embed_query_async(str(n))) for n in range(1, 8)]
+    await _until_waiting(embedder, 7)
+    model.release.set()
+    vectors = await asyncio.gather(first, *rest)
+    assert [int(v[0]) for v in vectors] == list(range(8))
+    assert [len(c) for c in model.calls] == [1, 3, 3, 1]
+
+
+async def test_a_provider_error_reaches_every_coroutine_of_its_batch() -> None:
+    model = GatedModel(fail=True)
+    embedder = BatchingEmbedder(model, max_batch=32)
+    tasks = [asyncio.create_task(embedder.embed_query_async("0"))]
+    await _started(model)
+    tasks += [asyncio.create_task(embedder.embed_query_async(str(n))) for n in range(1, 4)]
+    await _until_waiting(embedder, 3)
+    model.release.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(r, EmbeddingUnavailable) for r in results)
+    model.fail = False  # and nothing is stuck: the next query runs at once
+    assert (await embedder.embed_query_async("7"))[0] == 7
+
+
+async def test_a_cancelled_caller_is_left_out_and_the_others_are_answered() -> None:
+    model = GatedModel()
+    embedder = BatchingEmbedder(model, max_batch=32)
+    first = asyncio.create_task(embedder.embed_query_async("0"))
+    await _started(model)
+    gone = asyncio.create_task(embedder.embed_query_async("1"))
+    kept = asyncio.create_task(embedder.embed_query_async("2"))
+    await _until_waiting(embedder, 2)
+    gone.cancel()  # e.g. the client hung up
+    model.release.set()
+    assert (await first)[0] == 0 and (await kept)[0] == 2
+    assert gone.cancelled()
+    assert model.calls == [["0"], ["2"]]
+
+
+async def test_the_cache_answers_a_repeated_coroutine_query_without_the_model() -> None:
+    model = GatedModel()
+    model.release.set()
+    cached = QueryCacheEmbedder(BatchingEmbedder(model, max_batch=32), size=8)
+    assert (await embed_query_async(cached, "5"))[0] == 5
+    assert (await embed_query_async(cached, "5"))[0] == 5
+    assert model.calls == [["5"]]
+    assert (cached.hits, cached.misses) == (1, 1)

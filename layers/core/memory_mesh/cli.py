@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from memory_mesh.config import (
     ConfigError,
@@ -53,6 +53,18 @@ def _graceful_server_class() -> type:
                     signal.signal(sig, handler)
 
     return GracefulServer
+
+
+def _server_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (uvicorn[standard] brings it, except on Windows), as
+    ``uvicorn.run`` would pick: ``_serve`` runs uvicorn's server inside our own loop,
+    and on asyncio's default one socket writes alone were a third of the server's busy
+    samples (bench/results/http_overhead_narrow.md)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _serve(settings: Settings) -> None:
@@ -143,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     for warning in environment_warnings() + unused_setting_warnings(settings):
         log.warning(warning)
     if args.command == "serve":
-        asyncio.run(_serve(settings))
+        with asyncio.Runner(loop_factory=_server_loop_factory()) as runner:
+            runner.run(_serve(settings))
     elif args.command == "mcp":
         _mcp_stdio(settings)
     elif args.command == "migrate":

@@ -2,10 +2,10 @@
 
 ``MEMORY_REDIS_CLUSTER=true`` says the Redis at ``MEMORY_REDIS_URL`` runs in cluster mode
 (ElastiCache Serverless always does): keys are then routed by hash slot with redis-py's
-cluster client (and the ``limits`` library's cluster storage), and no MULTI/EXEC may span
-slots. Pub/sub needs no cluster client: in cluster mode a PUBLISH reaches the
-subscribers of every node, so the real-time bus keeps one plain connection to the
-endpoint (``SELECT`` is never sent: the URL names database 0 or none).
+cluster client, and no MULTI/EXEC (or script) may span slots. Pub/sub needs no cluster
+client: in cluster mode a PUBLISH reaches the subscribers of every node, so the real-time
+bus keeps one plain connection to the endpoint (``SELECT`` is never sent: the URL names
+database 0 or none).
 
 ``timeout`` (``MEMORY_REDIS_TIMEOUT_SECONDS``) bounds connecting and every reply, so a
 Redis that accepts connections and never answers fails like one that is down.
@@ -14,7 +14,6 @@ Redis that accepts connections and never answers fails like one that is down.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 
 def _common(timeout: float) -> dict[str, Any]:
@@ -54,19 +53,3 @@ def async_client(url: str, *, cluster: bool, timeout: float, retry_once: bool = 
 def pubsub_client(url: str, *, timeout: float, retry_once: bool = False) -> Any:
     """A plain ``redis.asyncio`` client for pub/sub, whether or not ``url`` is a cluster."""
     return async_client(url, cluster=False, timeout=timeout, retry_once=retry_once)
-
-
-def limits_storage(url: str, *, cluster: bool, timeout: float) -> tuple[str, dict[str, Any]]:
-    """The ``limits`` storage URI for ``url`` and the client options to pass with it.
-
-    The ``limits`` cluster scheme has no TLS variant: ``rediss://`` becomes
-    ``redis+cluster://`` with ``ssl=True``.
-    """
-    options = _common(timeout)
-    if not cluster:
-        return "async+" + url.removeprefix("async+"), options
-    parts = urlsplit(url.removeprefix("async+"))
-    if parts.scheme == "rediss":
-        options["ssl"] = True
-    netloc = parts.netloc
-    return urlunsplit(("async+redis+cluster", netloc, "", "", "")), options

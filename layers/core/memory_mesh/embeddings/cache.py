@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from memory_mesh.embeddings.aio import embed_query_async
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
 if TYPE_CHECKING:
@@ -65,12 +66,29 @@ class QueryCacheEmbedder:
             self.misses += 1
         # the provider call happens outside the lock so other queries are not held up
         vector = self.inner.embed_query(text)
+        self._store(text, vector)
+        return vector
+
+    async def embed_query_async(self, text: str) -> Vector:
+        """``embed_query`` for a coroutine: a hit is answered on the loop, a miss goes to
+        the wrapped provider's own async path (batched) or a worker thread."""
+        if self.size == 0:
+            return await embed_query_async(self.inner, text)
+        cached = self.cached_query(text)
+        if cached is not None:
+            return cached
+        with self._lock:
+            self.misses += 1
+        vector = await embed_query_async(self.inner, text)
+        self._store(text, vector)
+        return vector
+
+    def _store(self, text: str, vector: Vector) -> None:
         with self._lock:
             self._entries[text] = vector.copy()
             self._entries.move_to_end(text)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return vector
 
     def __len__(self) -> int:
         """Number of cached queries."""

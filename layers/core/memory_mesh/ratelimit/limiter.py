@@ -1,4 +1,5 @@
-"""Moving-window rate limits (the ``limits`` library), shared through Redis.
+"""Moving-window rate limits (rules as the ``limits`` library parses them, counted by
+``windows.py``), shared through Redis.
 
 With ``MEMORY_REDIS_URL`` unset the counts live in this process's memory (a warning at
 start: several processes would each allow the full rate). When Redis goes away mid-run
@@ -17,17 +18,18 @@ import math
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from memory_mesh.observability.xray import subsegment
-from memory_mesh.redis_clients import limits_storage
+from memory_mesh.ratelimit.windows import MemoryWindows, RedisWindows, WindowAnswer
+from memory_mesh.redis_clients import async_client
 
 log = logging.getLogger(__name__)
+
+#: "120/minute" -> its item, parsed once (every request names its rules again)
+_rule = lru_cache(maxsize=64)(parse)
 
 
 def _traced(redis: bool, operation: str) -> AbstractContextManager[None]:
@@ -59,26 +61,16 @@ class RateLimiter:
         """``cluster``: ``redis_url`` is a cluster-mode Redis (MEMORY_REDIS_CLUSTER);
         ``timeout``: bound on connecting and on each reply, so a hung Redis fails open
         like a refusing one."""
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._redis: MovingWindowRateLimiter | None = None
-        self._redis_storage: Storage | None = None
+        self._memory = MemoryWindows()
+        self._redis: RedisWindows | None = None
         self._redis_down_until = 0.0
         self._fell_back = False  # Redis failed; logged once, and again when it is back
         self.retry_seconds = retry_seconds
         if redis_url:
-            uri, options = limits_storage(redis_url, cluster=cluster, timeout=timeout)
-            if cluster:
-                self._redis_storage = RedisClusterStorage(
-                    uri, implementation="redispy", wrap_exceptions=True, **options
-                )
-            else:
-                # a pooled connection left from before a Redis restart fails once on use:
-                # reconnect and retry at once rather than fall back for retry_seconds
-                options["retry"] = Retry(NoBackoff(), retries=1)
-                self._redis_storage = RedisStorage(
-                    uri, implementation="redispy", wrap_exceptions=True, **options
-                )
-            self._redis = MovingWindowRateLimiter(self._redis_storage)
+            # a pooled connection left from before a Redis restart fails once on use:
+            # reconnect and retry at once rather than fall back for retry_seconds
+            client = async_client(redis_url, cluster=cluster, timeout=timeout, retry_once=True)
+            self._redis = RedisWindows(client)
         else:
             log.warning("MEMORY_REDIS_URL is not set: rate limits are counted in this process only")
 
@@ -90,64 +82,49 @@ class RateLimiter:
 
     async def hit(self, rule: str, key: str, cost: int = 1) -> Decision:
         """Count one request of ``key`` against ``rule`` (e.g. "120/minute")."""
-        item = parse(rule)
-        limiter = self._pick()
-        try:
-            with _traced(limiter is not self._memory, "hit"):
-                decision = await self._hit(limiter, item, key, cost)
-        except Exception as exc:
-            if limiter is self._memory:
-                raise
-            self._redis_failed(exc)
-            return await self._hit(self._memory, item, key, cost)
-        if limiter is not self._memory:
-            self._redis_answered()
-        return decision
+        item = _rule(rule)
+        answer = await self._count(item, key, cost, "hit")
+        return _decision(item, answer, answer.allowed)
 
     async def test(self, rule: str, key: str) -> Decision:
         """Whether ``key`` is still under ``rule``, without counting a hit."""
-        item = parse(rule)
-        limiter = self._pick()
-        try:
-            with _traced(limiter is not self._memory, "test"):
-                allowed = await limiter.test(item, key)
-                stats = await limiter.get_window_stats(item, key)
-        except Exception as exc:
-            if limiter is self._memory:
-                raise
-            self._redis_failed(exc)
-            limiter = self._memory
-            allowed = await limiter.test(item, key)
-            stats = await limiter.get_window_stats(item, key)
-        else:
-            if limiter is not self._memory:
-                self._redis_answered()
-        return Decision(
-            allowed, item.amount, stats.remaining, max(0.0, stats.reset_time - time.time())
-        )
+        item = _rule(rule)
+        answer = await self._count(item, key, 0, "test")
+        return _decision(item, answer, answer.hits < item.amount)
 
     async def clear(self, rule: str, key: str) -> None:
-        item = parse(rule)
-        for limiter in (self._redis, self._memory):
-            if limiter is None:
-                continue
+        item = _rule(rule)
+        self._memory.clear(item, key)
+        if self._redis is not None:
             try:
-                await limiter.clear(item, key)
+                await self._redis.clear(item, key)
             except Exception:  # best effort: a failed clear only keeps an old count
                 log.debug("could not clear rate limit %s for %s", rule, key)
 
     async def ping(self) -> bool:
-        if self._redis_storage is None:
+        if self._redis is None:
             return True
         try:
-            return bool(await self._redis_storage.check())
+            return await self._redis.ping()
         except Exception:
             return False
 
     async def close(self) -> None:
-        client = getattr(getattr(self._redis_storage, "bridge", None), "storage", None)
-        if client is not None:
-            await client.aclose()
+        if self._redis is not None:
+            await self._redis.close()
+
+    async def _count(self, item: RateLimitItem, key: str, cost: int, what: str) -> WindowAnswer:
+        """The window's answer from Redis, or from memory while Redis is away."""
+        if self._redis is None or time.monotonic() < self._redis_down_until:
+            return self._memory.hit(item, key, cost)
+        try:
+            with _traced(True, what):
+                answer = await self._redis.hit(item, key, cost)
+        except Exception as exc:
+            self._redis_failed(exc)
+            return self._memory.hit(item, key, cost)
+        self._redis_answered()
+        return answer
 
     def _redis_failed(self, exc: Exception) -> None:
         self._redis_down_until = time.monotonic() + self.retry_seconds
@@ -160,20 +137,11 @@ class RateLimiter:
             log.warning("Redis rate-limit store is back: limits are shared again")
             self._fell_back = False
 
-    def _pick(self) -> MovingWindowRateLimiter:
-        if self._redis is not None and time.monotonic() >= self._redis_down_until:
-            return self._redis
-        return self._memory
 
-    @staticmethod
-    async def _hit(
-        limiter: MovingWindowRateLimiter, item: RateLimitItem, key: str, cost: int
-    ) -> Decision:
-        allowed = await limiter.hit(item, key, cost=cost)
-        stats = await limiter.get_window_stats(item, key)
-        return Decision(
-            allowed=allowed,
-            limit=item.amount,
-            remaining=max(0, stats.remaining),
-            reset_after=max(0.0, stats.reset_time - time.time()),
-        )
+def _decision(item: RateLimitItem, answer: WindowAnswer, allowed: bool) -> Decision:
+    return Decision(
+        allowed=allowed,
+        limit=item.amount,
+        remaining=max(0, item.amount - answer.hits),
+        reset_after=max(0.0, answer.oldest + item.get_expiry() - time.time()),
+    )

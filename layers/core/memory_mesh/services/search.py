@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-import anyio
 import numpy as np
 
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
@@ -28,6 +27,7 @@ from memory_mesh.domain.validation import (
     check_utc_offset,
 )
 from memory_mesh.embeddings import Embedder, EmbeddingError
+from memory_mesh.embeddings.aio import embed_query_async
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.observability.xray import subsegment
@@ -107,13 +107,14 @@ class SearchService:
 
     async def _embed_query(self, text: str) -> np.ndarray:
         """The query's vector: a cache hit answered here, on the event loop (a worker
-        thread's hand-off costs more than the lookup); a miss runs the model in a thread."""
+        thread's hand-off costs more than the lookup); a miss runs the model in a thread,
+        once per batch of concurrent queries (embeddings/aio.py)."""
         cached = getattr(self.embedder, "cached_query", None)
         if cached is not None:
             vector: np.ndarray | None = cached(text)
             if vector is not None:
                 return vector
-        return await anyio.to_thread.run_sync(self.embedder.embed_query, text)
+        return await embed_query_async(self.embedder, text)
 
     @staticmethod
     async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
