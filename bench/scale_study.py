@@ -67,6 +67,7 @@ from tqdm import tqdm
 
 from bench import cli, markdown
 from bench.data import Corpus, derive_vectors, embed_cached, load_corpus, pick
+from bench.explain import explain_search
 from bench.http_overhead import _start_redis, postgres_cpu, process_cpu
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
@@ -421,7 +422,7 @@ def build_index(url: str, statement: str, rows: int) -> dict[str, Any]:
         conn.execute("analyze messages")
     return {
         "statement": statement,
-        "seconds": round(seconds, 1),
+        "seconds": round(seconds, 3),
         "build_settings": settings
         | {"max_parallel_maintenance_workers": workers[0] if workers else None},
         "load_average_after": load_average(),
@@ -851,9 +852,25 @@ async def _http_rounds(
                 await case.round(config.http_requests, offset=10_000 * (round_ + 1))
             if config.progress:
                 tqdm.write(f"  http round {round_ + 1}/{config.http_rounds}")
+        explained = []  # the service's statement alone, in PostgreSQL
+        for i in range(20):
+            question = text(i, "explain")
+            vector = await asyncio.to_thread(runtime.embedder.embed_query, question)
+            query = SearchQuery(
+                tenant_id=SMALL_TENANT, query=question, mode=SearchMode.vector, top_k=10
+            )
+            explained.append(await explain_search(runtime, query, vector, "exact"))
     finally:
         await http.aclose()
         await runtime.stop()
+    timed = [e for e in explained if "execution_ms" in e]
+    postgres = {
+        "questions": len(timed),
+        "scans": timed[0]["scans"] if timed else [],
+        "execution_ms_p50": round(median([e["execution_ms"] for e in timed]), 3) if timed else None,
+        "planning_ms_p50": round(median([e["planning_ms"] for e in timed]), 3) if timed else None,
+        "errors": [e["error"] for e in explained if "error" in e][:3],
+    }
     figures = {case.name: case.figures() for case in cases}
     p50 = {name: median(f["p50_ms_per_round"]) for name, f in figures.items()}
     names = [c.name for c in cases]
@@ -861,6 +878,7 @@ async def _http_rounds(
         "tenant_rows": config.small_tenant_rows,
         "table_rows": config.size + config.small_tenant_rows,
         "service_plans": plans,
+        "postgres": postgres,
         "cases": figures,
         "p50_ms": {k: round(v, 3) for k, v in p50.items()},
         "http_minus_parts_ms": round(p50[names[0]] - p50[names[1]] - p50[names[2]], 3),
@@ -1113,6 +1131,14 @@ def render(results: dict[str, Any]) -> str:
             f"HTTP search p50 minus (floor + embedding) p50: {http['http_minus_parts_ms']} ms.",
             "",
         ]
+        pg = http.get("postgres")
+        if pg and pg.get("questions"):
+            lines += [
+                f"The service's search statement alone (EXPLAIN ANALYZE, {pg['questions']} "
+                f"questions): execution p50 {pg['execution_ms_p50']} ms, planning p50 "
+                f"{pg['planning_ms_p50']} ms; scans: {', '.join(pg['scans'])}.",
+                "",
+            ]
     notes = results.get("notes")
     if notes:
         lines += ["## Reading", "", *notes, ""]

@@ -62,6 +62,7 @@ def test_every_section_is_measured_and_merged_into_one_report(
     http = results["http"]
     assert http["service_plans"] == {"http exact": 23, "exact": 23}  # 20 warm-up each
     assert len(http["cases"]) == 4
+    assert http["postgres"]["questions"] == 20 and http["postgres"]["execution_ms_p50"] > 0
     for case in http["cases"].values():
         assert case["latency_ms"]["p50"] > 0 and len(case["p50_ms_per_round"]) == 1
     assert (out / "scale_study.md").read_text("utf-8") == scale_study.render(results)
