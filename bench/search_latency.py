@@ -110,6 +110,15 @@ class PrecomputedQueries:
         return np.array(self._vectors[int(text.removeprefix("q"))], dtype=np.float32)
 
 
+class CachedQueries(PrecomputedQueries):
+    """Precomputed queries answered as the service answers a query its cache holds: on
+    the event loop (no worker-thread hand-off, which stands for the model's time), as a
+    peer given the vector answers."""
+
+    def cached_query(self, text: str) -> np.ndarray:
+        return self.embed_query(text)
+
+
 def database_url(server_url: str, name: str) -> str:
     """The embedded server's URL pointing at database ``name``."""
     parts = urlsplit(server_url)
