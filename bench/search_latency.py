@@ -50,7 +50,8 @@ from bench.stats import latency_summary
 from bench.tables import Layout, drop_database, prepare, rebuild_hnsw
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
-from memory_mesh.embeddings import Embedder, EmbedderInfo
+from memory_mesh.embeddings import Embedder, EmbedderInfo, QueryVector
+from memory_mesh.embeddings.base import query_vector_from_row
 from memory_mesh.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,23 @@ class PrecomputedQueries:
     def info(self) -> EmbedderInfo:
         return self._info
 
-    def embed_query(self, text: str) -> np.ndarray:
-        return np.array(self._vectors[int(text.removeprefix("q"))], dtype=np.float32)
+    def embed_query(self, text: str) -> QueryVector:
+        return query_vector_from_row(self._row(text))
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return np.stack([self.embed_query(t) for t in texts])
+        return np.stack([self._row(t) for t in texts])
+
+    def _row(self, text: str) -> np.ndarray:
+        return np.array(self._vectors[int(text.removeprefix("q"))], dtype=np.float32)
+
+
+class CachedQueries(PrecomputedQueries):
+    """Precomputed queries answered as the service answers a query its cache holds: on
+    the event loop (no worker-thread hand-off, which stands for the model's time), as a
+    peer given the vector answers."""
+
+    def cached_query(self, text: str) -> np.ndarray:
+        return self.embed_query(text)
 
 
 def database_url(server_url: str, name: str) -> str:

@@ -58,7 +58,7 @@ from bench import cli, report
 from bench.data import DEFAULT_LOCOMO, derive_vectors, embed_cached, load_corpus, pick
 from bench.ingest import local_embedder
 from bench.machine import describe, load_average
-from bench.search_latency import PrecomputedQueries, database_url, search_settings
+from bench.search_latency import CachedQueries, database_url, search_settings
 from bench.side_by_side_report import CHROMA, MEM0, MEMORY_MESH, NUMPY, draw, markdown
 from bench.stats import latency_summary, median
 from bench.tables import BUILD_SETTINGS, Layout, create_database, drop_database, embedded_server
@@ -486,7 +486,7 @@ async def _regime(
         row_of: dict[UUID, int] = {m: i for i, m in enumerate(loaded["ids"])}
         runtime = await Runtime.start(
             search_settings(url, config.work_dir / "runtime"),
-            embedder=PrecomputedQueries(info, queries),
+            embedder=CachedQueries(info, queries),
             run_worker=False,
         )
 
@@ -756,17 +756,18 @@ def run(config: SideConfig) -> dict[str, Any]:
 
 
 NOTES = (
-    "Each system at its defaults. Memory Mesh: service search (vector mode, default plan: "
-    "exact under search_exact_max_rows rows of scope, else HNSW over halfvec), through "
-    "Runtime.search.search in this process (no HTTP). Chroma: EphemeralClient, cosine, "
-    "hnsw defaults, tenant in metadata. mem0: Memory.search(query, filters, top_k=10, "
-    "threshold=0.0) -- its hybrid pipeline (semantic pgvector query of 60 candidates, "
-    "keyword query on the GIN index, score_and_rank); spaCy is not installed (its model "
-    "would be downloaded at run time), so no lemmatising and no entity boosts, and the "
-    "keyword query finds nothing on the synthetic labels: the ranking is the semantic one; "
-    "pgvector hnsw.ef_search at its default (40). NumPy: one matrix-vector product and "
-    "argpartition over the scope (the tenant's rows picked by index in the filtered "
-    "regime)."
+    "Each system at its defaults. Memory Mesh: service search (vector mode, default plan:"
+    " exact under search_exact_max_rows rows of scope, else HNSW over halfvec), through "
+    "Runtime.search.search in this process (no HTTP), the query's vector answered as its "
+    "query cache answers a repeated query (on the event loop, as Chroma is given it). "
+    "Chroma: EphemeralClient, cosine, hnsw defaults, tenant in metadata. mem0: "
+    "Memory.search(query, filters, top_k=10, threshold=0.0) -- its hybrid pipeline "
+    "(semantic pgvector query of 60 candidates, keyword query on the GIN index, "
+    "score_and_rank); spaCy is not installed (its model would be downloaded at run time),"
+    " so no lemmatising and no entity boosts, and the keyword query finds nothing on the "
+    "synthetic labels: the ranking is the semantic one; pgvector hnsw.ef_search at its "
+    "default (40). NumPy: one matrix-vector product and argpartition over the scope (the "
+    "tenant's rows picked by index in the filtered regime)."
 )
 
 

@@ -24,8 +24,10 @@ from bench import (
     narrow_scan_report,
     quality_report,
     report,
+    scale_study,
     search_ab,
     side_by_side,
+    unscoped_profile,
 )
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
@@ -34,6 +36,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "cold_start": cold_start.render,
     "core": lambda r: report.markdown(r, "core"),
     "scale_1m": lambda r: report.markdown(r, "scale_1m"),
+    "scale_study": scale_study.render,
     "concurrency": lambda r: report.concurrency_markdown(r, "concurrency"),
     "concurrency_batching": lambda r: report.concurrency_markdown(r, "concurrency_batching"),
     "concurrency_narrow": lambda r: report.concurrency_markdown(r, "concurrency_narrow"),
@@ -48,6 +51,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab": search_ab.markdown,
     "search_ab_narrow": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
+    "unscoped_profile": unscoped_profile.render,
 }
 
 

@@ -170,4 +170,9 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert (weighted in text) == (mode is SearchMode.hybrid)
     blend = "relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score"
     assert blend in text
-    assert text.rstrip().endswith("limit %(top_k)s")
+    # the top_k hits, their conversations' external ids read in the same statement
+    assert "limit %(top_k)s" in text and "as conversation_external_id" in text
+    assert text.rstrip().endswith("order by t.score desc, t.boost desc, t.id")
+    # the HNSW walk's rows carry every column in vector mode: nothing joined back
+    lean = plan == "hnsw" and mode is SearchMode.vector
+    assert ("join messages" in text) == (not lean)

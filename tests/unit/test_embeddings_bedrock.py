@@ -70,7 +70,7 @@ def sent_bodies(client: Any) -> list[dict[str, Any]]:
 
 
 def titan_answer(text: str, dims: int = 256) -> dict[str, Any]:
-    vector = (DeterministicEmbedder(dims).embed_query(text) * 0.9).tolist()
+    vector = (DeterministicEmbedder(dims).embed_documents([text])[0] * 0.9).tolist()
     data = json.dumps({"embedding": vector, "inputTextTokenCount": 3}).encode()
     return {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"}
 
@@ -108,7 +108,9 @@ def test_one_call_per_text_with_the_titan_body(
 def test_query(client: Any, stubber: Stubber, sent_bodies: list[dict[str, Any]]) -> None:
     stubber.add_response("invoke_model", titan_answer("where is my order?"), EXPECTED_PARAMS)
     vector = BedrockEmbedder(make_settings(), client=client).embed_query("where is my order?")
-    assert vector.shape == (256,)
+    assert vector.typecode == "f" and len(vector) == 256
+    # the vector embed_documents makes of the same answer, value for value
+    assert vector.tolist() == DeterministicEmbedder(256).embed_query("where is my order?").tolist()
     assert sent_bodies[0]["inputText"] == "where is my order?"
 
 

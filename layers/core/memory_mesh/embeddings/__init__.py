@@ -16,6 +16,7 @@ from memory_mesh.embeddings.base import (
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
+    QueryVector,
     circuit_state,
 )
 from memory_mesh.embeddings.factory import build_embedder
@@ -38,6 +39,7 @@ __all__ = [
     "EmbeddingRateLimited",
     "EmbeddingUnavailable",
     "Matrix",
+    "QueryVector",
     "Vector",
     "build_embedder",
     "circuit_state",

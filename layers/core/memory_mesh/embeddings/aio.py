@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 import anyio
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Embedder, Vector
+    from memory_mesh.embeddings.base import Embedder, QueryVector
 
 
-async def embed_query_async(embedder: Embedder, text: str) -> Vector:
+async def embed_query_async(embedder: Embedder, text: str) -> QueryVector:
     """``embedder.embed_query(text)`` without blocking the event loop."""
     native = getattr(embedder, "embed_query_async", None)
     if native is not None:
-        vector: Vector = await native(text)
+        vector: QueryVector = await native(text)
         return vector
     return await anyio.to_thread.run_sync(embedder.embed_query, text)

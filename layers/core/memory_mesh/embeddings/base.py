@@ -1,15 +1,19 @@
 """The embedding protocol every provider implements, its errors, and shared vector helpers.
 
-Vectors are ``numpy.float32`` arrays whose rows have unit L2 norm, so cosine similarity is
-a plain dot product. Methods are synchronous: async callers run them in a worker thread.
+Document vectors are ``numpy.float32`` arrays whose rows have unit L2 norm, so cosine
+similarity is a plain dot product. A search query's vector is a :data:`QueryVector`
+(``array('f')``: float32 too, unit norm) so that searching never loads numpy.
+Methods are synchronous: async callers run them in a worker thread.
 """
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 # numpy is imported by the code that handles vectors, not with the protocol: the HTTP
 # functions that never embed (messages, conversations, auth, ...) do not load it
@@ -21,6 +25,12 @@ if TYPE_CHECKING:
     Vector = NDArray[np.float32]
     #: Several embeddings: shape ``(n, dimensions)``, float32, each row of unit L2 norm.
     Matrix = NDArray[np.float32]
+
+    #: One search query's embedding: ``array('f')`` of ``dimensions`` float32 values, unit
+    #: L2 norm. Not numpy: the search function's cold start would load ~85 more modules.
+    QueryVector: TypeAlias = array[float]
+else:
+    QueryVector = array  # array[float] is subscriptable at run time only from 3.12
 
 
 def __getattr__(name: str) -> Any:
@@ -58,8 +68,8 @@ class Embedder(Protocol):
         """
         ...
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed one search query; returns shape ``(dimensions,)``."""
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed one search query; returns ``dimensions`` float32 values of unit norm."""
         ...
 
 
@@ -134,6 +144,42 @@ def first_row(matrix: Matrix) -> Vector:
     """Row 0 of ``matrix`` as a vector of shape ``(dimensions,)``."""
     row: Vector = matrix[0]
     return row
+
+
+def check_length(vector: Sized, dimensions: int, source: str) -> None:
+    """Raise :class:`EmbeddingConfigError` unless ``vector`` holds ``dimensions`` values."""
+    if len(vector) != dimensions:
+        raise EmbeddingConfigError(
+            f"{source} returned vectors of {len(vector)} dimensions, expected {dimensions} "
+            "dimensions (MEMORY_EMBEDDING_DIMENSIONS must match the model)"
+        )
+
+
+def query_vector_from_row(row: Vector) -> QueryVector:
+    """A numpy float32 vector (e.g. a row of a provider's matrix) as a :data:`QueryVector`,
+    value for value."""
+    return array("f", row.astype("float32", copy=False).tobytes())
+
+
+def normalized_query_vector(values: Iterable[float], dimensions: int, source: str) -> QueryVector:
+    """A provider's raw query embedding as a unit-norm :data:`QueryVector`, without numpy.
+
+    The arithmetic of :func:`l2_normalize` (values rounded to float32, the norm taken in
+    float64, each value divided in float64, the result rounded to float32), so a query
+    and a document of the same text get the same vector. Raises
+    :class:`EmbeddingConfigError` unless there are ``dimensions`` values, and
+    :class:`EmbeddingError` for a zero, non-finite or non-numeric vector.
+    """
+    try:
+        vector = array("f", values)
+    except (TypeError, OverflowError) as exc:
+        raise EmbeddingError(f"{source} returned a vector that is not numbers: {exc}") from exc
+    check_length(vector, dimensions, source)
+    # squares of float32 values are exact in float64; fsum rounds their sum once
+    norm = math.sqrt(math.fsum(value * value for value in vector))
+    if norm == 0.0 or not math.isfinite(norm):
+        raise EmbeddingError("the provider returned a zero or non-finite vector")
+    return array("f", [value / norm for value in vector])
 
 
 def check_dimensions(matrix: Matrix, rows: int, dimensions: int, source: str) -> None:

@@ -28,10 +28,10 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from memory_mesh.embeddings.base import Embedder, EmbedderInfo
+from memory_mesh.embeddings.base import Embedder, EmbedderInfo, query_vector_from_row
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 
 class QueryBatchEmbedder(Embedder, Protocol):
@@ -46,7 +46,7 @@ class _Waiting:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.vector: Vector | None = None
+        self.vector: QueryVector | None = None
         self.error: BaseException | None = None
         self.done = False
         self.lead = False
@@ -59,7 +59,7 @@ class _LoopQueue:
     __slots__ = ("draining", "items", "lock")
 
     def __init__(self) -> None:
-        self.items: list[tuple[str, asyncio.Future[Vector]]] = []
+        self.items: list[tuple[str, asyncio.Future[QueryVector]]] = []
         self.draining = False  # a worker thread is embedding this loop's queries
         self.lock = threading.Lock()
 
@@ -95,7 +95,7 @@ class BatchingEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         return self.inner.embed_documents(texts)
 
-    def embed_query(self, text: str) -> Vector:
+    def embed_query(self, text: str) -> QueryVector:
         me = _Waiting(text)
         with self._lock:
             self._queue.append(me)
@@ -110,7 +110,7 @@ class BatchingEmbedder:
         assert me.vector is not None
         return me.vector
 
-    async def embed_query_async(self, text: str) -> Vector:
+    async def embed_query_async(self, text: str) -> QueryVector:
         """``embed_query`` for a coroutine: queued, and embedded by one worker thread
         that runs batch after batch while queries keep coming (no thread hand-off between
         batches) and wakes the loop once per batch. A caller cancelled meanwhile is
@@ -119,7 +119,7 @@ class BatchingEmbedder:
         waiting = self._loops.get(loop)
         if waiting is None:
             waiting = self._loops.setdefault(loop, _LoopQueue())
-        future: asyncio.Future[Vector] = loop.create_future()
+        future: asyncio.Future[QueryVector] = loop.create_future()
         with waiting.lock:
             waiting.items.append((text, future))
             start = not waiting.draining
@@ -146,7 +146,9 @@ class BatchingEmbedder:
             if not batch:
                 continue
             try:
-                outcome: list[Vector] | BaseException = self._embed([text for text, _ in batch])
+                outcome: list[QueryVector] | BaseException = self._embed(
+                    [text for text, _ in batch]
+                )
             except Exception as exc:  # every waiting caller gets the provider's error
                 outcome = exc
             try:
@@ -157,14 +159,12 @@ class BatchingEmbedder:
                     waiting.draining = False
                 return
 
-    def _embed(self, texts: list[str]) -> list[Vector]:
-        import numpy as np
-
+    def _embed(self, texts: list[str]) -> list[QueryVector]:
         matrix = self.inner.embed_queries(texts)
         with self._lock:
             self.calls += 1
             self.queries += len(texts)
-        return [np.array(row, dtype=np.float32) for row in matrix]
+        return [query_vector_from_row(row) for row in matrix]
 
     def _lead(self, me: _Waiting) -> None:
         """Run batches until ``me`` is done, then hand the lead to the oldest waiting."""
@@ -193,9 +193,7 @@ class BatchingEmbedder:
                 waiting.error = exc
         else:
             for waiting, vector in zip(batch, vectors, strict=True):
-                import numpy as np
-
-                waiting.vector = np.array(vector, dtype=np.float32)
+                waiting.vector = query_vector_from_row(vector)
         with self._lock:
             self.calls += 1
             self.queries += len(batch)
@@ -205,7 +203,7 @@ class BatchingEmbedder:
 
 
 def _deliver(
-    batch: list[tuple[str, asyncio.Future[Vector]]], outcome: list[Vector] | BaseException
+    batch: list[tuple[str, asyncio.Future[QueryVector]]], outcome: list[QueryVector] | BaseException
 ) -> None:
     """On the loop: each waiting caller gets its vector, or the batch's error."""
     for index, (_text, future) in enumerate(batch):

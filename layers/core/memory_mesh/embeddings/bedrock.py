@@ -21,14 +21,14 @@ from memory_mesh.embeddings.base import (
     check_dimensions,
     check_texts,
     empty_matrix,
-    first_row,
     l2_normalize,
+    normalized_query_vector,
 )
 
-#: Vector sizes Titan Text Embeddings V2 can produce.
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
+#: Vector sizes Titan Text Embeddings V2 can produce.
 TITAN_V2_DIMENSIONS = (256, 512, 1024)
 
 _RATE_LIMIT_CODES = frozenset(
@@ -87,17 +87,23 @@ class BedrockEmbedder:
         items = check_texts(texts)
         if not items:
             return empty_matrix(self._dimensions)
-        import numpy as np  # with the first vector: functions that never embed skip it
+        import numpy as np  # documents only: the search function never loads it
 
-        matrix = np.stack([self._invoke(text) for text in items])
-        check_dimensions(matrix, len(items), self._dimensions, f"bedrock model {self._model_id}")
+        matrix = np.asarray([self._invoke(text) for text in items], dtype=np.float32)
+        check_dimensions(matrix, len(items), self._dimensions, self._source)
         return l2_normalize(matrix)
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed a search query; returns shape ``(dimensions,)``."""
-        return first_row(self.embed_documents([text]))
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed a search query; returns ``dimensions`` float32 values of unit norm."""
+        (item,) = check_texts([text])
+        return normalized_query_vector(self._invoke(item), self._dimensions, self._source)
 
-    def _invoke(self, text: str) -> Vector:
+    @property
+    def _source(self) -> str:
+        return f"bedrock model {self._model_id}"
+
+    def _invoke(self, text: str) -> list[float]:
+        """The embedding Titan returned for ``text`` (a JSON list of numbers)."""
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         body = json.dumps({"inputText": text, "dimensions": self._dimensions, "normalize": True})
@@ -120,15 +126,12 @@ class BedrockEmbedder:
         embedding = payload.get("embedding") if isinstance(payload, dict) else None
         if not isinstance(embedding, list) or not embedding:
             raise EmbeddingError("bedrock answered without an embedding")
-        import numpy as np
-
-        vector = np.asarray(embedding, dtype=np.float32)
-        if vector.shape != (self._dimensions,):
+        if len(embedding) != self._dimensions:
             raise EmbeddingConfigError(
-                f"bedrock model {self._model_id} returned {vector.shape[0]} dimensions, "
+                f"bedrock model {self._model_id} returned {len(embedding)} dimensions, "
                 f"expected {self._dimensions} (MEMORY_EMBEDDING_DIMENSIONS)"
             )
-        return vector
+        return embedding
 
 
 def _map_client_error(exc: Any) -> EmbeddingError:

@@ -11,7 +11,7 @@ from memory_mesh.embeddings.aio import embed_query_async
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 
 class QueryCacheEmbedder:
@@ -29,7 +29,7 @@ class QueryCacheEmbedder:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, Vector] = OrderedDict()
+        self._entries: OrderedDict[str, QueryVector] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -41,7 +41,7 @@ class QueryCacheEmbedder:
         """Embed texts with the wrapped provider (not cached)."""
         return self.inner.embed_documents(texts)
 
-    def cached_query(self, text: str) -> Vector | None:
+    def cached_query(self, text: str) -> QueryVector | None:
         """The cached embedding of ``text`` (counted as a hit), or None without calling
         the provider: cheap enough to call on an event loop before handing a miss to a
         worker thread."""
@@ -53,9 +53,9 @@ class QueryCacheEmbedder:
                 return None
             self._entries.move_to_end(text)
             self.hits += 1
-            return cached.copy()
+            return cached[:]  # a copy
 
-    def embed_query(self, text: str) -> Vector:
+    def embed_query(self, text: str) -> QueryVector:
         """Embed a query, from the cache when this exact text was embedded recently."""
         if self.size == 0:
             return self.inner.embed_query(text)
@@ -69,7 +69,7 @@ class QueryCacheEmbedder:
         self._store(text, vector)
         return vector
 
-    async def embed_query_async(self, text: str) -> Vector:
+    async def embed_query_async(self, text: str) -> QueryVector:
         """``embed_query`` for a coroutine: a hit is answered on the loop, a miss goes to
         the wrapped provider's own async path (batched) or a worker thread."""
         if self.size == 0:
@@ -83,9 +83,9 @@ class QueryCacheEmbedder:
         self._store(text, vector)
         return vector
 
-    def _store(self, text: str, vector: Vector) -> None:
+    def _store(self, text: str, vector: QueryVector) -> None:
         with self._lock:
-            self._entries[text] = vector.copy()
+            self._entries[text] = vector[:]  # a copy
             self._entries.move_to_end(text)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -12,18 +12,18 @@ import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from memory_mesh.embeddings.base import (
     EmbedderInfo,
-    Matrix,
-    Vector,
     check_texts,
     empty_matrix,
-    first_row,
     l2_normalize,
+    normalized_query_vector,
 )
+
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _WORD_WEIGHT = 1.0
@@ -68,20 +68,25 @@ class DeterministicEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         """Embed texts; returns shape ``(len(texts), dimensions)``, float32, unit rows."""
         items = check_texts(texts)
-        dimensions = self._info.dimensions
         if not items:
-            return empty_matrix(dimensions)
-        matrix = np.zeros((len(items), dimensions), dtype=np.float64)
-        for row, text in enumerate(items):
-            for feature, weight in _features(text):
-                index, sign = _bucket(feature, dimensions)
-                matrix[row, index] += sign * weight
-        # features can cancel out in a tiny space; fall back to the empty-text vector
-        for empty_row in np.flatnonzero(~matrix.any(axis=1)):
-            index, sign = _bucket(_EMPTY_FEATURE, dimensions)
-            matrix[empty_row, index] = sign
-        return l2_normalize(matrix)
+            return empty_matrix(self._info.dimensions)
+        import numpy as np  # documents only: a search embeds its query without numpy
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed one query; returns shape ``(dimensions,)``."""
-        return first_row(self.embed_documents([text]))
+        return l2_normalize(np.asarray([self._raw(text) for text in items], dtype=np.float64))
+
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed one query: the vector :meth:`embed_documents` gives ``text``."""
+        (item,) = check_texts([text])
+        return normalized_query_vector(self._raw(item), self._info.dimensions, "deterministic")
+
+    def _raw(self, text: str) -> list[float]:
+        """The text's features summed into signed buckets (not normalised)."""
+        dimensions = self._info.dimensions
+        row = [0.0] * dimensions
+        for feature, weight in _features(text):
+            index, sign = _bucket(feature, dimensions)
+            row[index] += sign * weight
+        if not any(row):  # features can cancel out in a tiny space: the empty-text vector
+            index, sign = _bucket(_EMPTY_FEATURE, dimensions)
+            row[index] = sign
+        return row

@@ -9,9 +9,7 @@ are off: :class:`~memory_mesh.embeddings.resilience.ResilientEmbedder` does retr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from memory_mesh.config import Settings
 from memory_mesh.embeddings.base import (
@@ -20,14 +18,16 @@ from memory_mesh.embeddings.base import (
     EmbeddingError,
     EmbeddingRateLimited,
     EmbeddingUnavailable,
-    Matrix,
-    Vector,
     check_dimensions,
+    check_length,
     check_texts,
     empty_matrix,
-    first_row,
     l2_normalize,
+    normalized_query_vector,
 )
+
+if TYPE_CHECKING:
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 #: Most texts the Gemini API embeds in one request.
 MAX_TEXTS_PER_REQUEST = 100
@@ -88,18 +88,29 @@ class GeminiEmbedder:
         items = check_texts(texts)
         if not items:
             return empty_matrix(self._dimensions)
+        import numpy as np  # documents only: the search function never loads it
+
         size = self.max_texts_per_request
-        parts = [
-            self._request(items[start : start + size], "RETRIEVAL_DOCUMENT")
-            for start in range(0, len(items), size)
-        ]
-        return l2_normalize(_concat(parts, self._dimensions))
+        values: list[list[float]] = []
+        for start in range(0, len(items), size):
+            values.extend(self._request(items[start : start + size], "RETRIEVAL_DOCUMENT"))
+        matrix = np.asarray(values, dtype=np.float32)
+        check_dimensions(matrix, len(items), self._dimensions, self._source)
+        return l2_normalize(matrix)
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed a search query (RETRIEVAL_QUERY); returns shape ``(dimensions,)``."""
-        return first_row(l2_normalize(self._request([text], "RETRIEVAL_QUERY")))
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed a search query (RETRIEVAL_QUERY); returns ``dimensions`` float32 values
+        of unit norm."""
+        (item,) = check_texts([text])
+        (values,) = self._request([item], "RETRIEVAL_QUERY")
+        return normalized_query_vector(values, self._dimensions, self._source)
 
-    def _request(self, texts: list[str], task_type: TaskType) -> Matrix:
+    @property
+    def _source(self) -> str:
+        return f"gemini model {self._model}"
+
+    def _request(self, texts: list[str], task_type: TaskType) -> list[list[float]]:
+        """One API request: the embedding values of each text, in order."""
         from google.genai import errors, types
 
         config = types.EmbedContentConfig(
@@ -119,16 +130,10 @@ class GeminiEmbedder:
         values = [getattr(embedding, "values", None) for embedding in embeddings]
         if len(values) != len(texts) or any(not v for v in values):
             raise EmbeddingError(f"gemini returned {len(values)} embeddings for {len(texts)} texts")
-        matrix = np.asarray(values, dtype=np.float32)
-        check_dimensions(matrix, len(texts), self._dimensions, f"gemini model {self._model}")
-        return matrix
-
-
-def _concat(parts: list[Matrix], dimensions: int) -> Matrix:
-    if not parts:
-        return empty_matrix(dimensions)
-    matrix: Matrix = np.concatenate(parts, axis=0)
-    return matrix
+        rows = [list(v) for v in values if v]
+        for row in rows:
+            check_length(row, self._dimensions, self._source)
+        return rows
 
 
 def _map_api_error(exc: Any) -> EmbeddingError:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from memory_mesh.embeddings.base import Embedder, EmbedderInfo
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 
 class LazyEmbedder:
@@ -47,5 +47,5 @@ class LazyEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         return self.inner.embed_documents(texts)
 
-    def embed_query(self, text: str) -> Vector:
+    def embed_query(self, text: str) -> QueryVector:
         return self.inner.embed_query(text)

@@ -24,12 +24,13 @@ from memory_mesh.embeddings.base import (
     EmbeddingConfigError,
     EmbeddingError,
     Matrix,
-    Vector,
+    QueryVector,
     check_dimensions,
     check_texts,
     empty_matrix,
     first_row,
     l2_normalize,
+    query_vector_from_row,
 )
 
 if TYPE_CHECKING:
@@ -179,9 +180,9 @@ class LocalOnnxEmbedder:
         check_dimensions(result, len(items), self._dimensions, f"local model {self._info.model}")
         return result
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed one query; returns shape ``(dimensions,)``."""
-        return first_row(self.embed_documents([text]))
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed one query; returns ``dimensions`` float32 values of unit norm."""
+        return query_vector_from_row(first_row(self.embed_documents([text])))
 
     def embed_queries(self, texts: Sequence[str]) -> Matrix:
         """Embed several queries in one model call (this model embeds queries and

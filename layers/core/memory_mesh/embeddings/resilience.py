@@ -39,7 +39,7 @@ from memory_mesh.embeddings.base import (  # circuit_state: imported from here t
 )
 
 if TYPE_CHECKING:
-    from memory_mesh.embeddings.base import Matrix, Vector
+    from memory_mesh.embeddings.base import Matrix, QueryVector
 
 __all__ = ["CircuitState", "ResilientEmbedder", "circuit_state"]
 
@@ -220,8 +220,8 @@ class ResilientEmbedder:
         matrix: Matrix = np.concatenate(parts, axis=0)
         return matrix
 
-    def embed_query(self, text: str) -> Vector:
-        """Embed a query; returns ``(dimensions,)``. One protected call."""
+    def embed_query(self, text: str) -> QueryVector:
+        """Embed a query; returns ``dimensions`` float32 values. One protected call."""
         return self._call(partial(self.inner.embed_query, text))
 
     def close(self) -> None:

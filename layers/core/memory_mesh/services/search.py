@@ -1,8 +1,10 @@
 """Search by meaning, keywords or both, ranked by relevance, importance and recency.
 
 The query is embedded (cached), the plan chosen from the scope's size, and candidates
-found and ranked in one SQL statement (store/search.py). In hybrid mode an unavailable
-embedder degrades the search to keywords (reported as ``degraded``) instead of failing.
+found and ranked in one SQL statement (store/search.py). A scope found too large for the
+exact plan is remembered for :data:`LARGE_SCOPE_SECONDS`, so searches of a large tenant
+do not count its rows every time. In hybrid mode an unavailable embedder degrades the
+search to keywords (reported as ``degraded``) instead of failing.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from uuid import UUID
-
-import numpy as np
 
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
@@ -26,18 +26,23 @@ from memory_mesh.domain.validation import (
     check_top_k,
     check_utc_offset,
 )
-from memory_mesh.embeddings import Embedder, EmbeddingError
+from memory_mesh.embeddings import Embedder, EmbeddingError, QueryVector
 from memory_mesh.embeddings.aio import embed_query_async
 from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.observability.metrics import NULL_METRICS, MetricsRecorder
 from memory_mesh.observability.xray import subsegment
 from memory_mesh.services.conversation_refs import resolve_many
-from memory_mesh.store import conversations as conversation_store
+from memory_mesh.services.principal_cache import TtlCache
 from memory_mesh.store import search as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.search import SearchPlanConfig
 
 log = logging.getLogger(__name__)
+
+# how long a scope counted above its exact limit is taken as still above it: a scope is
+# counted up to ~exact_max_rows index entries, which costs as much as the HNSW walk it
+# leads to; the bound on how long a large scope emptied (by deletion) keeps that plan
+LARGE_SCOPE_SECONDS = 60.0
 
 
 @dataclass
@@ -58,6 +63,7 @@ class SearchService:
         plan: SearchPlanConfig,
         limits: Limits,
         metrics: MetricsRecorder = NULL_METRICS,
+        large_scope_seconds: float = LARGE_SCOPE_SECONDS,
     ) -> None:
         self.db = db
         self.embedder = embedder
@@ -65,12 +71,14 @@ class SearchService:
         self.plan = plan
         self.limits = limits
         self.metrics = metrics
+        # (tenant, conversation or None) -> rows counted when the scope was found large
+        self._large_scopes: TtlCache[int] = TtlCache(large_scope_seconds)
 
     async def search(self, query: SearchQuery) -> SearchOutcome:
         self._validate(query)
         started = time.perf_counter()
         mode = query.mode
-        vector: np.ndarray | None = None
+        vector: QueryVector | None = None
         degraded = False
         if mode is not SearchMode.keyword:
             try:
@@ -99,19 +107,18 @@ class SearchService:
                     config=self.plan,
                     plan=plan,
                 )
-                await _add_external_ids(conn, query.tenant_id, hits)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
 
-    async def _embed_query(self, text: str) -> np.ndarray:
+    async def _embed_query(self, text: str) -> QueryVector:
         """The query's vector: a cache hit answered here, on the event loop (a worker
         thread's hand-off costs more than the lookup); a miss runs the model in a thread,
         once per batch of concurrent queries (embeddings/aio.py)."""
         cached = getattr(self.embedder, "cached_query", None)
         if cached is not None:
-            vector: np.ndarray | None = cached(text)
+            vector: QueryVector | None = cached(text)
             if vector is not None:
                 return vector
         return await embed_query_async(self.embedder, text)
@@ -128,14 +135,21 @@ class SearchService:
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
-        else ``hnsw``; counted cheaply first, further only for a large narrowed scope."""
+        else ``hnsw``; counted cheaply first, further only for a large narrowed scope, and
+        not at all while the scope is remembered large."""
+        key = (query.tenant_id, query.conversation_id)
+        if self._large_scopes.get(key) is not None:
+            return "hnsw"
         narrowed = query.conversation_id is not None
         first_cap = self.plan.exact_max_rows + 1
         rows, table_rows = await store.scope_size(conn, query, first_cap)
         limit = store.exact_limit(self.plan.exact_max_rows, table_rows, narrowed=narrowed)
         if rows >= first_cap and limit > self.plan.exact_max_rows:
             rows, _ = await store.scope_size(conn, query, limit + 1)
-        return "exact" if rows <= limit else "hnsw"
+        if rows <= limit:
+            return "exact"
+        self._large_scopes.put(key, rows)
+        return "hnsw"
 
     def _validate(self, query: SearchQuery) -> None:
         check_query(query.query, self.limits)
@@ -147,15 +161,3 @@ class SearchService:
         check_metadata(query.metadata, self.limits, field="metadata")
         check_min_score(query.min_score)
         check_time_range(query.created_after, query.created_before)
-
-
-async def _add_external_ids(conn: Conn, tenant_id: str, hits: list[SearchHit]) -> None:
-    """Give each hit's message its conversation's external id (one query for all hits;
-    the search statement itself reads messages only)."""
-    ids = list({hit.message.conversation_id for hit in hits})
-    if not ids:
-        return
-    found = await conversation_store.find(conn, tenant_id=tenant_id, ids=ids, external_ids=[])
-    external = {c.id: c.external_id for c in found}
-    for hit in hits:
-        hit.message.conversation_external_id = external.get(hit.message.conversation_id)

@@ -10,9 +10,12 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   with index scans off so the planner cannot pick the HNSW index plus a filter, which is
   slow and returns too few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
-  still yield enough candidates.
-Either way ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
-would otherwise pick the slow HNSW+filter path after a few runs.
+  still yield enough candidates. In vector mode the walk's rows carry the hits' columns
+  and full-precision similarity (nothing joined back), and over a whole tenant the
+  statement reuses its generic plan, sorts disabled so that plan can only walk the index
+  (:func:`generic_plan_applies`).
+Otherwise ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
+would pick the slow HNSW+filter path after a few runs.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+from pgvector import Vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
+from memory_mesh.embeddings.base import QueryVector
 from memory_mesh.store.database import Conn
 from memory_mesh.store.rows import MESSAGE_COLUMNS, message_from_row
 
@@ -210,32 +214,43 @@ _SIMILARITY = (
     " then greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 end"
 )
 
+# a candidate's recency from the reference time; the exponent is capped at 1,000
+# half-lives: beyond ~1,074 power() underflows to an error, and 2^-1000 is already 0 to
+# every score
+_RECENCY = """power(0.5, least(1000.0, greatest(0, extract(epoch from
+                 coalesce(%(reference_time)s::timestamptz, now()) - {alias}.created_at)::float8)
+                 / 86400.0 / %(half_life)s))"""
+
 # every candidate's figures, its place in each list, recency from the reference time
 _SCORED = f"""
 scored as (
     select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, c.similarity, c.keyword,
-           -- the exponent is capped at 1,000 half-lives: beyond ~1,074 power() underflows
-           -- to an error, and 2^-1000 is already 0 to every score
-           power(0.5, least(1000.0, greatest(0, extract(epoch from
-                 coalesce(%(reference_time)s::timestamptz, now()) - m.created_at)::float8)
-                 / 86400.0 / %(half_life)s)) as recency
+           {_RECENCY.format(alias="m")} as recency
     from cands c join messages m on m.id = c.id
 )"""
 
 # the blend of domain/ranking.py (importance and recency scale relevance: they reorder
 # related hits, never lift an unrelated one), the threshold, the order (hits of equal
-# score, e.g. several with no relevance at all, by importance and recency, then id)
+# score, e.g. several with no relevance at all, by importance and recency, then id); the
+# hits' conversations' external ids looked up here, for the top ones only (a round trip
+# fewer than asking afterwards)
 _FINAL = """
 final as (
     select *,
            relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
            %(w_imp)s * importance + %(w_rec)s * recency as boost
     from related
+),
+top as (
+    select * from final
+    where score >= %(min_score)s
+    order by score desc, boost desc, id
+    limit %(top_k)s
 )
-select * from final
-where score >= %(min_score)s
-order by score desc, boost desc, id
-limit %(top_k)s"""
+select t.*, (select c.external_id from conversations c where c.id = t.conversation_id)
+       as conversation_external_id
+from top t
+order by t.score desc, t.boost desc, t.id"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
 cands as (
@@ -278,6 +293,28 @@ related as (
 ),{_FINAL}
 """
 
+# the HNSW plan in vector mode: the index walk's rows carry every column the hits need
+# and their similarity at full precision (the heap row is read for the filters anyway),
+# so no candidate is joined back to ``messages``; ranked by the walk's halfvec distance
+HNSW_VECTOR_SQL = f"""with vec as (
+    select {MESSAGE_COLUMNS}, {{distance}} as distance,
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+    from messages m
+    where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
+    order by {{distance}}
+    limit %(candidates)s
+),
+scored as (
+    select v.*, row_number() over (order by v.distance, v.id) as vec_rank,
+           null::bigint as kw_rank, null::float8 as keyword,
+           {_RECENCY.format(alias="v")} as recency
+    from vec v
+),
+related as (
+    select *, similarity as relevance from scored
+),{_FINAL}
+"""
+
 _STATEMENTS = {
     SearchMode.vector: VECTOR_SQL,
     SearchMode.keyword: KEYWORD_SQL,
@@ -304,6 +341,8 @@ def statement(
         distance = sql.SQL("m.embedding <=> %(qv)s::vector")
     where = _filters(query)
     d = sql.Literal(dims)
+    if plan == "hnsw" and query.mode is SearchMode.vector:
+        return sql.SQL(HNSW_VECTOR_SQL).format(where=where, distance=distance.format(d=d))
     candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
         where=where, distance=distance.format(d=d), d=d
     )
@@ -313,27 +352,56 @@ def statement(
 # the plan's transaction-local settings in one round trip (``set_config(..., true)`` is
 # ``SET LOCAL``); settings a plan does not need are given their defaults
 _PLAN_SETTINGS = (
-    "select set_config('plan_cache_mode', 'force_custom_plan', true),"
+    "select set_config('plan_cache_mode', %(cache)s, true),"
     " set_config('enable_indexscan', %(indexscan)s, true),"
+    " set_config('enable_sort', %(sort)s, true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
     " set_config('hnsw.iterative_scan', %(iterative)s, true)"
 )
 
 
-def _plan_settings(plan: str, ef_search: int, *, narrow: bool) -> dict[str, str]:
+def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) -> dict[str, str]:
+    custom = {"cache": "force_custom_plan", "sort": "on"}
     if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
         # covering B-tree is read by an index-only scan, the candidates by primary key
-        return {"indexscan": "on", "ef": "40", "iterative": "off"}
+        return custom | {"indexscan": "on", "ef": "40", "iterative": "off"}
     if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
-        return {"indexscan": "off", "ef": "40", "iterative": "off"}
-    return {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+        return custom | {"indexscan": "off", "ef": "40", "iterative": "off"}
+    hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+    if not generic:
+        return custom | hnsw
+    # planned once per connection (its generic plan, psycopg prepares it): with sorts
+    # disabled the only plan without one walks the HNSW index, whatever share of the
+    # rows the planner guesses a tenant holds
+    return {"cache": "force_generic_plan", "sort": "off"} | hnsw
+
+
+def generic_plan_applies(query: SearchQuery, plan: str) -> bool:
+    """Whether the statement reuses its generic plan: the HNSW plan in vector mode over a
+    whole tenant. A filter (conversation, role, time, metadata) keeps custom plans: a
+    B-tree range plus a sort can be the better (and complete) plan for it."""
+    unfiltered = (
+        query.conversation_id is None
+        and query.role is None
+        and query.created_after is None
+        and query.created_before is None
+        and not query.metadata
+    )
+    return plan == "hnsw" and query.mode is SearchMode.vector and unfiltered
+
+
+def vector_parameter(query_vector: QueryVector | None) -> Vector | None:
+    """The query vector as the ``%(qv)s`` parameter: pgvector's ``Vector`` (numpy-free),
+    which the connection's pgvector dumper sends in binary, float32 for float32, the
+    very bytes a numpy array was sent as (``register_vector_async``)."""
+    return None if query_vector is None else Vector(query_vector.tolist())
 
 
 async def run_search(
     conn: Conn,
     *,
     query: SearchQuery,
-    query_vector: np.ndarray | None,
+    query_vector: QueryVector | None,
     model: str | None,
     weights: RankingWeights,
     config: SearchPlanConfig,
@@ -346,9 +414,11 @@ async def run_search(
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
-    await conn.execute(
-        _PLAN_SETTINGS,
-        _plan_settings(plan, max(config.ef_search, candidates), narrow=narrow),
+    settings = _plan_settings(
+        plan,
+        max(config.ef_search, candidates),
+        narrow=narrow,
+        generic=generic_plan_applies(query, plan),
     )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
@@ -357,7 +427,7 @@ async def run_search(
         "after": query.created_after,
         "before": query.created_before,
         "metadata": Jsonb(query.metadata),
-        "qv": query_vector,
+        "qv": vector_parameter(query_vector),
         "qt": query.query,
         "model": model,
         "candidates": candidates,
@@ -373,7 +443,9 @@ async def run_search(
         "min_score": query.min_score,
         "top_k": query.top_k,
     }
-    cur = await conn.execute(statement(query, plan, config.dimensions, narrow=narrow), params)
+    text = statement(query, plan, config.dimensions, narrow=narrow)
+    await conn.execute(_PLAN_SETTINGS, settings)
+    cur = await conn.execute(text, params)
     hits = []
     for row in await cur.fetchall():
         hits.append(
