@@ -341,7 +341,7 @@ def statement(
         distance = sql.SQL("m.embedding <=> %(qv)s::vector")
     where = _filters(query)
     d = sql.Literal(dims)
-    if plan == "hnsw" and query.mode is SearchMode.vector:
+    if plan == "hnsw" and query.mode is SearchMode.vector and not narrow:
         return sql.SQL(HNSW_VECTOR_SQL).format(where=where, distance=distance.format(d=d))
     candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
         where=where, distance=distance.format(d=d), d=d
@@ -418,7 +418,8 @@ async def run_search(
         plan,
         max(config.ef_search, candidates),
         narrow=narrow,
-        generic=generic_plan_applies(query, plan),
+        # a comparison forcing the narrow table on the HNSW plan runs the old statement
+        generic=generic_plan_applies(query, plan) and not narrow,
     )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
