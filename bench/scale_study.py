@@ -68,6 +68,7 @@ from tqdm import tqdm
 from bench import cli, markdown
 from bench.data import Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.explain import explain_search
+from bench.http_overhead import Case as TimedCase  # one request kind, timed with its CPU
 from bench.http_overhead import _start_redis, postgres_cpu, process_cpu
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
@@ -704,34 +705,6 @@ def drop_small_tenant(study: Study) -> None:
     with psycopg.connect(study.url, autocommit=True) as conn:
         conn.execute("delete from messages where tenant_id = %s", [SMALL_TENANT])
         conn.execute("delete from conversations where tenant_id = %s", [SMALL_TENANT])
-
-
-@dataclass
-class TimedCase:
-    name: str
-    send: Callable[[int], Any]  # an awaitable per request
-    cpu: Callable[[], float]
-    latencies: list[float] = field(default_factory=list)
-    p50s: list[float] = field(default_factory=list)
-    cpu_ms: list[float] = field(default_factory=list)
-
-    async def round(self, requests: int, offset: int) -> None:
-        before = self.cpu()
-        times = []
-        for i in range(requests):
-            start = time.perf_counter()
-            await self.send(offset + i)
-            times.append(time.perf_counter() - start)
-        self.cpu_ms.append(1000 * (self.cpu() - before) / requests)
-        self.latencies.extend(times)
-        self.p50s.append(float(np.percentile(times, 50)) * 1000)
-
-    def figures(self) -> dict[str, Any]:
-        return {
-            "latency_ms": latency_summary(self.latencies),
-            "p50_ms_per_round": [round(v, 3) for v in self.p50s],
-            "cpu_ms_per_request": round(median(self.cpu_ms), 3),
-        }
 
 
 def http_section(study: Study, options: Options) -> dict[str, Any]:
