@@ -16,10 +16,10 @@ from psycopg.conninfo import make_conninfo
 
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
-from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import Migration, available_migrations, migrate
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
+from tests.integration.search_support import run_planned
 from tests.integration.test_message_vectors import TEXTS, _Explaining
 
 
@@ -34,19 +34,10 @@ def _scans(node: dict[str, Any]) -> list[tuple[str, str | None]]:
 async def _plan(runtime: Runtime, query: SearchQuery) -> dict[str, Any]:
     """The service's exact-plan statement under EXPLAIN, sequential scans off: the test's
     table is small enough that reading it whole would win, which a real scope's is not."""
-    service = runtime.search
     async with runtime.db.tenant(query.tenant_id) as conn:
         await conn.execute("set local enable_seqscan = off")
         explaining = _Explaining(conn)
-        await store_search.run_search(
-            cast(Any, explaining),
-            query=query,
-            query_vector=service.embedder.embed_query(query.query),
-            model=service.embedder.info.model,
-            weights=service.weights,
-            config=service.plan,
-            plan="exact",
-        )
+        await run_planned(cast(Any, explaining), runtime, query, plan="exact")
     plan: dict[str, Any] = json.loads(explaining.plan)[0]["Plan"]
     return plan
 

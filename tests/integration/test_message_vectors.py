@@ -20,11 +20,11 @@ from psycopg.conninfo import make_conninfo
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
-from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import available_migrations
 from tests.conftest import http_client, make_tenant, new_conversation
 from tests.integration import seed
 from tests.integration.batch import store_batch
+from tests.integration.search_support import run_planned
 from tests.integration.test_export import export, import_, populate
 
 TEXTS = [
@@ -213,16 +213,7 @@ async def _ranked(
     service = runtime.search
     vector = service.embedder.embed_query(query.query)
     async with runtime.db.tenant(query.tenant_id) as conn:
-        hits = await store_search.run_search(
-            conn,
-            query=query,
-            query_vector=vector,
-            model=service.embedder.info.model,
-            weights=service.weights,
-            config=service.plan,
-            plan="exact",
-            narrow=narrow,
-        )
+        hits = await run_planned(conn, runtime, query, plan="exact", vector=vector, narrow=narrow)
     return [(str(h.message.id), h.scores.score, h.scores.relevance) for h in hits]
 
 
@@ -268,18 +259,9 @@ class _NoRows:
 
 async def _plan(runtime: Runtime, query: SearchQuery) -> str:
     """The plan PostgreSQL chooses for the service's exact search, its settings included."""
-    service = runtime.search
     async with runtime.db.tenant(query.tenant_id) as conn:
         explaining = _Explaining(conn)
-        await store_search.run_search(
-            cast(Any, explaining),
-            query=query,
-            query_vector=service.embedder.embed_query(query.query),
-            model=service.embedder.info.model,
-            weights=service.weights,
-            config=service.plan,
-            plan="exact",
-        )
+        await run_planned(cast(Any, explaining), runtime, query, plan="exact")
     return explaining.plan
 
 

@@ -19,6 +19,7 @@ from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
+from tests.integration.search_support import run_planned
 
 TEXTS = [
     "I am severely allergic to peanuts and tree nuts.",
@@ -45,18 +46,8 @@ def as_numpy(vector: QueryVector) -> Any:
 async def _ranked(
     runtime: Runtime, query: SearchQuery, vector: Any, plan: str, narrow: bool
 ) -> list[tuple[str, float, float, float | None, int | None]]:
-    service = runtime.search
     async with runtime.db.tenant(query.tenant_id) as conn:
-        hits = await store_search.run_search(
-            conn,
-            query=query,
-            query_vector=vector,
-            model=service.embedder.info.model,
-            weights=service.weights,
-            config=service.plan,
-            plan=plan,
-            narrow=narrow,
-        )
+        hits = await run_planned(conn, runtime, query, plan=plan, vector=vector, narrow=narrow)
     return [
         (
             str(h.message.id),
