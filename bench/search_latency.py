@@ -115,7 +115,7 @@ class CachedQueries(PrecomputedQueries):
     the event loop (no worker-thread hand-off, which stands for the model's time), as a
     peer given the vector answers."""
 
-    def cached_query(self, text: str) -> np.ndarray:
+    async def embed_query_async(self, text: str) -> np.ndarray:
         return self.embed_query(text)
 
 

@@ -113,14 +113,9 @@ class SearchService:
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
 
     async def _embed_query(self, text: str) -> QueryVector:
-        """The query's vector: a cache hit answered here, on the event loop (a worker
-        thread's hand-off costs more than the lookup); a miss runs the model in a thread,
-        once per batch of concurrent queries (embeddings/aio.py)."""
-        cached = getattr(self.embedder, "cached_query", None)
-        if cached is not None:
-            vector: QueryVector | None = cached(text)
-            if vector is not None:
-                return vector
+        """The query's vector: a cache hit answered on the event loop (a worker thread's
+        hand-off costs more than the lookup); a miss runs the model in a thread, once per
+        batch of concurrent queries (embeddings/aio.py, the query cache's async path)."""
         return await embed_query_async(self.embedder, text)
 
     @staticmethod
