@@ -3,8 +3,14 @@ failover, a proxy's idle timeout) are replaced at checkout, not handed to a requ
 
 from __future__ import annotations
 
-import psycopg
+import asyncio
+from pathlib import Path
 
+import psycopg
+import pytest
+from psycopg.pq import TransactionStatus
+
+from memory_mesh.errors import ServiceUnavailable
 from memory_mesh.store.database import Database
 
 
@@ -35,5 +41,91 @@ async def test_a_connection_killed_server_side_while_idle_is_replaced_and_the_ne
                 await conn.execute("select current_setting('memory_mesh.tenant_id') as t")
             ).fetchone()
             assert row == {"t": "t-pool"}
+    finally:
+        await db.close()
+
+
+async def _terminate(database_url: str, pid: int) -> None:
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        ended = admin.execute("select pg_terminate_backend(%s)", [pid]).fetchone()
+        assert ended == (True,)
+
+
+async def test_a_connection_given_back_moments_ago_is_handed_out_unchecked(
+    database_url: str,
+) -> None:
+    """The local server skips the check (a round trip) for a connection in use less than
+    ``check_idle_seconds`` ago: a dead one then fails its request with a 503-mapped error
+    and is replaced; one idle longer is checked, as every one is in Lambda."""
+    db = Database(
+        database_url, min_size=1, max_size=1, statement_timeout_ms=5_000, check_idle_seconds=0.3
+    )
+    await db.open()
+    try:
+        # killed right after use: handed out unchecked, so the request fails ...
+        await _terminate(database_url, await _backend_pid(db))
+        with pytest.raises(ServiceUnavailable):
+            await _backend_pid(db)
+        # ... and the pool has replaced it for the next one
+        pid = await _backend_pid(db)
+        # killed, then idle past check_idle_seconds: checked and replaced unseen
+        await _terminate(database_url, pid)
+        await asyncio.sleep(0.5)
+        assert await _backend_pid(db) != pid
+    finally:
+        await db.close()
+
+
+def _client_messages(trace: Path) -> list[str]:
+    """The protocol messages the client sent, by name, from libpq's trace."""
+    return [line.split("\t")[3] for line in trace.read_text().splitlines() if "\tF\t" in line]
+
+
+async def test_a_tenant_pipeline_is_one_round_trip_and_bound_to_its_tenant(
+    database_url: str, tmp_path: Path
+) -> None:
+    db = Database(database_url, min_size=1, max_size=1, statement_timeout_ms=5_000)
+    await db.open()
+    try:
+        trace_file = tmp_path / "trace"
+        with trace_file.open("w") as trace:
+            async with db.connection() as conn:  # the pool's one connection
+                conn.pgconn.trace(trace.fileno())
+            async with db.tenant_pipeline("t-pipe") as conn:
+                first = await conn.execute("select current_setting('memory_mesh.tenant_id') as t")
+                second = await conn.execute("select txid_current() as tx")
+            tenants = await first.fetchall()
+            transactions = await second.fetchall()
+            async with db.connection() as conn:
+                conn.pgconn.untrace()
+                after = await (
+                    await conn.execute("select current_setting('memory_mesh.tenant_id', true) as t")
+                ).fetchone()
+        assert tenants == [{"t": "t-pipe"}]
+        assert len(transactions) == 1
+        assert after is not None and after["t"] in ("", None)  # transaction-local
+        sent = _client_messages(trace_file)
+        # BEGIN, the tenant, two statements and COMMIT, one Sync: one round trip
+        assert sent.count("Execute") == 5
+        assert sent.count("Sync") == 1
+    finally:
+        await db.close()
+
+
+async def test_a_failing_statement_in_a_tenant_pipeline_is_raised_and_rolled_back(
+    database_url: str,
+) -> None:
+    db = Database(database_url, min_size=1, max_size=1, statement_timeout_ms=5_000)
+    await db.open()
+    try:
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            async with db.tenant_pipeline("t-pipe") as conn:
+                await conn.execute("select 1 / 0")
+        async with db.connection() as conn:  # the same connection, usable and idle
+            assert conn.info.transaction_status is TransactionStatus.IDLE
+            row = await (
+                await conn.execute("select current_setting('memory_mesh.tenant_id', true) as t")
+            ).fetchone()
+            assert row is not None and row["t"] in ("", None)
     finally:
         await db.close()

@@ -276,6 +276,8 @@ async def test_the_exact_plan_reads_the_narrow_tables_covering_index(
     plan = await _plan(runtime, scoped)
     assert '"Relation Name": "message_vectors"' in plan
     assert '"Index Name": "message_vectors_scope"' in plan
+    # each candidate is read from messages once, for its columns and exact distance alike
+    assert plan.count('"Relation Name": "messages"') == 1
     # a metadata filter is not in the narrow table: that search reads messages
     filtered = SearchQuery(
         tenant_id=tenant, query="dog", mode=SearchMode.vector, metadata={"topic": "pets"}

@@ -295,12 +295,13 @@ async def test_a_conversation_inside_a_large_table_is_searched_exactly(
     assert (await service.search(whole)).plan == "hnsw"
 
 
-async def test_a_scope_found_large_is_not_counted_again_while_remembered(
+async def test_a_scopes_plan_is_not_counted_again_while_remembered(
     runtime: Runtime, client: httpx.AsyncClient, tenant: str, monkeypatch: Any
 ) -> None:
     """Counting a scope to learn that it is large costs as much as the search it leads
-    to: the service remembers it large (for large_scope_seconds) and counts only scopes
-    it has not found large; with 0 seconds it counts every time."""
+    to: the service remembers a large scope's plan (for large_scope_seconds) and a small
+    one's (for small_scope_seconds: the exact plan is complete whatever the scope has
+    grown to meanwhile); with 0 seconds it counts every time."""
     from memory_mesh.services import search as search_service
     from tests.integration import seed
 
@@ -316,33 +317,38 @@ async def test_a_scope_found_large_is_not_counted_again_while_remembered(
     monkeypatch.setattr(search_service.store, "scope_size", counting)
     small_limit = replace(runtime.search.plan, exact_max_rows=10)
 
-    def service(seconds: float) -> SearchService:
+    def service(large: float, small: float) -> SearchService:
         return SearchService(
             runtime.db,
             runtime.embedder,
             weights=runtime.search.weights,
             plan=small_limit,
             limits=runtime.search.limits,
-            large_scope_seconds=seconds,
+            large_scope_seconds=large,
+            small_scope_seconds=small,
         )
 
     query = SearchQuery(tenant_id=tenant, query="nut allergy", mode=SearchMode.vector, top_k=5)
-    remembering = service(60.0)
+    remembering = service(60.0, 60.0)
     first = await remembering.search(query)
     again = await remembering.search(query)
     assert (first.plan, again.plan) == ("hnsw", "hnsw")
     assert counted == [tenant]  # the second search took the remembered plan
     assert len(first.hits) == 5
     assert [h.message.id for h in again.hits] == [h.message.id for h in first.hits]
-    # a small scope is counted every time (it may grow past the limit)
+    # a small scope's exact plan is remembered too
     other, _ = await make_tenant(runtime)
     small = await seed.conversation(runtime, other)
     await seed.insert(runtime, other, [seed.Row(small, datetime.now(UTC)) for _ in range(3)])
     small_query = replace(query, tenant_id=other)
     for _ in range(2):
         assert (await remembering.search(small_query)).plan == "exact"
-    assert counted == [tenant, other, other]
-    forgetting = service(0.0)
+    assert counted == [tenant, other]
+    # counted again once forgotten: grown past the limit, the scope takes the HNSW plan
+    await seed.insert(runtime, other, [seed.Row(small, datetime.now(UTC)) for _ in range(20)])
+    assert (await remembering.search(small_query)).plan == "exact"  # still remembered
+    forgetting = service(0.0, 0.0)
+    assert (await forgetting.search(small_query)).plan == "hnsw"
     for _ in range(2):
         assert (await forgetting.search(query)).plan == "hnsw"
     assert counted == [tenant, other, other, tenant, tenant]

@@ -1,9 +1,10 @@
 """Search by meaning, keywords or both, ranked by relevance, importance and recency.
 
 The query is embedded (cached), the plan chosen from the scope's size, and candidates
-found and ranked in one SQL statement (store/search.py). A scope found too large for the
-exact plan is remembered for :data:`LARGE_SCOPE_SECONDS`, so searches of a large tenant
-do not count its rows every time. In hybrid mode an unavailable embedder degrades the
+found and ranked in one SQL statement (store/search.py), sent with its transaction in one
+round trip. A scope's plan is remembered (:data:`LARGE_SCOPE_SECONDS` for the HNSW plan,
+:data:`SMALL_SCOPE_SECONDS` for the exact one), so searches do not count its rows every
+time. In hybrid mode an unavailable embedder degrades the
 search to keywords (reported as ``degraded``) instead of failing.
 """
 
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 # counted up to ~exact_max_rows index entries, which costs as much as the HNSW walk it
 # leads to; the bound on how long a large scope emptied (by deletion) keeps that plan
 LARGE_SCOPE_SECONDS = 60.0
+# how long a scope counted within its exact limit is searched exactly without counting:
+# the exact plan is complete at any size, so a scope grown meanwhile (at most this long)
+# costs a slower scan, never a hit
+SMALL_SCOPE_SECONDS = 5.0
 
 
 @dataclass
@@ -64,6 +69,7 @@ class SearchService:
         limits: Limits,
         metrics: MetricsRecorder = NULL_METRICS,
         large_scope_seconds: float = LARGE_SCOPE_SECONDS,
+        small_scope_seconds: float = SMALL_SCOPE_SECONDS,
     ) -> None:
         self.db = db
         self.embedder = embedder
@@ -71,8 +77,9 @@ class SearchService:
         self.plan = plan
         self.limits = limits
         self.metrics = metrics
-        # (tenant, conversation or None) -> rows counted when the scope was found large
-        self._large_scopes: TtlCache[int] = TtlCache(large_scope_seconds)
+        # (tenant, conversation or None) -> the plan its size called for when counted
+        self._scope_plans: TtlCache[str] = TtlCache(large_scope_seconds)
+        self._small_scope_seconds = small_scope_seconds
 
     async def search(self, query: SearchQuery) -> SearchOutcome:
         self._validate(query)
@@ -91,14 +98,17 @@ class SearchService:
                     ) from exc
                 log.warning("hybrid search degraded to keyword: %s", exc)
                 mode, degraded = SearchMode.keyword, True
-        async with self.db.tenant(query.tenant_id) as conn:
+        pending = None
+        # one round trip when the scope's plan is remembered: BEGIN, the tenant, the plan's
+        # settings, the statement and COMMIT sent together, the hits read after
+        async with self.db.tenant_pipeline(query.tenant_id) as conn:
             conversation_id = await self._conversation(conn, query)
             effective = replace(query, mode=mode, conversation_id=conversation_id)
             if query.conversation_id is not None and conversation_id is None:
-                plan, hits = "exact", []  # no conversation of that id: nothing stored (yet)
+                plan = "exact"  # no conversation of that id: nothing stored (yet)
             else:
                 plan = await self._choose_plan(conn, effective)
-                hits = await store.run_search(
+                pending = await store.start_search(
                     conn,
                     query=effective,
                     query_vector=vector,
@@ -107,6 +117,7 @@ class SearchService:
                     config=self.plan,
                     plan=plan,
                 )
+        hits = await store.read_hits(pending) if pending is not None else []
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
@@ -120,21 +131,25 @@ class SearchService:
 
     @staticmethod
     async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
-        """The UUID of the conversation filter (which may name an external id); None when
-        there is no filter or the tenant has no such conversation."""
+        """The UUID of the conversation filter; None when there is no filter or the tenant
+        has no conversation of that external id. A UUID is taken as it is, unread: the
+        statement's tenant filter finds nothing for another tenant's or a missing one."""
         if query.conversation_id is None:
             return None
         ref = parse_conversation_ref(query.conversation_id)
+        if isinstance(ref, UUID):
+            return ref
         found = await resolve_many(conn, query.tenant_id, [ref], create=False)
         return found.get(ref)
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
         else ``hnsw``; counted cheaply first, further only for a large narrowed scope, and
-        not at all while the scope is remembered large."""
+        not at all while the scope's plan is remembered."""
         key = (query.tenant_id, query.conversation_id)
-        if self._large_scopes.get(key) is not None:
-            return "hnsw"
+        remembered = self._scope_plans.get(key)
+        if remembered is not None:
+            return remembered
         narrowed = query.conversation_id is not None
         first_cap = self.plan.exact_max_rows + 1
         rows, table_rows = await store.scope_size(conn, query, first_cap)
@@ -142,8 +157,9 @@ class SearchService:
         if rows >= first_cap and limit > self.plan.exact_max_rows:
             rows, _ = await store.scope_size(conn, query, limit + 1)
         if rows <= limit:
+            self._scope_plans.put(key, "exact", at_most_seconds=self._small_scope_seconds)
             return "exact"
-        self._large_scopes.put(key, rows)
+        self._scope_plans.put(key, "hnsw")
         return "hnsw"
 
     def _validate(self, query: SearchQuery) -> None:

@@ -10,12 +10,15 @@ secret that may be rotated while the container is warm).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, Self
+from weakref import WeakKeyDictionary
 
 import psycopg
 from pgvector.psycopg import register_vector_async
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
 APP_ROLE = "memory_mesh_app"  # the role every application statement runs as (migration 0002)
+# the tenant of the transaction, which the row-level security policies key on
+_SET_TENANT = "select set_config('memory_mesh.tenant_id', %s, true)"
 # login refused for its credentials: invalid_password, invalid_authorization_specification
 _AUTH_SQLSTATES = frozenset({"28P01", "28000"})
 
@@ -79,6 +84,9 @@ class Database:
     """A pool of connections with pgvector types registered on each.
 
     ``conninfo``: a fixed URL, or :class:`Credentials` asked for every new connection.
+    ``check_idle_seconds``: a connection is checked (one round trip) before it is handed
+    out when it has been idle in the pool at least this long; 0 checks every checkout
+    (Lambda: a container frozen between invocations cannot tell how long it slept).
     """
 
     def __init__(
@@ -89,10 +97,14 @@ class Database:
         max_size: int,
         statement_timeout_ms: int,
         pool_timeout: float = 10.0,
+        check_idle_seconds: float = 0.0,
     ):
         connection_class: type[Conn] = psycopg.AsyncConnection
         if not isinstance(conninfo, str):
             connection_class = _connection_class(conninfo)
+        self._check_idle_seconds = check_idle_seconds
+        # when each pooled connection was last given back (the pool keeps no such time)
+        self._returned: WeakKeyDictionary[Conn, float] = WeakKeyDictionary()
         self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             conninfo if isinstance(conninfo, str) else conninfo.conninfo,
             min_size=min_size,
@@ -107,9 +119,19 @@ class Database:
             # a connection left idle while a Lambda container was frozen (or cut by a
             # failover, or by RDS Proxy's idle timeout) is found dead here and replaced,
             # at the cost of one round trip per checkout, instead of failing the request
-            check=AsyncConnectionPool.check_connection,
+            check=self._check,
+            reset=self._given_back,
             connection_class=connection_class,
         )
+
+    async def _check(self, conn: Conn) -> None:
+        given_back = self._returned.get(conn)
+        if given_back is not None and time.monotonic() - given_back < self._check_idle_seconds:
+            return  # in use moments ago: a dead one fails its request, and is replaced
+        await AsyncConnectionPool.check_connection(conn)
+
+    async def _given_back(self, conn: Conn) -> None:
+        self._returned[conn] = time.monotonic()
 
     @staticmethod
     async def _configure(conn: Conn) -> None:
@@ -148,8 +170,29 @@ class Database:
     async def tenant(self, tenant_id: str) -> AsyncIterator[Conn]:
         """A transaction bound to ``tenant_id``: committed on exit, rolled back on error."""
         async with self.connection() as conn, conn.transaction():
-            await conn.execute("select set_config('memory_mesh.tenant_id', %s, true)", [tenant_id])
+            await conn.execute(_SET_TENANT, [tenant_id])
             yield conn
+
+    @asynccontextmanager
+    async def tenant_pipeline(self, tenant_id: str) -> AsyncIterator[Conn]:
+        """The transaction of :meth:`tenant` in pipeline mode, for a read of a few
+        statements: nothing is sent until a result is read, so BEGIN and the tenant's
+        setting travel with the first statement read, and COMMIT (sent on leaving the
+        block) with the last. Read a cursor after the block and the whole transaction takes
+        one round trip. Any statement's error is raised by the read that meets it or, at
+        the latest, on leaving the block; the transaction is then rolled back."""
+        async with self.connection() as conn:
+            try:
+                async with conn.pipeline():
+                    # explicit BEGIN/COMMIT as statements: psycopg's transaction() would
+                    # wait for BEGIN and sync again before COMMIT (two more round trips)
+                    await conn.execute("begin")
+                    await conn.execute(_SET_TENANT, [tenant_id])
+                    yield conn
+                    await conn.execute("commit")
+            except BaseException:
+                await _roll_back(conn)
+                raise
 
     @asynccontextmanager
     async def system(self) -> AsyncIterator[Conn]:
@@ -161,3 +204,13 @@ class Database:
     async def ping(self) -> None:
         async with self.connection() as conn:
             await conn.execute("select 1")
+
+
+async def _roll_back(conn: Conn) -> None:
+    """End a transaction a failed pipeline left open (a broken connection is left to the
+    pool, which replaces it)."""
+    if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        try:
+            await conn.execute("rollback")
+        except psycopg.Error:
+            log.warning("rolling back after a failed pipeline failed", exc_info=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgvector import Vector
-from psycopg import sql
+from psycopg import AsyncCursor, sql
 from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
@@ -293,17 +293,9 @@ related as (
 ),{_FINAL}
 """
 
-# the HNSW plan in vector mode: the index walk's rows carry every column the hits need
-# and their similarity at full precision (the heap row is read for the filters anyway),
-# so no candidate is joined back to ``messages``; ranked by the walk's halfvec distance
-HNSW_VECTOR_SQL = f"""with vec as (
-    select {MESSAGE_COLUMNS}, {{distance}} as distance,
-           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
-    from messages m
-    where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
-    order by {{distance}}
-    limit %(candidates)s
-),
+# vector mode's tail once the candidates (``vec``) carry every column the hits need, their
+# ``distance`` at the precision they are ranked by and their full-precision ``similarity``
+_VECTOR_TAIL = f"""
 scored as (
     select v.*, row_number() over (order by v.distance, v.id) as vec_rank,
            null::bigint as kw_rank, null::float8 as keyword,
@@ -314,6 +306,37 @@ related as (
     select *, similarity as relevance from scored
 ),{_FINAL}
 """
+
+# the HNSW plan in vector mode: the index walk's rows carry every column the hits need
+# and their similarity at full precision (the heap row is read for the filters anyway),
+# so no candidate is joined back to ``messages``; ranked by the walk's halfvec distance
+HNSW_VECTOR_SQL = f"""with vec as (
+    select {MESSAGE_COLUMNS}, {{distance}} as distance,
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+    from messages m
+    where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
+    order by {{distance}}
+    limit %(candidates)s
+),{_VECTOR_TAIL}"""
+
+# the exact plan in vector mode: the candidates' ids from the narrow table's covering
+# B-tree (halfvec distances), each joined back to ``messages`` once for its columns and
+# its full-precision distance, by which they are ranked (so halfvec rounding can only
+# change which row is the last candidate, never the order of the top ones)
+NARROW_VECTOR_SQL = f"""with candidates as (
+    select m.id
+    from message_vectors m
+    where {{where}} and m.embedding_model = %(model)s
+    order by m.embedding <=> %(qv)s::vector::halfvec({{d}})
+    limit %(candidates)s
+),
+exact as (
+    select {MESSAGE_COLUMNS}, m.embedding <=> %(qv)s::vector as distance
+    from candidates c join messages m on m.id = c.id
+),
+vec as (
+    select e.*, greatest(0, 1 - e.distance)::float8 as similarity from exact e
+),{_VECTOR_TAIL}"""
 
 _STATEMENTS = {
     SearchMode.vector: VECTOR_SQL,
@@ -343,6 +366,8 @@ def statement(
     d = sql.Literal(dims)
     if plan == "hnsw" and query.mode is SearchMode.vector and not narrow:
         return sql.SQL(HNSW_VECTOR_SQL).format(where=where, distance=distance.format(d=d))
+    if narrow and query.mode is SearchMode.vector:
+        return sql.SQL(NARROW_VECTOR_SQL).format(where=where, d=d)
     candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
         where=where, distance=distance.format(d=d), d=d
     )
@@ -397,7 +422,7 @@ def vector_parameter(query_vector: QueryVector | None) -> Vector | None:
     return None if query_vector is None else Vector(query_vector.tolist())
 
 
-async def run_search(
+async def start_search(
     conn: Conn,
     *,
     query: SearchQuery,
@@ -407,9 +432,11 @@ async def run_search(
     config: SearchPlanConfig,
     plan: str,
     narrow: bool | None = None,
-) -> list[SearchHit]:
-    """Run the search in the caller's transaction with the chosen plan's settings
-    (``narrow``: force the candidates' table, for comparisons; None: the service's rule)."""
+) -> AsyncCursor[dict[str, Any]]:
+    """Send the chosen plan's settings and the search statement in the caller's
+    transaction; the hits are read from the returned cursor by :func:`read_hits` (in
+    pipeline mode, after the transaction's end was sent too: one round trip in all).
+    ``narrow``: force the candidates' table, for comparisons; None: the service's rule."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
@@ -446,7 +473,11 @@ async def run_search(
     }
     text = statement(query, plan, config.dimensions, narrow=narrow)
     await conn.execute(_PLAN_SETTINGS, settings)
-    cur = await conn.execute(text, params)
+    return await conn.execute(text, params)
+
+
+async def read_hits(cur: AsyncCursor[dict[str, Any]]) -> list[SearchHit]:
+    """The hits of a statement :func:`start_search` sent, best first."""
     hits = []
     for row in await cur.fetchall():
         hits.append(
@@ -465,3 +496,29 @@ async def run_search(
             )
         )
     return hits
+
+
+async def run_search(
+    conn: Conn,
+    *,
+    query: SearchQuery,
+    query_vector: QueryVector | None,
+    model: str | None,
+    weights: RankingWeights,
+    config: SearchPlanConfig,
+    plan: str,
+    narrow: bool | None = None,
+) -> list[SearchHit]:
+    """:func:`start_search` and :func:`read_hits` at once."""
+    return await read_hits(
+        await start_search(
+            conn,
+            query=query,
+            query_vector=query_vector,
+            model=model,
+            weights=weights,
+            config=config,
+            plan=plan,
+            narrow=narrow,
+        )
+    )
