@@ -3,12 +3,18 @@ weights and plan settings, for tests that pick the plan or the candidates' table
 
 from __future__ import annotations
 
+import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
+
+import psycopg
 
 from memory_mesh.domain.models import SearchHit, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store import search as store_search
 from memory_mesh.store.search import SearchPlanConfig
+from tests.integration import seed
 
 
 async def run_planned(
@@ -34,3 +40,47 @@ async def run_planned(
         plan=plan,
         narrow=narrow,
     )
+
+
+def _walk(node: dict[str, Any]) -> list[str]:
+    found = [f"{node.get('Node Type')} {node.get('Index Name') or ''}".strip()]
+    for child in node.get("Plans", []):
+        found += _walk(child)
+    return found
+
+
+async def plan_nodes(conn: Any, statement: str) -> list[str]:
+    """The nodes (type and index) of ``statement``'s generic plan under the settings of
+    ``conn``'s transaction."""
+    cur = await conn.execute("explain (generic_plan, format json) " + statement)
+    row = await cur.fetchone()
+    plan = next(iter(row.values()))
+    return _walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+
+
+async def prepared_generic(conn: Any, opening: str) -> list[dict[str, Any]]:
+    """The statements prepared on ``conn`` starting with ``opening`` that run their
+    generic plan (others an earlier test prepared on the pooled connection are planned
+    per search)."""
+    cur = await conn.execute(
+        "select statement, generic_plans, custom_plans from pg_prepared_statements"
+        " where starts_with(statement, %s)",
+        [opening],
+    )
+    return [p for p in await cur.fetchall() if p["generic_plans"] >= 1]
+
+
+async def many_small_tenants(runtime: Runtime, database_url: str, count: int) -> None:
+    """``count`` tenants of two rows each, then ANALYZE: the planner's guess for any one
+    tenant becomes a few rows."""
+    ids = [f"small-{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.cursor().executemany(
+            "insert into tenants (id, name) values (%s, %s)", [(t, t) for t in ids]
+        )
+    now = datetime.now(UTC)
+    for t in ids:
+        conv = await seed.conversation(runtime, t)
+        await seed.insert(runtime, t, [seed.Row(conv, now), seed.Row(conv, now)])
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("analyze messages")

@@ -398,13 +398,17 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) ->
     # planned once per connection (its generic plan, psycopg prepares it): with sorts
     # disabled the only plan without one walks the HNSW index, whatever share of the
     # rows the planner guesses a tenant holds
-    return {"cache": "force_generic_plan", "sort": "off"} | hnsw
+    return hnsw | {"cache": "force_generic_plan", "sort": "off"}
 
 
-def generic_plan_applies(query: SearchQuery, plan: str) -> bool:
+def generic_plan_applies(query: SearchQuery, plan: str, *, narrow: bool | None = None) -> bool:
     """Whether the statement reuses its generic plan: the HNSW plan in vector mode over a
-    whole tenant. A filter (conversation, role, time, metadata) keeps custom plans: a
-    B-tree range plus a sort can be the better (and complete) plan for it."""
+    whole tenant (``narrow`` None: the service's table; a comparison forcing the narrow
+    table is planned per search). A filter (conversation, role, time, metadata) keeps
+    custom plans: a B-tree range plus a sort can be the better (and complete) plan for it.
+    So does the exact plan: under a generic plan's guess of a tenant's rows (the table's
+    average) the candidates' join back to ``messages`` can take the tenant's B-tree, read
+    whole per candidate, instead of the primary key (seen with many small tenants)."""
     unfiltered = (
         query.conversation_id is None
         and query.role is None
@@ -412,7 +416,7 @@ def generic_plan_applies(query: SearchQuery, plan: str) -> bool:
         and query.created_before is None
         and not query.metadata
     )
-    return plan == "hnsw" and query.mode is SearchMode.vector and unfiltered
+    return plan == "hnsw" and query.mode is SearchMode.vector and unfiltered and not narrow
 
 
 def vector_parameter(query_vector: QueryVector | None) -> Vector | None:
@@ -445,8 +449,7 @@ async def start_search(
         plan,
         max(config.ef_search, candidates),
         narrow=narrow,
-        # a comparison forcing the narrow table on the HNSW plan runs the old statement
-        generic=generic_plan_applies(query, plan) and not narrow,
+        generic=generic_plan_applies(query, plan, narrow=narrow),
     )
     params: dict[str, Any] = {
         "tenant": query.tenant_id,
