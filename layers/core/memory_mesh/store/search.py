@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from pgvector import Vector
 from psycopg import AsyncCursor, sql
@@ -501,27 +501,18 @@ async def read_hits(cur: AsyncCursor[dict[str, Any]]) -> list[SearchHit]:
     return hits
 
 
-async def run_search(
-    conn: Conn,
-    *,
-    query: SearchQuery,
-    query_vector: QueryVector | None,
-    model: str | None,
-    weights: RankingWeights,
-    config: SearchPlanConfig,
-    plan: str,
-    narrow: bool | None = None,
-) -> list[SearchHit]:
-    """:func:`start_search` and :func:`read_hits` at once."""
-    return await read_hits(
-        await start_search(
-            conn,
-            query=query,
-            query_vector=query_vector,
-            model=model,
-            weights=weights,
-            config=config,
-            plan=plan,
-            narrow=narrow,
-        )
-    )
+class SearchArguments(TypedDict):
+    """:func:`start_search`'s keyword arguments."""
+
+    query: SearchQuery
+    query_vector: QueryVector | None
+    model: str | None
+    weights: RankingWeights
+    config: SearchPlanConfig
+    plan: str
+    narrow: NotRequired[bool | None]
+
+
+async def run_search(conn: Conn, **search: Unpack[SearchArguments]) -> list[SearchHit]:
+    """:func:`start_search` (its keyword arguments) and :func:`read_hits` at once."""
+    return await read_hits(await start_search(conn, **search))
