@@ -50,7 +50,11 @@ def markdown(results: dict[str, Any]) -> str:
         f" index {sizes['covering_index']} MB. Migration 0009 on this table: backfill"
         f" {load_['migration_seconds']['backfill']} s (writers go on), then"
         f" {load_['migration_seconds']['writers_wait']} s during which writers of `messages`"
-        " wait (trigger, foreign key, catch-up).",
+        " wait (trigger, foreign key, catch-up)."
+        + "".join(
+            f" Migration {name} on it: {seconds} s."
+            for name, seconds in load_.get("later_migration_seconds", {}).items()
+        ),
     ]
     if "write" in body:
         w = body["write"]

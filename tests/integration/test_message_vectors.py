@@ -37,12 +37,12 @@ TEXTS = [
 
 # what message_vectors must hold for a tenant: its messages' ready vectors, as halfvec
 _EXPECTED = """
-select id, conversation_id, role, created_at, embedding_model, archived,
+select id, conversation_id, role, created_at, embedding_model, archived, importance,
        embedding::halfvec::text as embedding
 from messages where tenant_id = %s and embedding is not null and embedding_status = 'ready'
 order by id"""
 _ACTUAL = """
-select id, conversation_id, role, created_at, embedding_model, archived,
+select id, conversation_id, role, created_at, embedding_model, archived, importance,
        embedding::text as embedding
 from message_vectors where tenant_id = %s order by id"""
 
@@ -75,6 +75,14 @@ async def test_a_stored_message_gets_its_vector_and_an_edit_replaces_it(
     assert {k: v for k, v in after.items() if k != ids[0]} == {
         k: v for k, v in before.items() if k != ids[0]
     }
+    # a new importance alone reaches the narrow table too (the exact plan ranks by it)
+    weighed = await client.put(
+        f"/v1/messages/{ids[1]}", json={"tenant_id": tenant, "importance": 0.97}
+    )
+    assert weighed.status_code == 200, weighed.text
+    rows = {str(r["id"]): r for r in await mirror(runtime, tenant)}
+    assert rows[ids[1]]["importance"] == pytest.approx(0.97)
+    assert rows[ids[1]]["embedding"] == after[ids[1]]
 
 
 async def test_a_message_waiting_for_its_vector_has_none_and_gets_it_when_embedded(
@@ -339,6 +347,34 @@ def test_the_migration_backfills_the_ready_vectors_of_an_existing_database(
                 "select indexdef from pg_indexes where indexname = 'message_vectors_scope'"
             ).fetchone() or [""]
             assert ("embedding)" in index) == (dimensions <= 1200)
+
+            # migrations 0011-0012: importance copied into the narrow table and its index
+            conn.execute("update messages set importance = 0.25")
+            for migration in available_migrations():
+                if migration.version > 9:
+                    for statement in migration.statements(dimensions):
+                        conn.execute(statement)
+            add("ready", _unit(dimensions, 3), False)  # after them: the trigger copies it
+            conn.execute(
+                "update messages set importance = 0.75 where embedding = %s::vector",
+                [_unit(dimensions, 1)],
+            )
+            importances = conn.execute(
+                "select v.importance, m.importance from message_vectors v"
+                " join messages m using (id) order by v.importance"
+            ).fetchall()
+            assert importances == [(0.25, 0.25), (0.25, 0.25), (0.5, 0.5), (0.75, 0.75)]
+            indexes = conn.execute(
+                "select indexname, indexdef from pg_indexes"
+                " where tablename = 'message_vectors' order by indexname"
+            ).fetchall()
+            assert [name for name, _ in indexes] == [
+                "message_vectors_pkey",
+                "message_vectors_scope",
+            ]
+            scope = indexes[1][1]
+            assert "importance" in scope
+            assert ("importance, embedding)" in scope) == (dimensions <= 1200)
     finally:
         with psycopg.connect(database_url, autocommit=True) as admin:
             admin.execute(f"drop database {name} with (force)")

@@ -29,6 +29,9 @@ _LOCK_KEY = 7_112_026  # advisory lock id for migrations
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _NO_TRANSACTION = "-- migrate: no-transaction"
 _STATEMENT_END = re.compile(r";[ \t]*$", re.MULTILINE)
+# the most dimensions whose halfvec fits a B-tree entry (~2.7 kB) beside the scope columns:
+# ``{indexed_vector}`` in a migration is the vector column up to this size, else nothing
+MAX_INDEXED_DIMENSIONS = 1200
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,9 @@ class Migration:
     def statements(self, dimensions: int) -> list[str]:
         """The file's statements, with the dimension filled in, as one (transactional) or
         one by one (a no-transaction file)."""
-        text = self.sql.replace("{dimensions}", str(int(dimensions)))
+        text = self.sql.replace("{dimensions}", str(int(dimensions))).replace(
+            "{indexed_vector}", ", embedding" if dimensions <= MAX_INDEXED_DIMENSIONS else ""
+        )
         if self.transactional:
             return [text]
         return [part for part in _STATEMENT_END.split(text) if _has_code(part)]

@@ -293,11 +293,14 @@ related as (
 ),{_FINAL}
 """
 
-# vector mode's tail once the candidates (``vec``) carry every column the hits need, their
-# ``distance`` at the precision they are ranked by and their full-precision ``similarity``
-_VECTOR_TAIL = f"""
+
+def _vector_tail(vec_rank: str) -> str:
+    """Vector mode's tail once the candidates (``vec``) carry every column the hits need,
+    their full-precision ``similarity`` and their place among the candidates
+    (``vec_rank``: an expression over ``v``)."""
+    return f"""
 scored as (
-    select v.*, row_number() over (order by v.distance, v.id) as vec_rank,
+    select v.*, {vec_rank} as vec_rank,
            null::bigint as kw_rank, null::float8 as keyword,
            {_RECENCY.format(alias="v")} as recency
     from vec v
@@ -306,6 +309,7 @@ related as (
     select *, similarity as relevance from scored
 ),{_FINAL}
 """
+
 
 # the HNSW plan in vector mode: the index walk's rows carry every column the hits need
 # and their similarity at full precision (the heap row is read for the filters anyway),
@@ -317,26 +321,36 @@ HNSW_VECTOR_SQL = f"""with vec as (
     where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
     order by {{distance}}
     limit %(candidates)s
-),{_VECTOR_TAIL}"""
+),{_vector_tail("row_number() over (order by v.distance, v.id)")}"""
 
-# the exact plan in vector mode: the candidates' ids from the narrow table's covering
-# B-tree (halfvec distances), each joined back to ``messages`` once for its columns and
-# its full-precision distance, by which they are ranked (so halfvec rounding can only
-# change which row is the last candidate, never the order of the top ones)
+# the exact plan in vector mode, ranked inside the narrow table: the candidates and what
+# ranks them (halfvec distance, importance, created_at) come from its covering B-tree
+# alone; only the ``reread`` best by that score (a margin past top_k) are read back from
+# ``messages`` for their columns and full-precision similarity, by which ``_FINAL`` ranks
+# them (halfvec rounding, ~1e-3 of a similarity, can only matter between rows that close
+# at the margin's edge). ``vec_rank``: the place by halfvec distance among the candidates
 NARROW_VECTOR_SQL = f"""with candidates as (
-    select m.id
+    select m.id, m.importance, m.created_at,
+           m.embedding <=> %(qv)s::vector::halfvec({{d}}) as distance
     from message_vectors m
     where {{where}} and m.embedding_model = %(model)s
     order by m.embedding <=> %(qv)s::vector::halfvec({{d}})
     limit %(candidates)s
 ),
-exact as (
-    select {MESSAGE_COLUMNS}, m.embedding <=> %(qv)s::vector as distance
-    from candidates c join messages m on m.id = c.id
+ranked as (
+    select c.id, row_number() over (order by c.distance, c.id) as vec_rank,
+           greatest(0, 1 - c.distance) * (%(w_rel)s + %(w_imp)s * c.importance
+               + %(w_rec)s * {_RECENCY.format(alias="c")}) as rough_score
+    from candidates c
+),
+best as (
+    select id, vec_rank from ranked order by rough_score desc, id limit %(reread)s
 ),
 vec as (
-    select e.*, greatest(0, 1 - e.distance)::float8 as similarity from exact e
-),{_VECTOR_TAIL}"""
+    select {MESSAGE_COLUMNS}, b.vec_rank as candidate_rank,
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+    from best b join messages m on m.id = b.id
+),{_vector_tail("v.candidate_rank")}"""
 
 _STATEMENTS = {
     SearchMode.vector: VECTOR_SQL,
@@ -473,6 +487,8 @@ async def start_search(
         "w_rec": weights.recency,
         "min_score": query.min_score,
         "top_k": query.top_k,
+        # the narrow exact plan's candidates read back from messages (NARROW_VECTOR_SQL)
+        "reread": min(candidates, max(2 * query.top_k, query.top_k + 10)),
     }
     text = statement(query, plan, config.dimensions, narrow=narrow)
     await conn.execute(_PLAN_SETTINGS, settings)
