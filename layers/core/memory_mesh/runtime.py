@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from memory_mesh.cloud.lambda_logging import running_in_lambda
 from memory_mesh.config import Settings
 from memory_mesh.domain.importance import ImportanceWeights
 from memory_mesh.domain.ranking import RankingWeights
@@ -46,10 +45,6 @@ if TYPE_CHECKING:  # built on first use: a Lambda function builds only what its 
     from memory_mesh.services.transfer import TransferService
 
 log = logging.getLogger(__name__)
-
-# a pooled connection given back this recently is handed out unchecked (a round trip
-# saved per request); in Lambda every checkout is checked (a frozen container's clock)
-LOCAL_CHECK_IDLE_SECONDS = 2.0
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -155,7 +150,6 @@ class Runtime:
             max_size=settings.db_pool_max_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
             pool_timeout=settings.db_pool_timeout_seconds,
-            check_idle_seconds=0.0 if running_in_lambda() else LOCAL_CHECK_IDLE_SECONDS,
         )
         await db.open(wait=wait_for_database)
         if embedder is None:

@@ -10,11 +10,9 @@ secret that may be rotated while the container is warm).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, Self
-from weakref import WeakKeyDictionary
 
 import psycopg
 from pgvector.psycopg import register_vector_async
@@ -84,9 +82,6 @@ class Database:
     """A pool of connections with pgvector types registered on each.
 
     ``conninfo``: a fixed URL, or :class:`Credentials` asked for every new connection.
-    ``check_idle_seconds``: a connection is checked (one round trip) before it is handed
-    out when it has been idle in the pool at least this long; 0 checks every checkout
-    (Lambda: a container frozen between invocations cannot tell how long it slept).
     """
 
     def __init__(
@@ -97,14 +92,10 @@ class Database:
         max_size: int,
         statement_timeout_ms: int,
         pool_timeout: float = 10.0,
-        check_idle_seconds: float = 0.0,
     ):
         connection_class: type[Conn] = psycopg.AsyncConnection
         if not isinstance(conninfo, str):
             connection_class = _connection_class(conninfo)
-        self._check_idle_seconds = check_idle_seconds
-        # when each pooled connection was last given back (the pool keeps no such time)
-        self._returned: WeakKeyDictionary[Conn, float] = WeakKeyDictionary()
         self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             conninfo if isinstance(conninfo, str) else conninfo.conninfo,
             min_size=min_size,
@@ -119,19 +110,9 @@ class Database:
             # a connection left idle while a Lambda container was frozen (or cut by a
             # failover, or by RDS Proxy's idle timeout) is found dead here and replaced,
             # at the cost of one round trip per checkout, instead of failing the request
-            check=self._check,
-            reset=self._given_back,
+            check=AsyncConnectionPool.check_connection,
             connection_class=connection_class,
         )
-
-    async def _check(self, conn: Conn) -> None:
-        given_back = self._returned.get(conn)
-        if given_back is not None and time.monotonic() - given_back < self._check_idle_seconds:
-            return  # in use moments ago: a dead one fails its request, and is replaced
-        await AsyncConnectionPool.check_connection(conn)
-
-    async def _given_back(self, conn: Conn) -> None:
-        self._returned[conn] = time.monotonic()
 
     @staticmethod
     async def _configure(conn: Conn) -> None:
