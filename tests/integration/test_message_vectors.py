@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from array import array
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -20,6 +22,7 @@ from psycopg.conninfo import make_conninfo
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
+from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import available_migrations
 from tests.conftest import http_client, make_tenant, new_conversation
 from tests.integration import seed
@@ -378,3 +381,31 @@ def test_the_migration_backfills_the_ready_vectors_of_an_existing_database(
     finally:
         with psycopg.connect(database_url, autocommit=True) as admin:
             admin.execute(f"drop database {name} with (force)")
+
+
+async def test_a_vector_search_by_another_model_finds_nothing_and_fails_on_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    """The exact plan's score threshold is applied to its read-back candidates only: a
+    query of another model and size (a provider switched, old vectors kept) has no
+    candidate, so no stored vector is compared with it (pgvector refuses vectors of
+    different sizes) and the answer is empty."""
+    conv = await new_conversation(client, tenant)
+    await store_batch(client, tenant, conv, TEXTS)
+    other = array("f", [1.0] + [0.0] * 255)  # 256 dimensions, the stored ones have 384
+    config = replace(runtime.search.plan, dimensions=256)
+    for scope in (None, uuid.UUID(conv)):
+        query = SearchQuery(
+            tenant_id=tenant, query="dog", mode=SearchMode.vector, conversation_id=scope
+        )
+        async with runtime.db.tenant(tenant) as conn:
+            hits = await store_search.run_search(
+                conn,
+                query=query,
+                query_vector=other,
+                model="another-model",
+                weights=runtime.search.weights,
+                config=config,
+                plan="exact",
+            )
+        assert hits == []

@@ -328,7 +328,10 @@ HNSW_VECTOR_SQL = f"""with vec as (
 # alone; only the ``reread`` best by that score (a margin past top_k) are read back from
 # ``messages`` for their columns and full-precision similarity, by which ``_FINAL`` ranks
 # them (halfvec rounding, ~1e-3 of a similarity, can only matter between rows that close
-# at the margin's edge). ``vec_rank``: the place by halfvec distance among the candidates
+# at the margin's edge). ``vec_rank``: the place by halfvec distance among the candidates.
+# ``vec`` is materialised (at most ``reread`` rows): inlined, the final score threshold
+# would be pushed down onto whatever scan of messages the join chose, computing exact
+# distances for rows that are no candidate (and failing on a vector of other dimensions)
 NARROW_VECTOR_SQL = f"""with candidates as (
     select m.id, m.importance, m.created_at,
            m.embedding <=> %(qv)s::vector::halfvec({{d}}) as distance
@@ -346,7 +349,7 @@ ranked as (
 best as (
     select id, vec_rank from ranked order by rough_score desc, id limit %(reread)s
 ),
-vec as (
+vec as materialized (
     select {MESSAGE_COLUMNS}, b.vec_rank as candidate_rank,
            greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
     from best b join messages m on m.id = b.id
