@@ -251,10 +251,16 @@ def service_cases(
             runtime.embedder.embed_query, f"{questions[n % len(questions)]} #{n}"
         )
 
+    async def model_then_warm(n: int) -> None:
+        question = questions[n % len(questions)]
+        await asyncio.to_thread(runtime.embedder.embed_query, f"{question} (then {n})")
+        await search(n, False)
+
     return [
         Case("model: embed_query of a new text", model, cpu),
         Case("service: search, warm", lambda n: search(n, False), cpu),
         Case("service: search, cold", lambda n: search(n, True), cpu),
+        Case("service: embed a new text, then search warm", model_then_warm, cpu),
     ]
 
 

@@ -229,28 +229,35 @@ scored as (
     from cands c join messages m on m.id = c.id
 )"""
 
+
 # the blend of domain/ranking.py (importance and recency scale relevance: they reorder
-# related hits, never lift an unrelated one), the threshold, the order (hits of equal
-# score, e.g. several with no relevance at all, by importance and recency, then id); the
-# hits' conversations' external ids looked up here, for the top ones only (a round trip
-# fewer than asking afterwards)
-_FINAL = """
-final as (
-    select *,
-           relevance * (%(w_rel)s + %(w_imp)s * importance + %(w_rec)s * recency) as score,
-           %(w_imp)s * importance + %(w_rec)s * recency as boost
-    from related
-),
-top as (
-    select * from final
-    where score >= %(min_score)s
-    order by score desc, boost desc, id
-    limit %(top_k)s
-)
+# related hits, never lift an unrelated one), and the boost that breaks ties between hits
+# of equal score (e.g. several with no relevance at all)
+def _score(relevance: str, importance: str, recency: str) -> str:
+    return f"{relevance} * (%(w_rel)s + %(w_imp)s * {importance} + %(w_rec)s * {recency})"
+
+
+def _boost(importance: str, recency: str) -> str:
+    return f"%(w_imp)s * {importance} + %(w_rec)s * {recency}"
+
+
+# ``final``'s hits above the threshold, best first (equal scores by boost, then id), the
+# top_k of them; their conversations' external ids looked up here, for those top ones only
+# (the subquery runs after the sort and limit; a round trip fewer than asking afterwards)
+_TOP = """
 select t.*, (select c.external_id from conversations c where c.id = t.conversation_id)
        as conversation_external_id
-from top t
-order by t.score desc, t.boost desc, t.id"""
+from final t
+where t.score >= %(min_score)s
+order by t.score desc, t.boost desc, t.id
+limit %(top_k)s"""
+
+_FINAL = f"""
+final as (
+    select *, {_score("relevance", "importance", "recency")} as score,
+           {_boost("importance", "recency")} as boost
+    from related
+){_TOP}"""
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
 cands as (
@@ -296,18 +303,18 @@ related as (
 
 def _vector_tail(vec_rank: str) -> str:
     """Vector mode's tail once the candidates (``vec``) carry every column the hits need,
-    their full-precision ``similarity`` and their place among the candidates
-    (``vec_rank``: an expression over ``v``)."""
+    their full-precision ``similarity``, their ``recency`` and their place among the
+    candidates (``vec_rank``: an expression over ``v``): scored in one step, where the
+    other modes' chain of steps (scored, related, final) cost a third of the statement's
+    planning (bench/results/search_planning.md)."""
     return f"""
-scored as (
-    select v.*, {vec_rank} as vec_rank,
-           null::bigint as kw_rank, null::float8 as keyword,
-           {_RECENCY.format(alias="v")} as recency
+final as materialized (
+    select v.*, {vec_rank} as vec_rank, null::bigint as kw_rank, null::float8 as keyword,
+           v.similarity as relevance,
+           {_score("v.similarity", "v.importance", "v.recency")} as score,
+           {_boost("v.importance", "v.recency")} as boost
     from vec v
-),
-related as (
-    select *, similarity as relevance from scored
-),{_FINAL}
+){_TOP}
 """
 
 
@@ -316,7 +323,8 @@ related as (
 # so no candidate is joined back to ``messages``; ranked by the walk's halfvec distance
 HNSW_VECTOR_SQL = f"""with vec as (
     select {MESSAGE_COLUMNS}, {{distance}} as distance,
-           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity,
+           {_RECENCY.format(alias="m")} as recency
     from messages m
     where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
     order by {{distance}}
@@ -326,7 +334,7 @@ HNSW_VECTOR_SQL = f"""with vec as (
 # the exact plan in vector mode, ranked inside the narrow table: the candidates and what
 # ranks them (halfvec distance, importance, created_at) come from its covering B-tree
 # alone; only the ``reread`` best by that score (a margin past top_k) are read back from
-# ``messages`` for their columns and full-precision similarity, by which ``_FINAL`` ranks
+# ``messages`` for their columns and full-precision similarity, by which the tail ranks
 # them (halfvec rounding, ~1e-3 of a similarity, can only matter between rows that close
 # at the margin's edge). ``vec_rank``: the place by halfvec distance among the candidates.
 # ``vec`` is materialised (at most ``reread`` rows): inlined, the final score threshold
@@ -342,8 +350,8 @@ NARROW_VECTOR_SQL = f"""with candidates as (
 ),
 ranked as (
     select c.id, row_number() over (order by c.distance, c.id) as vec_rank,
-           greatest(0, 1 - c.distance) * (%(w_rel)s + %(w_imp)s * c.importance
-               + %(w_rec)s * {_RECENCY.format(alias="c")}) as rough_score
+           {_score("greatest(0, 1 - c.distance)", "c.importance", _RECENCY.format(alias="c"))}
+               as rough_score
     from candidates c
 ),
 best as (
@@ -351,7 +359,8 @@ best as (
 ),
 vec as materialized (
     select {MESSAGE_COLUMNS}, b.vec_rank as candidate_rank,
-           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity
+           greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity,
+           {_RECENCY.format(alias="m")} as recency
     from best b join messages m on m.id = b.id
 ),{_vector_tail("v.candidate_rank")}"""
 
