@@ -28,13 +28,15 @@ class _NoRows:
 
 
 class _ExplainingConn:
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, instead: str | None = None) -> None:
         self._conn = conn
+        self._instead = instead
         self.plan: dict[str, Any] | None = None
 
     async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         text = query.as_string(self._conn) if isinstance(query, sql.Composable) else str(query)
         if text.lstrip().lower().startswith("with "):
+            text = self._instead or text
             explain = sql.SQL("explain (analyze, buffers, format json) ") + sql.SQL(text)
             cur = await self._conn.execute(explain, params, **kwargs)
             row = await cur.fetchone()
@@ -57,12 +59,19 @@ def _walk(node: dict[str, Any], found: list[str]) -> None:
 
 
 async def explain_search(
-    runtime: Runtime, query: SearchQuery, vector: np.ndarray, plan: str
+    runtime: Runtime,
+    query: SearchQuery,
+    vector: np.ndarray,
+    plan: str,
+    *,
+    instead: str | None = None,
 ) -> dict[str, Any]:
-    """Scans and server-side time of the service's statement for ``query`` under ``plan``."""
+    """Scans and server-side time of the service's statement for ``query`` under ``plan``
+    (``instead``: another statement text run in its place, with the same settings and
+    parameters, e.g. another checkout's, for a side-by-side comparison)."""
     try:
         async with runtime.db.tenant(query.tenant_id) as conn:
-            proxy = _ExplainingConn(conn)
+            proxy = _ExplainingConn(conn, instead)
             await store_search.run_search(
                 cast(Any, proxy),
                 query=query,

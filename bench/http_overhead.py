@@ -46,6 +46,7 @@ import psycopg
 
 from bench import cli, report
 from bench.data import derive_vectors, embed_cached, pick
+from bench.explain import explain_search
 from bench.http_overhead_report import markdown
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.search_latency import database_url
@@ -262,6 +263,72 @@ def service_cases(
         Case("service: search, cold", lambda n: search(n, True), cpu),
         Case("service: embed a new text, then search warm", model_then_warm, cpu),
     ]
+
+
+# --- the search statement's planning, this checkout's against the baseline's -----------
+
+# prints the exact plan's statement in a mode as the checkout on PYTHONPATH writes it
+_STATEMENT_SCRIPT = """
+import sys
+from memory_mesh.domain.models import SearchMode, SearchQuery
+from memory_mesh.store.search import statement
+mode = SearchMode(sys.argv[3])
+query = SearchQuery(tenant_id="t", query="q", mode=mode, conversation_id=sys.argv[1])
+print(statement(query, "exact", int(sys.argv[2])).as_string(None))
+"""
+
+# the modes whose exact statement is planned side by side (hybrid: the API's default)
+PLANNED_MODES = (SearchMode.vector, SearchMode.hybrid)
+
+
+def _statement_text(src: Path, conversation: str, dimensions: int, mode: SearchMode) -> str:
+    path = os.pathsep.join(filter(None, [str(src.resolve()), os.environ.get("PYTHONPATH")]))
+    env = os.environ | {"PYTHONPATH": path}
+    done = subprocess.run(
+        [sys.executable, "-c", _STATEMENT_SCRIPT, conversation, str(dimensions), mode.value],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+async def _planning(
+    runtime: Runtime, baseline_src: Path, questions: list[str], conversations: list[str]
+) -> dict[str, Any]:
+    """PostgreSQL's planning and execution time of this checkout's search statement and the
+    baseline's, per mode, interleaved question by question (EXPLAIN ANALYZE, same settings
+    and parameters, the statement text alone differing)."""
+    dimensions = runtime.search.plan.dimensions
+    result: dict[str, Any] = {"questions": len(questions), "modes": {}}
+    for mode in PLANNED_MODES:
+        baseline = _statement_text(baseline_src, conversations[0], dimensions, mode)
+        figures: dict[str, dict[str, list[float]]] = {
+            label: {"planning_ms": [], "execution_ms": []} for label in ("branch", "baseline")
+        }
+        for n, question in enumerate(questions):
+            query = SearchQuery(
+                tenant_id=TENANT,
+                query=question,
+                mode=mode,
+                top_k=10,
+                conversation_id=conversations[n % len(conversations)],  # type: ignore[arg-type]
+            )
+            vector = runtime.embedder.embed_query(question)
+            order = ("branch", "baseline") if n % 2 == 0 else ("baseline", "branch")
+            for label in order:
+                instead = baseline if label == "baseline" else None
+                explained = await explain_search(runtime, query, vector, "exact", instead=instead)
+                if "error" in explained:
+                    raise RuntimeError(f"{label} {mode.value} statement: {explained['error']}")
+                for key, values in figures[label].items():
+                    values.append(explained[key])
+        result["modes"][mode.value] = {
+            label: {k: round(median(v), 3) for k, v in by_key.items()}
+            for label, by_key in figures.items()
+        }
+    return result
 
 
 # --- py-spy ---------------------------------------------------------------------------
@@ -496,6 +563,11 @@ async def _session(
                 await case.round(config.requests, offset=10_000 * (round_ + 1))
             if config.progress:
                 print(f"  round {round_ + 1}/{config.rounds} done", file=sys.stderr)
+        planning = (
+            await _planning(runtime, config.baseline_src, questions, conversations)
+            if config.baseline_src is not None
+            else None
+        )
         profiles = {}
         if config.profile_seconds > 0:
             for server in servers:
@@ -516,7 +588,7 @@ async def _session(
         "cases": figures,
         "ratios": _ratios(figures, [s.label for s in servers]),
         "profiles": profiles,
-    }
+    } | ({"planning": planning} if planning else {})
 
 
 async def _profile(

@@ -50,6 +50,19 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"CPU per HTTP search, branch / baseline: warm {r['warm']:.2f}, cold {r['cold']:.2f}.",
         ]
+    if "planning" in body:
+        p = body["planning"]
+        lines += [
+            "",
+            "The search statement in PostgreSQL: EXPLAIN ANALYZE of the exact plan's statement"
+            f" in each mode, {p['questions']} questions, each checkout's statement text in turn"
+            " (same settings and parameters); medians.",
+            "",
+            *md.table(
+                "mode | planning ms | baseline | ratio | execution ms | baseline | ratio",
+                (_planning_cells(mode, f) for mode, f in p["modes"].items()),
+            ),
+        ]
     for label, kinds in body["profiles"].items():
         for kind, p in kinds.items():
             lines += [
@@ -68,6 +81,18 @@ def markdown(results: dict[str, Any]) -> str:
                 + "; ".join(f"`{n}` {s:.1%}" for n, s in p["top_functions"][:8]),
             ]
     return "\n".join(lines) + "\n"
+
+
+def _planning_cells(mode: str, f: dict[str, dict[str, float]]) -> list[object]:
+    branch, baseline = f["branch"], f["baseline"]
+    cells: list[object] = [mode]
+    for key in ("planning_ms", "execution_ms"):
+        cells += [
+            f"{branch[key]:.3f}",
+            f"{baseline[key]:.3f}",
+            f"{branch[key] / baseline[key]:.2f}",
+        ]
+    return cells
 
 
 def _case_cells(name: str, f: dict[str, Any]) -> list[object]:

@@ -465,6 +465,7 @@ async def _measure(
     times: dict[str, list[list[float]]] = {k: [] for k in kinds}
     buffers: dict[str, list[int]] = {k: [] for k in kinds}
     execution: dict[str, list[float]] = {k: [] for k in kinds}
+    planning: dict[str, list[float]] = {k: [] for k in kinds}
     scans: dict[str, list[str]] = {}
     same_top10 = []
     same_order: list[bool] = []
@@ -478,6 +479,7 @@ async def _measure(
                 assert plan is not None
                 buffers[kind].append(_buffers(plan))
                 execution[kind].append(float(plan["Execution Time"]))
+                planning[kind].append(float(plan["Planning Time"]))
                 scans.setdefault(kind, _scans(plan["Plan"], []))
                 tops[kind], _ = await search(
                     runtime, query, query_vectors[i], narrow=kind == "narrow", explain=False
@@ -508,6 +510,7 @@ async def _measure(
             "buffers_median": int(median(buffers[kind])),
             "buffers_p95": int(np.percentile(buffers[kind], 95)),
             "execution_ms_median": round(median(execution[kind]), 3),
+            "planning_ms_median": round(median(planning[kind]), 3),
             "scans": scans[kind],
         }
     ratios = [

@@ -28,11 +28,12 @@ def markdown(results: dict[str, Any]) -> str:
         " before migration 0009) and `narrow` (from `message_vectors`, the default now)"
         " alternating;"
         f" {body['config']['questions']} questions x {body['config']['rounds']} rounds."
-        " Buffers and execution time: `EXPLAIN (ANALYZE, BUFFERS)` of each question once,"
-        " caches warm (median over the questions).",
+        " Buffers, execution and planning time: `EXPLAIN (ANALYZE, BUFFERS)` of each question"
+        " once, caches warm (median over the questions).",
         "",
         *md.table(
-            "layout | p50 ms | p95 ms | buffers (median) | buffers p95 | execution ms | scans",
+            "layout | p50 ms | p95 ms | buffers (median) | buffers p95 | execution ms"
+            " | planning ms | scans",
             (_case_cells(kind, c) for kind, c in body["cases"].items()),
             trailing_text=1,
         ),
@@ -79,6 +80,7 @@ def _case_cells(kind: str, c: dict[str, Any]) -> list[object]:
         f"{c['buffers_median']:,}",
         f"{c['buffers_p95']:,}",
         f"{c['execution_ms_median']:.2f}",
+        f"{c['planning_ms_median']:.2f}" if "planning_ms_median" in c else "not measured",
         "; ".join(c["scans"]),
     ]
 

@@ -167,11 +167,14 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("bm25" in text) == (mode is not SearchMode.vector)
     assert ("vec_rank" in text) and ("kw_rank" in text)
     # hybrid: the weighted sum of the two absolute scores; every mode: the blend scales it
-    weighted = "(1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance"
+    weighted = "(1 - %(h)s) * coalesce(s.similarity, 0) + %(h)s * s.keyword as relevance"
     assert (weighted in text) == (mode is SearchMode.hybrid)
-    relevance = "v.similarity" if mode is SearchMode.vector else "relevance"
-    item = "v." if mode is SearchMode.vector else ""
-    blend = f"{relevance} * (%(w_rel)s + %(w_imp)s * {item}importance + %(w_rec)s * {item}recency)"
+    relevance = {
+        SearchMode.vector: "s.similarity",
+        SearchMode.keyword: "s.keyword",
+        SearchMode.hybrid: weighted.removesuffix(" as relevance"),
+    }[mode]
+    blend = f"({relevance}) * (%(w_rel)s + %(w_imp)s * s.importance + %(w_rec)s * s.recency)"
     assert re.search(re.escape(blend) + r"\s+as score", text)
     # the top_k hits, their conversations' external ids read in the same statement
     assert "as conversation_external_id" in text

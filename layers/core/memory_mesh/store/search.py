@@ -146,18 +146,19 @@ vec_ranked as (
 )"""
 
 # the exact plan's candidates read from the narrow table (migration 0009: scope columns
-# and a halfvec in a covering B-tree), then ranked at full precision from messages, so
-# halfvec rounding can only change which row is 50th, never the order of the top ones
+# and a halfvec in a covering B-tree), ranked by that halfvec distance (``vec_rank``, as
+# reported; every hit's similarity is taken at full precision from ``messages``, once, in
+# ``scored``): joining the candidates back to ``messages`` here only to re-rank them cost
+# a third read of that table and its planning
 _NARROW_CANDIDATES = """vec as (
-    select m.id
+    select m.id, m.embedding <=> %(qv)s::vector::halfvec({d}) as distance
     from message_vectors m
     where {where} and m.embedding_model = %(model)s
     order by m.embedding <=> %(qv)s::vector::halfvec({d})
     limit %(candidates)s
 ),
 vec_ranked as (
-    select m.id, row_number() over (order by m.embedding <=> %(qv)s::vector, m.id) as vec_rank
-    from vec v join messages m on m.id = v.id
+    select id, row_number() over (order by distance, id) as vec_rank from vec
 )"""
 
 _KEYWORD_CTES = f"""
@@ -221,12 +222,15 @@ _RECENCY = """power(0.5, least(1000.0, greatest(0, extract(epoch from
                  coalesce(%(reference_time)s::timestamptz, now()) - {alias}.created_at)::float8)
                  / 86400.0 / %(half_life)s))"""
 
-# every candidate's figures, its place in each list, recency from the reference time
-_SCORED = f"""
+
+# every candidate's columns, its place in each list, its similarity and keyword score,
+# recency from the reference time: ``messages`` read once per candidate (``c``)
+def _scored(candidates: str, similarity: str) -> str:
+    return f"""
 scored as (
-    select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, c.similarity, c.keyword,
+    select {MESSAGE_COLUMNS}, c.vec_rank, c.kw_rank, {similarity} as similarity, c.keyword,
            {_RECENCY.format(alias="m")} as recency
-    from cands c join messages m on m.id = c.id
+    from {candidates} c join messages m on m.id = c.id
 )"""
 
 
@@ -252,33 +256,35 @@ where t.score >= %(min_score)s
 order by t.score desc, t.boost desc, t.id
 limit %(top_k)s"""
 
-_FINAL = f"""
-final as (
-    select *, {_score("relevance", "importance", "recency")} as score,
-           {_boost("importance", "recency")} as boost
-    from related
+
+# the candidates (``scored``, or ``source``: every column, similarity, keyword score and
+# recency) ranked in one step: relevance, its blend, the boost (``columns``: more to add),
+# then the top; one step where a chain of them cost a third of the statement's planning
+# (bench/results/http_overhead.md)
+def _ranked(relevance: str, *, source: str = "scored", columns: str = "") -> str:
+    return f"""
+final as materialized (
+    select s.*, {columns}{relevance} as relevance,
+           {_score(f"({relevance})", "s.importance", "s.recency")} as score,
+           {_boost("s.importance", "s.recency")} as boost
+    from {source} s
 ){_TOP}"""
+
+
+_HYBRID_RELEVANCE = "(1 - %(h)s) * coalesce(s.similarity, 0) + %(h)s * s.keyword"
 
 VECTOR_SQL = f"""with {_VECTOR_CTES},
 cands as (
-    select v.id, v.vec_rank, null::bigint as kw_rank, {_SIMILARITY} as similarity,
-           null::float8 as keyword
-    from vec_ranked v join messages m on m.id = v.id
-),{_SCORED},
-related as (
-    select *, similarity as relevance from scored
-),{_FINAL}
+    select id, vec_rank, null::bigint as kw_rank, null::float8 as keyword from vec_ranked
+),{_scored("cands", _SIMILARITY)},{_ranked("s.similarity")}
 """
 
 KEYWORD_SQL = f"""with {_KEYWORD_CTES},
 cands as (
-    select id, null::bigint as vec_rank, kw_rank, null::float8 as similarity, keyword
+    select id, null::bigint as vec_rank, kw_rank, keyword
     from kw_ranked
     where kw_rank <= %(candidates)s
-),{_SCORED},
-related as (
-    select *, keyword as relevance from scored
-),{_FINAL}
+),{_scored("cands", "null::float8")},{_ranked("s.keyword")}
 """
 
 # a weighted sum of the two absolute scores (similarity and the query-normalised BM25, both
@@ -286,36 +292,21 @@ related as (
 # however few candidates the scope holds
 HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
 cands as (
-    select ids.id, v.vec_rank, k.kw_rank, {_SIMILARITY} as similarity,
-           coalesce(k.keyword, 0)::float8 as keyword
+    select ids.id, v.vec_rank, k.kw_rank, coalesce(k.keyword, 0)::float8 as keyword
     from (select id from vec_ranked
           union select id from kw_ranked where kw_rank <= %(candidates)s) ids
-    join messages m on m.id = ids.id
     left join vec_ranked v on v.id = ids.id
     left join kw_ranked k on k.id = ids.id
-),{_SCORED},
-related as (
-    select *, (1 - %(h)s) * coalesce(similarity, 0) + %(h)s * keyword as relevance
-    from scored
-),{_FINAL}
+),{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
 """
 
 
 def _vector_tail(vec_rank: str) -> str:
     """Vector mode's tail once the candidates (``vec``) carry every column the hits need,
     their full-precision ``similarity``, their ``recency`` and their place among the
-    candidates (``vec_rank``: an expression over ``v``): scored in one step, where the
-    other modes' chain of steps (scored, related, final) cost a third of the statement's
-    planning (bench/results/search_planning.md)."""
-    return f"""
-final as materialized (
-    select v.*, {vec_rank} as vec_rank, null::bigint as kw_rank, null::float8 as keyword,
-           v.similarity as relevance,
-           {_score("v.similarity", "v.importance", "v.recency")} as score,
-           {_boost("v.importance", "v.recency")} as boost
-    from vec v
-){_TOP}
-"""
+    candidates (``vec_rank``: an expression over ``s``)."""
+    columns = f"{vec_rank} as vec_rank, null::bigint as kw_rank, null::float8 as keyword, "
+    return _ranked("s.similarity", source="vec", columns=columns) + "\n"
 
 
 # the HNSW plan in vector mode: the index walk's rows carry every column the hits need
@@ -329,7 +320,7 @@ HNSW_VECTOR_SQL = f"""with vec as (
     where {{where}} and m.embedding_status = 'ready' and m.embedding_model = %(model)s
     order by {{distance}}
     limit %(candidates)s
-),{_vector_tail("row_number() over (order by v.distance, v.id)")}"""
+),{_vector_tail("row_number() over (order by s.distance, s.id)")}"""
 
 # the exact plan in vector mode, ranked inside the narrow table: the candidates and what
 # ranks them (halfvec distance, importance, created_at) come from its covering B-tree
@@ -362,7 +353,7 @@ vec as materialized (
            greatest(0, 1 - (m.embedding <=> %(qv)s::vector))::float8 as similarity,
            {_RECENCY.format(alias="m")} as recency
     from best b join messages m on m.id = b.id
-),{_vector_tail("v.candidate_rank")}"""
+),{_vector_tail("s.candidate_rank")}"""
 
 _STATEMENTS = {
     SearchMode.vector: VECTOR_SQL,
