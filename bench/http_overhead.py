@@ -190,12 +190,12 @@ class Server:
         self.process.stop()
 
 
-def _search_params(question: str, conversation: str) -> dict[str, str]:
+def _search_params(question: str, conversation: str, mode: str = "vector") -> dict[str, str]:
     return {
         "query": question,
         "tenant_id": TENANT,
         "conversation_id": conversation,
-        "mode": "vector",
+        "mode": mode,
         "top_k": "10",
     }
 
@@ -208,14 +208,16 @@ def http_cases(
         if answer.status_code != 200:
             raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
 
-    def search(headers: dict[str, str], cold: bool) -> Callable[[int], Awaitable[None]]:
+    def search(
+        headers: dict[str, str], cold: bool, mode: str = "vector"
+    ) -> Callable[[int], Awaitable[None]]:
         def text(n: int) -> str:
             question = questions[n % len(questions)]
             return f"{question} ({server.label} {n})" if cold else question
 
         return lambda n: get(
             "/v1/memory/search",
-            _search_params(text(n), conversations[n % len(conversations)]),
+            _search_params(text(n), conversations[n % len(conversations)], mode),
             headers,
         )
 
@@ -229,6 +231,7 @@ def http_cases(
         Case(f"{label}: search, bearer, warm", search(server.bearer, False), cpu),
         Case(f"{label}: search, API key, warm", search(server.api_key, False), cpu),
         Case(f"{label}: search, bearer, cold", search(server.bearer, True), cpu),
+        Case(f"{label}: search, hybrid, bearer, warm", search(server.bearer, False, "hybrid"), cpu),
     ]
 
 

@@ -16,7 +16,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines = report.header(results, "Memory Mesh: what HTTP adds to a search")
     lines += [
         f"One tenant of {c['rows']:,} rows in conversations of {c['rows_per_conversation']:,};"
-        " each search is scoped to one conversation (exact plan), vector mode, top 10. One"
+        " each search is scoped to one conversation (exact plan), vector mode unless the case"
+        " says hybrid, top 10. One"
         f" request at a time, {c['requests']} per case and round, {c['rounds']} rounds with the"
         " cases rotated; latency percentiles over all rounds, CPU the median of the rounds."
         " CPU per request: the server process + every PostgreSQL backend (HTTP), or this"
