@@ -121,30 +121,38 @@ class Case:
     """One kind of request, sent ``requests`` times a round, one at a time."""
 
     name: str
-    send: Callable[[int], Awaitable[None]]
+    # sends one request; may answer the server's own timings (its Server-Timing header)
+    send: Callable[[int], Awaitable[dict[str, float] | None]]
     cpu: Callable[[], float]  # CPU seconds so far of what serves the request
     latencies: list[float] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)  # per request, one value a round
     p50s: list[float] = field(default_factory=list)
+    server_timing: dict[str, list[float]] = field(default_factory=dict)  # ms, by part
 
     async def round(self, requests: int, offset: int) -> None:
         before = self.cpu()
         times = []
         for i in range(requests):
             start = time.perf_counter()
-            await self.send(offset + i)
+            timing = await self.send(offset + i)
             times.append(time.perf_counter() - start)
+            for part, ms in (timing or {}).items():
+                self.server_timing.setdefault(part, []).append(ms)
         self.cpu_ms.append(1000 * (self.cpu() - before) / requests)
         self.latencies.extend(times)
         self.p50s.append(float(np.percentile(times, 50)) * 1000)
 
     def figures(self) -> dict[str, Any]:
-        return {
+        figures = {
             "latency_ms": latency_summary(self.latencies),
             "p50_ms_per_round": [round(v, 3) for v in self.p50s],
             "cpu_ms_per_request": round(median(self.cpu_ms), 3),
             "cpu_ms_per_round": [round(v, 3) for v in self.cpu_ms],
         }
+        if self.server_timing:
+            timing = {part: round(median(v), 3) for part, v in self.server_timing.items()}
+            figures["server_timing_p50_ms"] = timing
+        return figures
 
 
 class Server:
@@ -200,13 +208,28 @@ def _search_params(question: str, conversation: str, mode: str = "vector") -> di
     }
 
 
+def server_timing(header: str | None) -> dict[str, float] | None:
+    """A Server-Timing header's parts and durations (ms); None without one (a server from
+    before the header)."""
+    if not header:
+        return None
+    parts = {}
+    for item in header.split(","):
+        name, _, duration = item.strip().partition(";dur=")
+        parts[name] = float(duration)
+    return parts
+
+
 def http_cases(
     server: Server, questions: list[str], conversations: list[str], cpu: Callable[[], float]
 ) -> list[Case]:
-    async def get(path: str, params: dict[str, str], headers: dict[str, str]) -> None:
+    async def get(
+        path: str, params: dict[str, str], headers: dict[str, str]
+    ) -> dict[str, float] | None:
         answer = await server.http.get(path, params=params, headers=headers)
         if answer.status_code != 200:
             raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
+        return server_timing(answer.headers.get("server-timing"))
 
     def search(
         headers: dict[str, str], cold: bool, mode: str = "vector"
@@ -682,6 +705,16 @@ def _ratios(figures: dict[str, Any], labels: list[str]) -> dict[str, Any]:
                 2,
             ),
         }
+        # the same with the embedding the server itself reported for these very requests
+        # (Server-Timing): the model alone, above, runs with its caches hot
+        own = figures[f"{h}: search, bearer, cold"].get("server_timing_p50_ms", {})
+        if "embedding" in own:
+            out[label]["p50_cold_minus_own_embedding_and_floor_ms"] = round(
+                p50(f"{h}: search, bearer, cold")
+                - own["embedding"]
+                - p50(f"{h}: floor (GET /v1/conversations?limit=1)"),
+                2,
+            )
     if "baseline" in labels:
         out["branch_over_baseline"] = {
             kind: round(

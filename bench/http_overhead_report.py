@@ -37,7 +37,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *md.table(
             "server | CPU http / service, warm | cold | API key, warm"
-            " | p50 cold - (model + floor) ms | p50 warm - floor ms",
+            " | p50 cold - (model + floor) ms | p50 cold - (its embedding + floor) ms"
+            " | p50 warm - floor ms",
             (
                 _ratio_cells(label, r)
                 for label, r in body["ratios"].items()
@@ -113,6 +114,7 @@ def _ratio_cells(label: str, r: dict[str, Any]) -> list[object]:
         r["cpu_http_over_service_cold"],
         r["cpu_api_key_over_service_warm"],
         r["p50_cold_minus_model_and_floor_ms"],
+        r.get("p50_cold_minus_own_embedding_and_floor_ms"),
         r["p50_warm_minus_floor_ms"],
     ]
-    return [label, *(f"{v:.2f}" for v in figures)]
+    return [label, *("not reported" if v is None else f"{v:.2f}" for v in figures)]

@@ -69,7 +69,7 @@ from bench import cli, markdown
 from bench.data import Corpus, derive_vectors, embed_cached, load_corpus, pick
 from bench.explain import explain_search
 from bench.http_overhead import Case as TimedCase  # one request kind, timed with its CPU
-from bench.http_overhead import _start_redis, postgres_cpu, process_cpu
+from bench.http_overhead import _start_redis, postgres_cpu, process_cpu, server_timing
 from bench.ingest import SERVER_ENV, local_embedder, sign_in
 from bench.machine import load_average, run_record
 from bench.search_latency import (
@@ -765,7 +765,7 @@ async def _http_rounds(
         def text(n: int, who: str) -> str:  # a new text every request: no cache answers
             return f"{questions[n % len(questions)]} ({who} {n})"
 
-        async def search_http(n: int) -> None:
+        async def search_http(n: int) -> dict[str, float] | None:
             answer = await http.get(
                 "/v1/memory/search",
                 params={
@@ -780,6 +780,7 @@ async def _http_rounds(
                 raise RuntimeError(f"search: {answer.status_code} {answer.text[:300]}")
             plan = f"http {answer.json()['plan']}"
             plans[plan] = plans.get(plan, 0) + 1
+            return server_timing(answer.headers.get("server-timing"))
 
         async def floor(n: int) -> None:
             answer = await http.get(
@@ -1104,6 +1105,14 @@ def render(results: dict[str, Any]) -> str:
             f"HTTP search p50 minus (floor + embedding) p50: {http['http_minus_parts_ms']} ms.",
             "",
         ]
+        own = http["cases"][next(iter(http["cases"]))].get("server_timing_p50_ms")
+        if own:
+            lines += [
+                "The server's own account of those searches (its Server-Timing header,"
+                f" p50): the query's embedding {own['embedding']:.2f} ms, the database"
+                f" {own['database']:.2f} ms.",
+                "",
+            ]
         pg = http.get("postgres")
         if pg and pg.get("questions"):
             lines += [

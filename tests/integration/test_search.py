@@ -66,6 +66,34 @@ async def test_a_paraphrase_sharing_no_words_finds_its_message_first(
         assert scores == sorted(scores, reverse=True)
 
 
+def _server_timing(response: httpx.Response) -> dict[str, float]:
+    """The Server-Timing header's parts and their durations (ms)."""
+    parts = {}
+    for item in response.headers["server-timing"].split(","):
+        name, duration = item.strip().split(";dur=")
+        parts[name] = float(duration)
+    return parts
+
+
+async def test_a_search_answer_says_where_its_time_went(
+    client: httpx.AsyncClient, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    await _store(client, tenant, conv, FACTS[:2])
+    params = {"tenant_id": tenant, "query": "a brand new question about peanuts"}
+    # a new text: the model embeds it; vector and hybrid report it beside the database
+    for mode in ("vector", "hybrid"):
+        response = await client.get("/v1/memory/search", params=params | {"mode": mode})
+        assert response.status_code == 200, response.text
+        timing = _server_timing(response)
+        assert set(timing) == {"embedding", "database"}
+        assert all(ms > 0 for ms in timing.values())
+    # keyword mode embeds nothing; the POST form answers the same header
+    response = await client.post("/v1/memory/search", json=params | {"mode": "keyword"})
+    assert response.status_code == 200, response.text
+    assert set(_server_timing(response)) == {"database"}
+
+
 async def test_score_parts_follow_the_documented_formula(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:

@@ -3289,6 +3289,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Where the search's time went, in ms: `embedding` (the query's vector; absent in keyword mode) and `database`, e.g. `embedding;dur=3.412, database;dur=1.207`. */
+                    "Server-Timing"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3367,6 +3369,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Where the search's time went, in ms: `embedding` (the query's vector; absent in keyword mode) and `database`, e.g. `embedding;dur=3.412, database;dur=1.207`. */
+                    "Server-Timing"?: string;
                     [name: string]: unknown;
                 };
                 content: {

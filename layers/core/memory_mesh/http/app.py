@@ -147,6 +147,7 @@ def create_app(
                 "deprecation",
                 "sunset",
                 "link",
+                "server-timing",
             ],
         )
     app.state.tracing = None

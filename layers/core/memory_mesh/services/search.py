@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
@@ -56,6 +56,10 @@ class SearchOutcome:
     plan: str
     mode: SearchMode
     degraded: bool = False
+    # where the search's time went, in milliseconds: ``embedding`` (the query's vector,
+    # from the cache or the model; absent in keyword mode) and ``database`` (checkout,
+    # plan choice and statement, hits read); the HTTP answer's Server-Timing header
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class SearchService:
@@ -87,10 +91,12 @@ class SearchService:
         mode = query.mode
         vector: QueryVector | None = None
         degraded = False
+        timings: dict[str, float] = {}
         if mode is not SearchMode.keyword:
             try:
                 with subsegment("embedding", provider=self.embedder.info.provider, texts=1):
                     vector = await self._embed_query(query.query)
+                timings["embedding"] = _ms_since(started)
             except EmbeddingError as exc:
                 if mode is SearchMode.vector:
                     raise ServiceUnavailable(
@@ -99,6 +105,7 @@ class SearchService:
                 log.warning("hybrid search degraded to keyword: %s", exc)
                 mode, degraded = SearchMode.keyword, True
         pending = None
+        database_started = time.perf_counter()
         # one round trip when the scope's plan is remembered: BEGIN, the tenant, the plan's
         # settings, the statement and COMMIT sent together, the hits read after
         async with self.db.tenant_pipeline(query.tenant_id) as conn:
@@ -118,10 +125,11 @@ class SearchService:
                     plan=plan,
                 )
         hits = await store.read_hits(pending) if pending is not None else []
+        timings["database"] = _ms_since(database_started)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
-        return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded)
+        return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded, timings=timings)
 
     async def _embed_query(self, text: str) -> QueryVector:
         """The query's vector: a cache hit answered on the event loop (a worker thread's
@@ -172,3 +180,7 @@ class SearchService:
         check_metadata(query.metadata, self.limits, field="metadata")
         check_min_score(query.min_score)
         check_time_range(query.created_after, query.created_before)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
