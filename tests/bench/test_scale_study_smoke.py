@@ -37,7 +37,7 @@ def test_every_section_is_measured_and_merged_into_one_report(
     options.config = scale_study.StudyConfig(
         **{**options.config.__dict__, "turns": 150, "warmup": 2, "small_tenant_rows": 40}
     )
-    sections = ["index", "quantised", "variant", "service", "real", "http"]
+    sections = ["index", "quantised", "variant", "service", "real", "http", "modes"]
     scale_study.run(options, sections)
     # a second run of one section replaces it and keeps the others
     scale_study.run(options, ["index"])
@@ -65,4 +65,13 @@ def test_every_section_is_measured_and_merged_into_one_report(
     assert http["postgres"]["questions"] == 20 and http["postgres"]["execution_ms_p50"] > 0
     for case in http["cases"].values():
         assert case["latency_ms"]["p50"] > 0 and len(case["p50_ms_per_round"]) == 1
+    # the server's own account of its searches (Server-Timing), the HTTP search case only
+    cases = http["cases"].values()
+    timed = [c["server_timing_p50_ms"] for c in cases if "server_timing_p50_ms" in c]
+    assert len(timed) == 1 and set(timed[0]) == {"embedding", "database"}
+    modes = results["modes"]
+    assert set(modes["cases"]) == {"vector", "hybrid", "keyword"} and modes["questions"] == 8
+    for case in modes["cases"].values():
+        assert case["latency_ms"]["p50"] > 0 and case["plans"]
+        assert "error" not in case["postgres"] and case["postgres"]["scans"]
     assert (out / "scale_study.md").read_text("utf-8") == scale_study.render(results)
