@@ -999,6 +999,11 @@ def _case_rows(cases: list[dict[str, Any]]) -> list[list[object]]:
 CASE_HEADER = "case | p50 ms | p95 ms | recall@10 | p10 recall | min recall | similarity kept"
 
 
+def _section_head(title: str, section: dict[str, Any]) -> list[str]:
+    """A section's heading and the line saying when and how it was measured."""
+    return [f"## {title}", "", _section_line(section), ""]
+
+
 def _section_line(section: dict[str, Any]) -> str:
     m = section["machine"]
     return (
@@ -1034,7 +1039,7 @@ def render(results: dict[str, Any]) -> str:
         section = results.get(key)
         if not section:
             continue
-        lines += [f"## {title}", "", _section_line(section), ""]
+        lines += _section_head(title, section)
         for index in section["indexes"]:
             lines.append(f"- `{index['definition']}` ({index['mb']} MB)")
         build = section.get("build")
@@ -1054,10 +1059,10 @@ def render(results: dict[str, Any]) -> str:
             ]
     for variant in results.get("variants", []):
         lines += [
-            f"## HNSW rebuilt with m {variant['m']}, ef_construction {variant['ef_construction']}",
-            "",
-            _section_line(variant),
-            "",
+            *_section_head(
+                f"HNSW rebuilt with m {variant['m']}, ef_construction {variant['ef_construction']}",
+                variant,
+            ),
         ]
         for index in variant["indexes"]:
             lines.append(f"- `{index['definition']}` ({index['mb']} MB)")
@@ -1072,10 +1077,7 @@ def render(results: dict[str, Any]) -> str:
     service = results.get("service")
     if service:
         lines += [
-            "## Through the service",
-            "",
-            _section_line(service),
-            "",
+            *_section_head("Through the service", service),
             "`Runtime.search.search` (vector mode, top 10, relevance weight 1), the plan "
             "forced to HNSW, on the index in place: "
             + "; ".join(f"`{i['definition']}`" for i in service["indexes"])
@@ -1102,10 +1104,7 @@ def render(results: dict[str, Any]) -> str:
     real = results.get("real")
     if real:
         lines += [
-            "## Real text against derived vectors (the bias)",
-            "",
-            _section_line(real),
-            "",
+            *_section_head("Real text against derived vectors (the bias)", real),
             f"Tables of {real['rows']:,} rows: `real`, the local model's embeddings of "
             f"{real['texts']}; then vectors derived as bench/data.py derives the large "
             "tables' rows, from as few real parents as leaves each parent as many derived "
@@ -1143,10 +1142,10 @@ def render(results: dict[str, Any]) -> str:
     http = results.get("http")
     if http:
         lines += [
-            f"## A tenant of {http['tenant_rows']:,} rows among {http['table_rows']:,}, over HTTP",
-            "",
-            _section_line(http),
-            "",
+            *_section_head(
+                f"A tenant of {http['tenant_rows']:,} rows among {http['table_rows']:,}, over HTTP",
+                http,
+            ),
             "A real `memory-mesh serve` on the 1M database (Redis rate limiter, query cache "
             "off), one request at a time; each request a new question text, so the query "
             "embedding is always computed. The parts in the same rounds (cases rotated "
@@ -1188,10 +1187,9 @@ def render(results: dict[str, Any]) -> str:
     modes = results.get("modes")
     if modes:
         lines += [
-            f"## Every mode over the whole tenant of {modes['tenant_rows']:,} rows",
-            "",
-            _section_line(modes),
-            "",
+            *_section_head(
+                f"Every mode over the whole tenant of {modes['tenant_rows']:,} rows", modes
+            ),
             "The service's search of the whole tenant, vector, hybrid and keyword mode"
             f" interleaved question by question ({modes['questions']} questions); PostgreSQL's"
             " part from EXPLAIN ANALYZE of the first question. The table's texts are"
