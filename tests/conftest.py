@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -23,6 +24,16 @@ from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.runtime import Runtime
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every test has its own id: pytest-xdist hands tests out by id, and ran one of
+    several sharing an id while reporting the others as never collected (the fuzz
+    test's operations did, tests/fuzz/conftest.py), so a shared id stops the run."""
+    counts = Counter(item.nodeid for item in session.items)
+    shared = sorted(nodeid for nodeid, count in counts.items() if count > 1)
+    if shared:
+        raise pytest.UsageError(f"tests share an id: {shared[:5]}")
 
 
 @pytest.fixture(scope="session")
