@@ -161,7 +161,7 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert "{" not in text and "}" not in text  # every placeholder composed
     assert "m.tenant_id = %(tenant)s and not m.archived" in text
     # both plans order their vector candidates by halfvec distance: the HNSW index's, or
-    # the narrow table's (the exact plan, re-ranked at full precision)
+    # the narrow table's (the exact plan); every hit's similarity is taken at full precision
     assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
     assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
