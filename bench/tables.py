@@ -3,7 +3,8 @@ vectors are given, loaded by binary COPY (HNSW index dropped first, rebuilt and 
 after), then VACUUM ANALYZE. Rows look like what the embedding worker leaves behind:
 ``embedding_status = 'ready'`` with provider, model and dimensions filled in.
 
-Contents are short synthetic labels ("row 42"), never corpus text.
+Contents are short synthetic labels ("row 42"), unless a benchmark gives texts (the
+corpus's, read from the benchmark data at run time, never stored in the project).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -151,10 +152,19 @@ def row_ids(rows: int, conversations: int, seed: int) -> tuple[list[uuid.UUID], 
     return ids, conversation_ids
 
 
-def load_fingerprint(vectors: np.ndarray, layout: Layout, info: EmbedderInfo, seed: int) -> str:
-    """What a load depends on: the vectors, who owns each row, the model and the seed."""
+def load_fingerprint(
+    vectors: np.ndarray,
+    layout: Layout,
+    info: EmbedderInfo,
+    seed: int,
+    texts: Sequence[str] | None = None,
+) -> str:
+    """What a load depends on: the vectors, who owns each row, the model, the seed and
+    the texts given."""
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    for text in texts or ():
+        digest.update(text.encode() + b"\0")
     digest.update(
         f"{layout.fingerprint()}|{info.provider}|{info.model}|{info.dimensions}|{seed}".encode()
     )
@@ -205,9 +215,11 @@ def load(
     *,
     seed: int,
     progress: bool,
+    texts: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Load the rows as a superuser connection (bypassing row-level security); return the
-    message ids (row order), load and index-build seconds, and sizes."""
+    message ids (row order), load and index-build seconds, and sizes. Row ``i``'s content
+    is ``texts[i % len(texts)]``, or ``row i`` without texts."""
     rows = len(vectors)
     ids, conversation_ids = row_ids(rows, len(layout.conversation_tenant), seed)
     rng = np.random.default_rng(seed + 1)
@@ -254,7 +266,7 @@ def load(
                         layout.tenants[int(layout.row_tenant[i])],
                         conversation_ids[int(layout.row_conversation[i])],
                         "user" if i % 2 == 0 else "assistant",
-                        f"row {i}",
+                        texts[i % len(texts)] if texts else f"row {i}",
                         float(importance[i]),
                         created,
                         created,
@@ -326,11 +338,12 @@ def prepare(
     seed: int,
     keep: bool,
     progress: bool,
+    texts: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Database ``name`` (at ``url``) holding ``vectors`` in ``layout``: loaded now, or,
     with ``keep``, reused when an earlier run left the same load there (its figures are
     the original load's, marked ``reused``). Returns what :func:`load` returns."""
-    fingerprint = load_fingerprint(vectors, layout, info, seed) if keep else ""
+    fingerprint = load_fingerprint(vectors, layout, info, seed, texts) if keep else ""
     if keep and database_exists(admin_url, name):
         figures = kept_load(url, fingerprint)
         if figures is not None:
@@ -350,7 +363,7 @@ def prepare(
                 }
     create_database(admin_url, name)
     migrate(url, dimensions=info.dimensions)
-    loaded = load(url, vectors, layout, info, seed=seed, progress=progress)
+    loaded = load(url, vectors, layout, info, seed=seed, progress=progress, texts=texts)
     loaded["figures"]["reused"] = False
     if keep:
         remember_load(url, fingerprint, loaded["figures"])

@@ -25,10 +25,13 @@ async def run_planned(
     plan: str,
     vector: Any = None,
     narrow: bool | None = None,
+    indexed_keywords: bool | None = None,
+    scope_stats: store_search.ScopeStats | None = None,
     config: SearchPlanConfig | None = None,
 ) -> list[SearchHit]:
     """``query`` on ``conn`` with ``plan`` (``vector``: the query embedded by the
-    service's model when not given; ``config``: the service's plan settings)."""
+    service's model when not given; ``config``: the service's plan settings; the rest as
+    :func:`~memory_mesh.store.search.start_search`)."""
     service = runtime.search
     return await store_search.run_search(
         conn,
@@ -39,6 +42,8 @@ async def run_planned(
         config=service.plan if config is None else config,
         plan=plan,
         narrow=narrow,
+        indexed_keywords=indexed_keywords,
+        scope_stats=scope_stats,
     )
 
 

@@ -165,6 +165,11 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
     assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
+    # a large scope's keyword matches come from migration 0013's function (GIN indexes)
+    indexed = "from memory_mesh_keyword_matches(" in text
+    assert indexed == (plan == "hnsw" and mode is not SearchMode.vector)
+    counted = "select count(*)::float8 as docs" in text
+    assert counted == (mode is not SearchMode.vector)
     assert ("vec_rank" in text) and ("kw_rank" in text)
     # hybrid: the weighted sum of the two absolute scores; every mode: the blend scales it
     weighted = "(1 - %(h)s) * coalesce(s.similarity, 0) + %(h)s * s.keyword as relevance"

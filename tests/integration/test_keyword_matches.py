@@ -1,0 +1,230 @@
+"""Migration 0013 on the real database: a large scope's keyword matches are found by
+``memory_mesh_keyword_matches`` through the GIN indexes, which row-level security keeps
+from a plain query (``@@`` is not leakproof). Its matches are the plain query's under
+every filter, within the transaction's tenant only; the service counts a large scope's
+BM25 statistics once a while instead of every search."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from memory_mesh.domain.models import Role, SearchMode, SearchQuery
+from memory_mesh.runtime import Runtime
+from memory_mesh.services.search import SearchService
+from memory_mesh.store import search as store_search
+from tests.conftest import make_tenant, new_conversation
+from tests.integration import seed
+from tests.integration.batch import store_batch
+from tests.integration.search_support import run_planned
+
+WORDS = ["garden", "tomatoes", "roses", "bakery", "sourdough", "fence", "lisbon", "trams"]
+NOW = datetime.now(UTC)
+
+
+async def _corpus(runtime: Runtime, client: httpx.AsyncClient, tenant: str) -> str:
+    """Messages that differ in every filtered column, some matching by their context (the
+    previous message, stored through the API) only; the id of the conversation they fill."""
+    conv = await new_conversation(client, tenant)
+    other = await new_conversation(client, tenant)
+    await store_batch(
+        client, tenant, conv, ["We planted tomatoes by the fence.", "Yes, they grew well."]
+    )
+    rows = []
+    for i, (a, b) in enumerate(itertools.combinations(WORDS, 2)):
+        rows.append(
+            seed.Row(
+                conv if i % 3 else other,
+                NOW - timedelta(days=i),
+                role="user" if i % 2 else "assistant",
+                content=f"the {a} and the {b}, note {i}",
+                metadata={"topic": "home"} if i % 4 == 0 else {},
+                archived=i % 5 == 0,
+            )
+        )
+    await seed.insert(runtime, tenant, rows)
+    return conv
+
+
+def _variants(tenant: str, conv: str) -> list[SearchQuery]:
+    base = SearchQuery(tenant_id=tenant, query="garden tomatoes fence", top_k=50)
+    return [
+        base,
+        replace(base, conversation_id=uuid.UUID(conv)),
+        replace(base, role=Role.user),
+        replace(base, created_after=NOW - timedelta(days=10)),
+        replace(base, created_before=NOW - timedelta(days=5)),
+        replace(base, metadata={"topic": "home"}),
+        replace(base, include_archived=True),
+        replace(
+            base,
+            conversation_id=uuid.UUID(conv),
+            role=Role.assistant,
+            created_after=NOW - timedelta(days=30),
+            include_archived=True,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("mode", [SearchMode.keyword, SearchMode.hybrid])
+async def test_the_indexed_matches_rank_exactly_as_the_scope_read_whole(
+    runtime: Runtime, client: httpx.AsyncClient, tenant: str, mode: SearchMode
+) -> None:
+    conv = await _corpus(runtime, client, tenant)
+    await runtime.pipeline.embed_due()
+    for query in _variants(tenant, conv):
+        query = replace(query, mode=mode)
+        async with runtime.db.tenant(tenant) as conn:
+            read = await run_planned(conn, runtime, query, plan="exact", indexed_keywords=False)
+            indexed = await run_planned(conn, runtime, query, plan="exact", indexed_keywords=True)
+            stats = await store_search.scope_statistics(
+                conn, query, runtime.search.weights.context_weight
+            )
+            given = await run_planned(
+                conn, runtime, query, plan="exact", indexed_keywords=True, scope_stats=stats
+            )
+        assert any(h.scores.keyword for h in read), query  # every variant matches some
+        expected = [(h.message.id, h.scores.keyword, h.scores.score) for h in read]
+        for hits in (indexed, given):
+            got = [(h.message.id, h.scores.keyword, h.scores.score) for h in hits]
+            assert [g[0] for g in got] == [e[0] for e in expected], query
+            for (_, keyword, score), (_, want_keyword, want_score) in zip(
+                got, expected, strict=True
+            ):
+                assert keyword == pytest.approx(want_keyword, abs=1e-9)
+                assert score == pytest.approx(want_score, abs=1e-9)
+
+
+async def _matches(conn: Any, terms: str) -> set[str]:
+    cur = await conn.execute(
+        "select id from memory_mesh_keyword_matches(to_tsquery('english', %s),"
+        " null, null, null, null, null, true)",
+        [terms],
+    )
+    return {str(r["id"]) for r in await cur.fetchall()}
+
+
+async def test_the_function_finds_the_transactions_tenants_matches_only(
+    runtime: Runtime, tenant: str, database_url: str
+) -> None:
+    other, _ = await make_tenant(runtime)
+    mine = await seed.insert(
+        runtime, tenant, [seed.Row(await seed.conversation(runtime, tenant), NOW, content="zebra")]
+    )
+    theirs = await seed.insert(
+        runtime, other, [seed.Row(await seed.conversation(runtime, other), NOW, content="zebra")]
+    )
+    async with runtime.db.tenant(tenant) as conn:
+        assert await _matches(conn, "zebra") == set(mine)
+    async with runtime.db.tenant(other) as conn:
+        assert await _matches(conn, "zebra") == set(theirs)
+    # a transaction naming no tenant (the policies' setting unset) finds nothing
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("set role memory_mesh_app")
+        found = admin.execute(
+            "select count(*) from memory_mesh_keyword_matches(to_tsquery('english', 'zebra'),"
+            " null, null, null, null, null, true)"
+        ).fetchone()
+    assert found == (0,)
+
+
+def _gin_scans(admin: psycopg.Connection[Any], tenant: str, *, indexed: bool) -> int:
+    """The GIN indexes' scans by one keyword lookup as memory_mesh_app in ``tenant``'s
+    transaction (sequential scans off: the test's table is small enough to read whole),
+    the function owned by a plain member of memory_mesh_system, as the cloud's migrating
+    user is."""
+    admin.execute("begin")
+    try:
+        owner = f"mm_owner_{uuid.uuid4().hex[:8]}"
+        admin.execute(f"create role {owner}")
+        admin.execute(f"grant memory_mesh_app, memory_mesh_system to {owner}")
+        admin.execute(f"grant select on messages to {owner}")
+        admin.execute(
+            "alter function memory_mesh_keyword_matches(tsquery, uuid, text, timestamptz,"
+            f" timestamptz, jsonb, boolean) owner to {owner}"
+        )
+        admin.execute("set local role memory_mesh_app")
+        admin.execute("select set_config('memory_mesh.tenant_id', %s, true)", [tenant])
+        admin.execute("set local enable_seqscan = off")
+        terms = "to_tsquery('english', 'zebra')"
+        # the backend's counts not yet reported (they accumulate across transactions until
+        # reported): the difference across the lookup is its own
+        scans = (
+            "select pg_stat_get_xact_numscans('messages_content_tsv'::regclass)"
+            " + pg_stat_get_xact_numscans('messages_context_tsv'::regclass)"
+        )
+        before = admin.execute(scans).fetchone()
+        if indexed:
+            admin.execute(
+                f"select * from memory_mesh_keyword_matches({terms},"
+                " null, null, null, null, null, false)"
+            )
+        else:
+            admin.execute(
+                f"select id from messages where tenant_id = %s"
+                f" and (content_tsv @@ {terms} or context_tsv @@ {terms})",
+                [tenant],
+            )
+        after = admin.execute(scans).fetchone()
+        assert before is not None and after is not None
+        return int(after[0]) - int(before[0])
+    finally:
+        admin.execute("rollback")  # the role and the ownership gone with it
+
+
+async def test_only_the_function_reaches_the_gin_indexes_under_row_level_security(
+    runtime: Runtime, tenant: str, database_url: str
+) -> None:
+    # a rare word among a tenant's many rows: the GIN index is the better plan
+    conv = await seed.conversation(runtime, tenant)
+    rows = [seed.Row(conv, NOW, content=f"hello {i}") for i in range(2000)]
+    await seed.insert(runtime, tenant, [*rows, seed.Row(conv, NOW, content="zebra crossing")])
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("analyze messages")
+        assert _gin_scans(admin, tenant, indexed=True) >= 1
+        assert _gin_scans(admin, tenant, indexed=False) == 0
+
+
+async def test_a_large_scopes_statistics_are_counted_once_while_remembered(
+    runtime: Runtime, client: httpx.AsyncClient, tenant: str, monkeypatch: Any
+) -> None:
+    from memory_mesh.services import search as search_service
+
+    conv = await _corpus(runtime, client, tenant)
+    counted: list[SearchQuery] = []
+    real = search_service.store.scope_statistics
+
+    async def counting(conn: Any, query: SearchQuery, weight: float) -> Any:
+        counted.append(query)
+        return await real(conn, query, weight)
+
+    monkeypatch.setattr(search_service.store, "scope_statistics", counting)
+    large = SearchService(
+        runtime.db,
+        runtime.embedder,
+        weights=runtime.search.weights,
+        plan=replace(runtime.search.plan, exact_max_rows=10),
+        limits=runtime.search.limits,
+    )
+    query = SearchQuery(tenant_id=tenant, query="garden tomatoes", mode=SearchMode.keyword)
+    first = await large.search(query)
+    again = await large.search(query)
+    assert (first.plan, again.plan) == ("hnsw", "hnsw")
+    assert first.hits and [h.message.id for h in again.hits] == [h.message.id for h in first.hits]
+    assert len(counted) == 1
+    # another filter is another scope; vector mode and an exact scope count none here
+    await large.search(replace(query, role=Role.user))
+    await large.search(replace(query, mode=SearchMode.vector))
+    await runtime.search.search(replace(query, conversation_id=conv))
+    assert [q.role for q in counted] == [None, Role.user]
+    # ranked as the statement ranks with the statistics it counts itself
+    async with runtime.db.tenant(tenant) as conn:
+        counting_itself = await run_planned(conn, runtime, query, plan="hnsw")
+    assert [h.message.id for h in first.hits] == [h.message.id for h in counting_itself][:10]
