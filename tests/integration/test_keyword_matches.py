@@ -135,17 +135,18 @@ async def test_the_function_finds_the_transactions_tenants_matches_only(
     assert found == (0,)
 
 
-def _gin_scans(admin: psycopg.Connection[Any], tenant: str, *, indexed: bool) -> int:
-    """The GIN indexes' scans by one keyword lookup as memory_mesh_app in ``tenant``'s
-    transaction (sequential scans off: the test's table is small enough to read whole),
-    the function owned by a plain member of memory_mesh_system, as the cloud's migrating
-    user is."""
+def _lookup(
+    admin: psycopg.Connection[Any], tenant: str, *, indexed: bool, owner_in: str
+) -> tuple[set[str], int]:
+    """(the ids found, the GIN indexes' scans) of one keyword lookup as memory_mesh_app in
+    ``tenant``'s transaction (sequential scans off: the test's table is small enough to
+    read whole), by the function owned by a plain role member of ``owner_in`` (the
+    cloud's migrating user is a member of both roles), or by a plain query."""
     admin.execute("begin")
     try:
         owner = f"mm_owner_{uuid.uuid4().hex[:8]}"
         admin.execute(f"create role {owner}")
-        admin.execute(f"grant memory_mesh_app, memory_mesh_system to {owner}")
-        admin.execute(f"grant select on messages to {owner}")
+        admin.execute(f"grant {owner_in} to {owner}")
         admin.execute(
             "alter function memory_mesh_keyword_matches(tsquery, uuid, text, timestamptz,"
             f" timestamptz, jsonb, boolean) owner to {owner}"
@@ -162,19 +163,17 @@ def _gin_scans(admin: psycopg.Connection[Any], tenant: str, *, indexed: bool) ->
         )
         before = admin.execute(scans).fetchone()
         if indexed:
-            admin.execute(
-                f"select * from memory_mesh_keyword_matches({terms},"
+            found = admin.execute(
+                f"select id from memory_mesh_keyword_matches({terms},"
                 " null, null, null, null, null, false)"
-            )
+            ).fetchall()
         else:
-            admin.execute(
-                f"select id from messages where tenant_id = %s"
-                f" and (content_tsv @@ {terms} or context_tsv @@ {terms})",
-                [tenant],
-            )
+            found = admin.execute(
+                f"select id from messages where content_tsv @@ {terms} or context_tsv @@ {terms}"
+            ).fetchall()
         after = admin.execute(scans).fetchone()
         assert before is not None and after is not None
-        return int(after[0]) - int(before[0])
+        return {str(r[0]) for r in found}, int(after[0]) - int(before[0])
     finally:
         admin.execute("rollback")  # the role and the ownership gone with it
 
@@ -182,14 +181,25 @@ def _gin_scans(admin: psycopg.Connection[Any], tenant: str, *, indexed: bool) ->
 async def test_only_the_function_reaches_the_gin_indexes_under_row_level_security(
     runtime: Runtime, tenant: str, database_url: str
 ) -> None:
-    # a rare word among a tenant's many rows: the GIN index is the better plan
+    # a rare word among a tenant's many rows (and another tenant's): the GIN index is the
+    # better plan
     conv = await seed.conversation(runtime, tenant)
     rows = [seed.Row(conv, NOW, content=f"hello {i}") for i in range(2000)]
-    await seed.insert(runtime, tenant, [*rows, seed.Row(conv, NOW, content="zebra crossing")])
+    mine = await seed.insert(runtime, tenant, [*rows, seed.Row(conv, NOW, content="zebra")])
+    other, _ = await make_tenant(runtime)
+    theirs = seed.Row(await seed.conversation(runtime, other), NOW, content="zebra")
+    await seed.insert(runtime, other, [theirs])
+    zebra = {mine[-1]}
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute("analyze messages")
-        assert _gin_scans(admin, tenant, indexed=True) >= 1
-        assert _gin_scans(admin, tenant, indexed=False) == 0
+        both = "memory_mesh_app, memory_mesh_system"
+        found, scans = _lookup(admin, tenant, indexed=True, owner_in=both)
+        assert (found, scans >= 1) == (zebra, True)
+        # a plain query under the policies: the same row, never through the GIN indexes
+        assert _lookup(admin, tenant, indexed=False, owner_in=both) == (zebra, 0)
+        # owned by a role under the tenant policy only: still this tenant's row alone,
+        # found without the indexes
+        assert _lookup(admin, tenant, indexed=True, owner_in="memory_mesh_app") == (zebra, 0)
 
 
 async def test_a_large_scopes_statistics_are_counted_once_while_remembered(

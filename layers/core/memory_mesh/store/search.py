@@ -158,10 +158,15 @@ def _filters(query: SearchQuery) -> sql.Composable:
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
 
-# a matching message's tsvector cut to the query's lexemes before it is unnested (marked
-# with weight A, then only A kept; positions and their count unchanged): unnesting every
-# lexeme of every match was the keyword statement's largest cost
-_QUERY_LEXEMES = f"""ts_filter(setweight({{tsv}}, 'A', {_QUERY_TERMS}), array['A'::"char"])"""
+# a matching message's query lexemes, each with its positions in the content (weight A)
+# and in the context (weight B): each tsvector cut to the query's lexemes (marked, then
+# only the mark kept; positions and their count unchanged), the two joined (a lexeme in
+# both keeps the positions of both, the context's shifted past the content's, far below
+# the 16,383 where positions are capped: a message holds at most 32,000 characters), so
+# one unnest per match gives both fields' term frequencies; unnesting every lexeme of
+# every match, then each field apart, were the keyword statement's largest costs
+_QUERY_LEXEMES = f"""ts_filter(setweight(k.content_tsv, 'A', {_QUERY_TERMS}), array['A'::"char"])
+               || ts_filter(setweight(k.context_tsv, 'B', {_QUERY_TERMS}), array['B'::"char"])"""
 
 _VECTOR_CTES = "\n{vector_candidates}"
 
@@ -226,19 +231,15 @@ scope_stats as (
 kw_matches as (
     {{keyword_matches}}
 ),
-kw_terms as (
-    select id, lexeme, sum(tf) as tf, len
+kw_terms as (  -- (match, query lexeme, BM25F's tf: content + ctx_w * context, its len)
+    select id, lexeme, tf, len
     from (
-        select k.id, t.lexeme, coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
-        from kw_matches k, unnest({_QUERY_LEXEMES.replace("{tsv}", "k.content_tsv")}) t
-        where t.lexeme = any({_QUERY_TERMS})
-        union all
-        select k.id, t.lexeme,
-               %(ctx_w)s * coalesce(array_length(t.positions, 1), 1)::float8 as tf, k.len
-        from kw_matches k, unnest({_QUERY_LEXEMES.replace("{tsv}", "k.context_tsv")}) t
-        where t.lexeme = any({_QUERY_TERMS}) and %(ctx_w)s > 0
-    ) per_field
-    group by id, lexeme, len
+        select k.id, t.lexeme, k.len,
+               cardinality(array_positions(t.weights, 'A'))
+               + %(ctx_w)s * cardinality(array_positions(t.weights, 'B')) as tf
+        from kw_matches k, unnest({_QUERY_LEXEMES}) t
+    ) per_lexeme
+    where tf > 0  -- a lexeme found only in the context counts for nothing at ctx_w 0
 ),
 kw_idf as (  -- N no less than the matches: given statistics may predate rows just added
     select lexeme,
