@@ -333,11 +333,15 @@ cands as (
 ),{_scored("cands", _SIMILARITY)},{_ranked("s.similarity")}
 """
 
+# the keyword list's best ``candidates`` (by a limit, not a filter on kw_rank: the planner
+# then knows how few rows join ``messages``, and reads them by key; a filter's guess of
+# thousands once made it read the whole scope for 50 rows)
+_KW_TOP = "(select * from kw_ranked order by kw_rank limit %(candidates)s)"
+
 KEYWORD_SQL = f"""with {_KEYWORD_CTES},
 cands as (
     select id, null::bigint as vec_rank, kw_rank, keyword
-    from kw_ranked
-    where kw_rank <= %(candidates)s
+    from {_KW_TOP} kw_top
 ),{_scored("cands", "null::float8")},{_ranked("s.keyword")}
 """
 
@@ -347,8 +351,7 @@ cands as (
 HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
 cands as (
     select ids.id, v.vec_rank, k.kw_rank, coalesce(k.keyword, 0)::float8 as keyword
-    from (select id from vec_ranked
-          union select id from kw_ranked where kw_rank <= %(candidates)s) ids
+    from (select id from vec_ranked union select id from {_KW_TOP} kw_top) ids
     left join vec_ranked v on v.id = ids.id
     left join kw_ranked k on k.id = ids.id
 ),{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
