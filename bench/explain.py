@@ -51,7 +51,7 @@ class _ExplainingConn:
 
 def _walk(node: dict[str, Any], found: list[str]) -> None:
     kind = node.get("Node Type", "?")
-    target = node.get("Index Name") or node.get("Relation Name")
+    target = node.get("Index Name") or node.get("Relation Name") or node.get("Function Name")
     if target or "Scan" in kind:
         found.append(f"{kind} ({target})" if target else kind)
     for child in node.get("Plans", []):
@@ -65,10 +65,12 @@ async def explain_search(
     plan: str,
     *,
     instead: str | None = None,
+    **search: Any,
 ) -> dict[str, Any]:
-    """Scans and server-side time of the service's statement for ``query`` under ``plan``
-    (``instead``: another statement text run in its place, with the same settings and
-    parameters, e.g. another checkout's, for a side-by-side comparison)."""
+    """Scans, buffers and server-side time of the service's statement for ``query`` under
+    ``plan`` (``instead``: another statement text run in its place, with the same settings
+    and parameters, e.g. another checkout's, for a side-by-side comparison; ``search``:
+    more of ``run_search``'s keyword arguments, e.g. ``indexed_keywords``)."""
     try:
         async with runtime.db.tenant(query.tenant_id) as conn:
             proxy = _ExplainingConn(conn, instead)
@@ -80,6 +82,7 @@ async def explain_search(
                 weights=runtime.search.weights,
                 config=runtime.search.plan,
                 plan=plan,
+                **search,
             )
     except Exception as exc:  # diagnostics only: never fail the benchmark on them
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -87,8 +90,10 @@ async def explain_search(
         return {"error": "the search statement was not seen"}
     scans: list[str] = []
     _walk(proxy.plan["Plan"], scans)
+    top = proxy.plan["Plan"]
     return {
         "scans": scans,
+        "buffers": int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0)),
         "execution_ms": round(float(proxy.plan.get("Execution Time", 0.0)), 3),
         "planning_ms": round(float(proxy.plan.get("Planning Time", 0.0)), 3),
     }

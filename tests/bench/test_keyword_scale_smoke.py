@@ -1,0 +1,54 @@
+"""The keyword-at-scale benchmark end to end at a tiny size: every case measured side by
+side, the indexed cases answering as the scope read whole, the report written (no timing
+thresholds)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench import keyword_scale
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def work_dir() -> Iterator[Path]:
+    """Outside pytest's base temp (pgserver runs PostgreSQL as another user)."""
+    path = Path(tempfile.mkdtemp(prefix="mm-bench-keyword-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_keyword_search_is_measured_reading_the_scope_and_through_the_gin_indexes(
+    tmp_path: Path, work_dir: Path
+) -> None:
+    out = tmp_path / "results"
+    options = keyword_scale.parse(
+        ["--tenant-rows", "400", "--questions", "4", "--rounds", "2", "--out", str(out),
+         "--work-dir", str(work_dir), "--no-progress", "--locomo", "none"]
+    )  # fmt: skip
+    results = keyword_scale.run(options)
+    body = results["keyword"]
+    cases = {(c["mode"], c["case"]): c for c in body["cases"]}
+    assert set(cases) == {
+        *((mode, case) for mode in ("keyword", "hybrid") for case in keyword_scale.CASES),
+        ("vector", "hnsw"),
+    }
+    for (mode, case), figures in cases.items():
+        assert len(figures["p50_ms_per_round"]) == 2
+        if mode == "vector":
+            continue
+        function = "Function Scan (memory_mesh_keyword_matches)" in figures["scans"]
+        assert function == (case != "read"), (mode, case)
+        assert figures["same_top10_as_read"] == 1.0  # the same answers, however found
+        assert figures["buffers_median"] > 0
+    assert body["scope_statistics"]["docs"] == 400
+    assert set(body["given_over_read_p50"]) == {"keyword", "hybrid"}
+    text = (out / "keyword_scale.md").read_text()
+    assert "| hybrid | gin, statistics given |" in text
+    assert "python -m bench.keyword_scale" in text
