@@ -4,9 +4,6 @@ hold every expected figure with sane values (no timing thresholds: machines diff
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,15 +116,6 @@ def _check_search(search: dict[str, Any]) -> None:
     assert [c["settings"]["search_hnsw_ef_search"] for c in variant["cases"]] == [40, 100, 200]
     for case in variant["cases"]:
         _check_case(case)
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Databases live outside pytest's base temp: run as root, pgserver starts PostgreSQL
-    as another user, and each new pytest session chmods that base temp back to 0700."""
-    path = Path(tempfile.mkdtemp(prefix="mm-bench-smoke-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path, work_dir: Path) -> None:

@@ -5,9 +5,6 @@ the results hold every figure with sane values (no timing thresholds)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +16,6 @@ pytestmark = pytest.mark.e2e
 
 CLIENTS = (1, 3)
 ROUNDS = 2
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp (pgserver runs PostgreSQL as another user)."""
-    path = Path(tempfile.mkdtemp(prefix="mm-bench-conc-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_concurrency_benchmark_runs_at_a_tiny_size(tmp_path: Path, work_dir: Path) -> None:

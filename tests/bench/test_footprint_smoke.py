@@ -5,9 +5,6 @@ machines differ)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,15 +23,6 @@ STAGES = [
     "restarted, idle",
     "restarted, after workload",
 ]
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp: run as root, pgserver starts PostgreSQL as another
-    user, and each new pytest session chmods that base temp back to 0700."""
-    path = Path(tempfile.mkdtemp(prefix="mm-footprint-smoke-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_footprint_runs_at_a_tiny_size(work_dir: Path) -> None:

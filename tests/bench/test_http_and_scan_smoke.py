@@ -3,9 +3,6 @@ measured, the profile summarised, the report written (no timing thresholds)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +10,6 @@ import pytest
 from bench import cli, http_overhead, narrow_scan
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp (pgserver runs PostgreSQL as another user)."""
-    path = Path(tempfile.mkdtemp(prefix="mm-bench-http-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_http_overhead_measures_every_case_side_by_side(tmp_path: Path, work_dir: Path) -> None:

@@ -4,9 +4,6 @@ thresholds)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +11,6 @@ import pytest
 from bench import keyword_scale
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp (pgserver runs PostgreSQL as another user)."""
-    path = Path(tempfile.mkdtemp(prefix="mm-bench-keyword-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_keyword_search_is_measured_reading_the_scope_and_through_the_gin_indexes(

@@ -5,9 +5,6 @@ its renderer reproduces (no timing thresholds)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +12,6 @@ import pytest
 from bench import scale_study
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp (pgserver runs PostgreSQL as another user)."""
-    path = Path(tempfile.mkdtemp(prefix="mm-bench-scale-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_every_section_is_measured_and_merged_into_one_report(

@@ -5,8 +5,6 @@ timing thresholds: machines differ)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import pytest
 
 from bench.data import DEFAULT_LOCOMO
 from bench.side_by_side import SideConfig, markdown, no_network, run
+from tests.bench.support import bench_work_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +27,8 @@ SYSTEMS = ["numpy exact", "chroma", "mem0", "memory mesh"]
 
 @pytest.fixture(scope="module")
 def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp: run as root, pgserver starts PostgreSQL as another
-    user, and each new pytest session chmods that base temp back to 0700."""
-    path = Path(tempfile.mkdtemp(prefix="mm-side-smoke-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with bench_work_dir() as path:
+        yield path
 
 
 @pytest.fixture(scope="module")

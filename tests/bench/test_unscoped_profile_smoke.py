@@ -5,8 +5,6 @@ beside the bare walk's, and the ef_search sweep (no timing thresholds: machines 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +13,15 @@ import pytest
 
 from bench.data import DEFAULT_LOCOMO
 from bench.unscoped_profile import NAME, ProfileConfig, render, run
+from tests.bench.support import bench_work_dir
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def work_dir() -> Iterator[Path]:
-    """Outside pytest's base temp: pgserver starts PostgreSQL as another user."""
-    path = Path(tempfile.mkdtemp(prefix="mm-unscoped-smoke-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    with bench_work_dir() as path:
+        yield path
 
 
 @pytest.fixture(scope="module")

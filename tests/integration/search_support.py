@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ import psycopg
 
 from memory_mesh.domain.models import SearchHit, SearchQuery
 from memory_mesh.runtime import Runtime
+from memory_mesh.services.search import SearchService
 from memory_mesh.store import search as store_search
 from memory_mesh.store.search import SearchPlanConfig
 from tests.integration import seed
@@ -89,3 +91,18 @@ async def many_small_tenants(runtime: Runtime, database_url: str, count: int) ->
         await seed.insert(runtime, t, [seed.Row(conv, now), seed.Row(conv, now)])
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute("analyze messages")
+
+
+def service_with_exact_limit(runtime: Runtime, rows: int, **timing: float) -> SearchService:
+    """The runtime's search service, but searching exactly only scopes of at most ``rows``
+    rows (a few dozen test rows then make a "large" scope, searched through the indexes);
+    ``timing``: its ``large_scope_seconds`` / ``small_scope_seconds``."""
+    service = runtime.search
+    return SearchService(
+        runtime.db,
+        runtime.embedder,
+        weights=service.weights,
+        plan=replace(service.plan, exact_max_rows=rows),
+        limits=service.limits,
+        **timing,
+    )

@@ -18,12 +18,11 @@ import pytest
 
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
-from memory_mesh.services.search import SearchService
 from memory_mesh.store import search as store_search
 from tests.conftest import make_tenant, new_conversation
 from tests.integration import seed
 from tests.integration.batch import store_batch
-from tests.integration.search_support import run_planned
+from tests.integration.search_support import run_planned, service_with_exact_limit
 
 WORDS = ["garden", "tomatoes", "roses", "bakery", "sourdough", "fence", "lisbon", "trams"]
 NOW = datetime.now(UTC)
@@ -216,13 +215,7 @@ async def test_a_large_scopes_statistics_are_counted_once_while_remembered(
         return await real(conn, query, weight)
 
     monkeypatch.setattr(search_service.store, "scope_statistics", counting)
-    large = SearchService(
-        runtime.db,
-        runtime.embedder,
-        weights=runtime.search.weights,
-        plan=replace(runtime.search.plan, exact_max_rows=10),
-        limits=runtime.search.limits,
-    )
+    large = service_with_exact_limit(runtime, 10)
     query = SearchQuery(tenant_id=tenant, query="garden tomatoes", mode=SearchMode.keyword)
     first = await large.search(query)
     again = await large.search(query)

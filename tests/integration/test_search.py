@@ -14,6 +14,7 @@ from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
 from tests.conftest import http_client, make_tenant, new_conversation
+from tests.integration.search_support import service_with_exact_limit
 
 FACTS = [
     "I am severely allergic to peanuts and tree nuts.",
@@ -272,14 +273,7 @@ async def test_large_scope_uses_hnsw_and_agrees_with_exact(
     await _store(client, tenant, conv, texts)
     query = SearchQuery(tenant_id=tenant, query="nut allergy", top_k=5, mode=SearchMode.vector)
     exact = await runtime.search.search(query)
-    small_limit = SearchService(
-        runtime.db,
-        runtime.embedder,
-        weights=runtime.search.weights,
-        plan=replace(runtime.search.plan, exact_max_rows=10),
-        limits=runtime.search.limits,
-    )
-    approx = await small_limit.search(query)
+    approx = await service_with_exact_limit(runtime, 10).search(query)
     assert (exact.plan, approx.plan) == ("exact", "hnsw")
     assert [h.message.id for h in approx.hits] == [h.message.id for h in exact.hits]
     assert all(
@@ -306,13 +300,7 @@ async def test_a_conversation_inside_a_large_table_is_searched_exactly(
     await seed.insert(runtime, tenant, [seed.Row(other, now) for _ in range(130)])
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute("analyze messages")  # the planner's row count, which the rule reads
-    service = SearchService(
-        runtime.db,
-        runtime.embedder,
-        weights=runtime.search.weights,
-        plan=replace(runtime.search.plan, exact_max_rows=10),
-        limits=runtime.search.limits,
-    )
+    service = service_with_exact_limit(runtime, 10)
     in_conversation = SearchQuery(
         tenant_id=tenant, query="anything", mode=SearchMode.vector, conversation_id=UUID(small)
     )
@@ -343,17 +331,10 @@ async def test_a_scopes_plan_is_not_counted_again_while_remembered(
         return await real_scope_size(conn, query, cap)
 
     monkeypatch.setattr(search_service.store, "scope_size", counting)
-    small_limit = replace(runtime.search.plan, exact_max_rows=10)
 
     def service(large: float, small: float) -> SearchService:
-        return SearchService(
-            runtime.db,
-            runtime.embedder,
-            weights=runtime.search.weights,
-            plan=small_limit,
-            limits=runtime.search.limits,
-            large_scope_seconds=large,
-            small_scope_seconds=small,
+        return service_with_exact_limit(
+            runtime, 10, large_scope_seconds=large, small_scope_seconds=small
         )
 
     query = SearchQuery(tenant_id=tenant, query="nut allergy", mode=SearchMode.vector, top_k=5)
