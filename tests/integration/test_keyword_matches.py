@@ -231,3 +231,28 @@ async def test_a_large_scopes_statistics_are_counted_once_while_remembered(
     async with runtime.db.tenant(tenant) as conn:
         counting_itself = await run_planned(conn, runtime, query, plan="hnsw")
     assert [h.message.id for h in first.hits] == [h.message.id for h in counting_itself][:10]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("the and of", False),  # stop words only: no lexeme, nothing matches
+        ("Portugal & (coast | !beach) <-> 'destination':*", True),  # read as plain words
+        ("portugal'); drop table messages; --", True),
+        ("!!! ??? ...", False),  # no word at all
+    ],
+)
+async def test_a_large_scope_reads_any_query_as_plain_words(
+    runtime: Runtime, tenant: str, query: str, found: bool
+) -> None:
+    conv = await seed.conversation(runtime, tenant)
+    rows = [seed.Row(conv, NOW, content=f"note {i} about the garden") for i in range(20)]
+    [portugal] = await seed.insert(
+        runtime, tenant, [seed.Row(conv, NOW, content="the coast of Portugal")]
+    )
+    await seed.insert(runtime, tenant, rows)
+    large = service_with_exact_limit(runtime, 10)
+    search = SearchQuery(tenant_id=tenant, query=query, mode=SearchMode.keyword)
+    outcome = await large.search(search)
+    assert outcome.plan == "hnsw"
+    assert [str(h.message.id) for h in outcome.hits] == ([portugal] if found else [])
