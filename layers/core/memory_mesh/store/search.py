@@ -16,6 +16,11 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   (:func:`generic_plan_applies`).
 Otherwise ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
 would pick the slow HNSW+filter path after a few runs.
+
+Keyword matches (BM25, below): an exact scope's are found by reading its rows, which
+row-level security requires of a plain query (``@@`` is not leakproof); a larger scope's
+come from migration 0013's function through the GIN indexes, and the service gives its
+statement the scope's BM25 statistics, counted once a minute.
 """
 
 from __future__ import annotations
