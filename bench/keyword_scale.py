@@ -1,18 +1,24 @@
-"""Keyword and hybrid search of one large tenant: its rows read whole, or its matches
-found through the GIN indexes (migration 0013), side by side.
+"""Keyword and hybrid search of large scopes: their rows read whole, or their matches found
+through the GIN indexes (migration 0013), side by side.
 
-    python -m bench.keyword_scale        # ~6 minutes the first time (load, HNSW build)
+    python -m bench.keyword_scale        # ~8 minutes the first time (load, HNSW build)
 
 Two tenants of ``tenant_rows`` messages each, holding the LoCoMo turns' real texts (each
 turn repeated; the benchmark data is read at run time, never stored) with vectors derived
-from the local model's (bench/data.py), HNSW index built. The first tenant is searched
-whole (far above the exact limit: the HNSW plan), top 10, with the local model's vector
-of each real question, through ``store.search.run_search`` in the service's tenant
-transaction:
+from the local model's (bench/data.py), HNSW index built. Two scopes of the first tenant
+are searched, top 10, with the local model's vector of each real question, through
+``store.search.run_search`` in the service's tenant transaction:
+
+- ``tenant``: the whole tenant, far above the exact limit: the HNSW plan;
+- ``conversation``: its large conversation (``conversation_rows``, its rows spread over
+  the table), above ``exact_max_rows`` yet searched exactly (up to sqrt(exact_max_rows x
+  the table's rows)).
+
+Cases:
 
 - ``read``: the keyword matches found by reading every row of the scope under the
   row-level security policies, which keep ``@@`` off the GIN indexes (the statement
-  before migration 0013, still the exact plan's), BM25's statistics counted by it;
+  before migration 0013, still a small scope's), BM25's statistics counted by it;
 - ``gin``: the matches from migration 0013's function (the GIN indexes), statistics
   counted by the statement;
 - ``gin, statistics given``: as the service searches a large scope, the statistics
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +47,7 @@ from bench.ingest import local_embedder
 from bench.keyword_scale_report import markdown
 from bench.search_latency import database_url
 from bench.stats import latency_summary, median
-from bench.tables import Layout, prepare
+from bench.tables import Layout, prepare, row_ids
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
@@ -54,6 +61,7 @@ CASES = ("read", "gin", "gin, statistics given")
 @dataclass(frozen=True)
 class KeywordConfig:
     tenant_rows: int = 150_000
+    conversation_rows: int = 20_000  # the first tenant's large conversation
     questions: int = 40
     rounds: int = 3
     seed: int = 11
@@ -68,8 +76,23 @@ def _case_arguments(case: str, stats: store_search.ScopeStats) -> dict[str, Any]
     }[case]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A searched scope: the whole first tenant (the HNSW plan), or its large conversation
+    (above ``exact_max_rows`` rows, yet searched exactly: sqrt(exact_max_rows x rows))."""
+
+    name: str
+    plan: str
+    conversation: uuid.UUID | None = None
+
+    def query(self, text: str, mode: SearchMode) -> SearchQuery:
+        return SearchQuery(
+            tenant_id=TENANT, query=text, mode=mode, top_k=10, conversation_id=self.conversation
+        )
+
+
 async def _search(
-    runtime: Runtime, query: SearchQuery, vector: np.ndarray, **arguments: Any
+    runtime: Runtime, scope: Scope, query: SearchQuery, vector: np.ndarray, **arguments: Any
 ) -> list[str]:
     async with runtime.db.tenant(query.tenant_id) as conn:
         hits = await store_search.run_search(
@@ -79,21 +102,37 @@ async def _search(
             model=runtime.embedder.info.model,
             weights=runtime.search.weights,
             config=runtime.search.plan,
-            plan="hnsw",
+            plan=scope.plan,
             **arguments,
         )
     return [str(h.message.id) for h in hits]
 
 
-async def _statistics(runtime: Runtime, query: SearchQuery) -> store_search.ScopeStats:
-    async with runtime.db.tenant(query.tenant_id) as conn:
-        return await store_search.scope_statistics(
-            conn, query, runtime.search.weights.context_weight
-        )
+async def _statistics(
+    runtime: Runtime, scope: Scope
+) -> tuple[store_search.ScopeStats, list[float]]:
+    """The scope's BM25 statistics, and the time of counting them, 5 times."""
+    times = []
+    for _ in range(6):
+        start = time.perf_counter()
+        async with runtime.db.tenant(TENANT) as conn:
+            stats = await store_search.scope_statistics(
+                conn, scope.query("", SearchMode.keyword), runtime.search.weights.context_weight
+            )
+        times.append(time.perf_counter() - start)
+    return stats, times[1:]
+
+
+Key = tuple[str, str, str]  # scope, mode, case
 
 
 async def _measure(
-    url: str, work_dir: Path, questions: list[str], vectors: np.ndarray, config: KeywordConfig
+    url: str,
+    work_dir: Path,
+    questions: list[str],
+    vectors: np.ndarray,
+    scopes: list[Scope],
+    config: KeywordConfig,
 ) -> dict[str, Any]:
     settings = Settings(
         database_url=url,
@@ -105,46 +144,53 @@ async def _measure(
     )
     runtime = await Runtime.start(settings, run_worker=False)
     modes = (SearchMode.keyword, SearchMode.hybrid)
-    keys = [(mode.value, case) for mode in modes for case in CASES] + [("vector", "hnsw")]
-    times: dict[tuple[str, str], list[list[float]]] = {k: [] for k in keys}
-    explained: dict[tuple[str, str], list[dict[str, Any]]] = {k: [] for k in keys}
-    same_top10: dict[tuple[str, str], list[bool]] = {k: [] for k in keys}
-    hits: list[int] = []
-    counting: list[float] = []
+    keys: list[Key] = [
+        key
+        for scope in scopes
+        for key in [(scope.name, m.value, c) for m in modes for c in CASES]
+        + [(scope.name, "vector", scope.plan)]
+    ]
+    times: dict[Key, list[list[float]]] = {k: [] for k in keys}
+    explained: dict[Key, list[dict[str, Any]]] = {k: [] for k in keys}
+    same_top10: dict[Key, list[bool]] = {k: [] for k in keys}
+    hits: dict[str, list[float]] = {scope.name: [] for scope in scopes}
+    stats: dict[str, store_search.ScopeStats] = {}
+    counting: dict[str, list[float]] = {}
+    by_name = {scope.name: scope for scope in scopes}
     try:
-        whole = SearchQuery(tenant_id=TENANT, query="", top_k=10)
-        stats = await _statistics(runtime, whole)
-        for _ in range(5):
-            start = time.perf_counter()
-            await _statistics(runtime, whole)
-            counting.append(time.perf_counter() - start)
+        for scope in scopes:
+            stats[scope.name], counting[scope.name] = await _statistics(runtime, scope)
         for i, question in enumerate(questions):  # EXPLAIN each once, warm the caches
-            for mode in modes:
-                query = SearchQuery(tenant_id=TENANT, query=question, mode=mode, top_k=10)
-                reference: list[str] = []
-                for case in CASES:
-                    arguments = _case_arguments(case, stats)
-                    explained[(mode.value, case)].append(
-                        await explain_search(runtime, query, vectors[i], "hnsw", **arguments)
-                    )
-                    found = await _search(runtime, query, vectors[i], **arguments)
-                    reference = reference or found
-                    same_top10[(mode.value, case)].append(found == reference)
-                if mode is SearchMode.keyword:
-                    hits.append(len(reference))
+            for scope in scopes:
+                for mode in modes:
+                    query = scope.query(question, mode)
+                    reference: list[str] = []
+                    for case in CASES:
+                        arguments = _case_arguments(case, stats[scope.name])
+                        explained[(scope.name, mode.value, case)].append(
+                            await explain_search(
+                                runtime, query, vectors[i], scope.plan, **arguments
+                            )
+                        )
+                        found = await _search(runtime, scope, query, vectors[i], **arguments)
+                        reference = reference or found
+                        same_top10[(scope.name, mode.value, case)].append(found == reference)
+                    if mode is SearchMode.keyword:
+                        hits[scope.name].append(float(len(reference)))
         for round_ in range(config.rounds):
             for key in keys:
                 times[key].append([])
             for i, question in enumerate(questions):
                 turn = (i + round_) % len(keys)
-                for mode_name, case in keys[turn:] + keys[:turn]:
-                    query = SearchQuery(
-                        tenant_id=TENANT, query=question, mode=SearchMode(mode_name), top_k=10
+                for key in keys[turn:] + keys[:turn]:
+                    scope = by_name[key[0]]
+                    query = scope.query(question, SearchMode(key[1]))
+                    arguments = (
+                        _case_arguments(key[2], stats[scope.name]) if key[2] in CASES else {}
                     )
-                    arguments = _case_arguments(case, stats) if case in CASES else {}
                     start = time.perf_counter()
-                    await _search(runtime, query, vectors[i], **arguments)
-                    times[(mode_name, case)][-1].append(time.perf_counter() - start)
+                    await _search(runtime, scope, query, vectors[i], **arguments)
+                    times[key][-1].append(time.perf_counter() - start)
     finally:
         await runtime.stop()
     cases = []
@@ -153,8 +199,9 @@ async def _measure(
         flat = [t for r in times[key] for t in r]
         cases.append(
             {
-                "mode": key[0],
-                "case": key[1],
+                "scope": key[0],
+                "mode": key[1],
+                "case": key[2],
                 "latency_ms": latency_summary(flat),
                 "p50_ms_per_round": [
                     round(float(np.percentile(r, 50)) * 1000, 3) for r in times[key]
@@ -169,28 +216,54 @@ async def _measure(
                 else None,
             }
         )
-    ratios = {}
-    for mode in modes:
-        read, given = times[(mode.value, "read")], times[(mode.value, "gin, statistics given")]
-        ratios[mode.value] = round(
-            median(
-                [
-                    float(np.percentile(g, 50)) / float(np.percentile(r, 50))
-                    for g, r in zip(given, read, strict=True)
-                ]
-            ),
-            4,
-        )
     return {
-        "scope_statistics": {
-            "docs": stats.docs,
-            "avg_len": round(stats.avg_len, 2),
-            "count_ms_median": round(median(counting) * 1000, 2),
+        "scopes": {
+            scope.name: {
+                "plan": scope.plan,
+                "messages": stats[scope.name].docs,
+                "avg_len": round(stats[scope.name].avg_len, 2),
+                "statistics_count_ms_median": round(median(counting[scope.name]) * 1000, 2),
+                "keyword_hits_median": median(hits[scope.name]),
+                "given_over_read_p50": {
+                    mode.value: _ratio(
+                        times[(scope.name, mode.value, "gin, statistics given")],
+                        times[(scope.name, mode.value, "read")],
+                    )
+                    for mode in modes
+                },
+            }
+            for scope in scopes
         },
-        "keyword_hits_median": median([float(h) for h in hits]),
         "cases": cases,
-        "given_over_read_p50": ratios,
     }
+
+
+def _ratio(after: list[list[float]], before: list[list[float]]) -> float:
+    """The median over rounds of the rounds' p50 ratio."""
+    return round(
+        median(
+            [
+                float(np.percentile(a, 50)) / float(np.percentile(b, 50))
+                for a, b in zip(after, before, strict=True)
+            ]
+        ),
+        4,
+    )
+
+
+def layout(tenant_rows: int, conversation_rows: int, seed: int) -> Layout:
+    """Two tenants of ``tenant_rows`` rows; the first tenant's rows in two conversations,
+    ``conversation_rows`` of them (about: drawn at random, so its rows are spread over
+    the table as live traffic stores them) in conversation 0, the rest in conversation 1;
+    the second tenant's in conversation 2."""
+    rng = np.random.default_rng(seed)
+    first = np.where(rng.random(tenant_rows) < conversation_rows / tenant_rows, 0, 1)
+    return Layout(
+        tenants=[TENANT, "t00001"],
+        row_tenant=np.repeat([0, 1], tenant_rows),
+        row_conversation=np.concatenate([first, np.full(tenant_rows, 2)]),
+        conversation_tenant=np.array([0, 0, 1]),
+    )
 
 
 def run_keyword_scale(
@@ -204,21 +277,26 @@ def run_keyword_scale(
     query_vectors = embed_cached(embedder, questions, cache, progress=False)
     rows = 2 * config.tenant_rows
     vectors = derive_vectors(real, rows, seed=config.seed)
-    name = f"mm_bench_keyword_{rows}"
+    name = f"mm_bench_keyword_{rows}_{config.conversation_rows}"
     url = database_url(server, name)
     loaded = prepare(
         server,
         name,
         url,
         vectors,
-        Layout.scoped(rows, config.tenant_rows),
+        layout(config.tenant_rows, config.conversation_rows, config.seed),
         embedder.info,
         seed=config.seed,
         keep=True,
         progress=config.progress,
         texts=texts,
     )
-    measured = asyncio.run(_measure(url, work_dir, questions, query_vectors, config))
+    _, conversation_ids = row_ids(rows, 3, config.seed)
+    scopes = [
+        Scope("tenant", "hnsw"),
+        Scope("conversation", "exact", conversation_ids[0]),
+    ]
+    measured = asyncio.run(_measure(url, work_dir, questions, query_vectors, scopes, config))
     return {
         "config": asdict(config) | {"progress": None},
         "load": loaded["figures"],
@@ -240,6 +318,9 @@ def run(options: Options) -> dict[str, Any]:
 def parse(argv: list[str]) -> Options:
     parser = cli.parser("bench.keyword_scale", __doc__)
     parser.add_argument("--tenant-rows", type=int, default=150_000)
+    parser.add_argument(
+        "--conversation-rows", type=int, default=20_000, help="the large conversation's rows"
+    )
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     return cli.parse_options(Options, KeywordConfig, parser, argv, RESULTS_DIR)

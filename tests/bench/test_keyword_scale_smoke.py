@@ -18,17 +18,24 @@ def test_keyword_search_is_measured_reading_the_scope_and_through_the_gin_indexe
 ) -> None:
     out = tmp_path / "results"
     options = keyword_scale.parse(
-        ["--tenant-rows", "400", "--questions", "4", "--rounds", "2", "--out", str(out),
-         "--work-dir", str(work_dir), "--no-progress", "--locomo", "none"]
+        ["--tenant-rows", "400", "--conversation-rows", "150", "--questions", "4",
+         "--rounds", "2", "--out", str(out), "--work-dir", str(work_dir), "--no-progress",
+         "--locomo", "none"]
     )  # fmt: skip
     results = keyword_scale.run(options)
     body = results["keyword"]
-    cases = {(c["mode"], c["case"]): c for c in body["cases"]}
+    cases = {(c["scope"], c["mode"], c["case"]): c for c in body["cases"]}
     assert set(cases) == {
-        *((mode, case) for mode in ("keyword", "hybrid") for case in keyword_scale.CASES),
-        ("vector", "hnsw"),
+        *(
+            (scope, mode, case)
+            for scope in ("tenant", "conversation")
+            for mode in ("keyword", "hybrid")
+            for case in keyword_scale.CASES
+        ),
+        ("tenant", "vector", "hnsw"),
+        ("conversation", "vector", "exact"),
     }
-    for (mode, case), figures in cases.items():
+    for (_, mode, case), figures in cases.items():
         assert len(figures["p50_ms_per_round"]) == 2
         if mode == "vector":
             continue
@@ -36,8 +43,10 @@ def test_keyword_search_is_measured_reading_the_scope_and_through_the_gin_indexe
         assert function == (case != "read"), (mode, case)
         assert figures["same_top10_as_read"] == 1.0  # the same answers, however found
         assert figures["buffers_median"] > 0
-    assert body["scope_statistics"]["docs"] == 400
-    assert set(body["given_over_read_p50"]) == {"keyword", "hybrid"}
+    tenant, conversation = body["scopes"]["tenant"], body["scopes"]["conversation"]
+    assert tenant["messages"] == 400 and 0 < conversation["messages"] < 400
+    assert (tenant["plan"], conversation["plan"]) == ("hnsw", "exact")
+    assert set(tenant["given_over_read_p50"]) == {"keyword", "hybrid"}
     text = (out / "keyword_scale.md").read_text()
-    assert "| hybrid | gin, statistics given |" in text
+    assert "| conversation | hybrid | gin, statistics given |" in text
     assert "python -m bench.keyword_scale" in text

@@ -256,3 +256,54 @@ async def test_a_large_scope_reads_any_query_as_plain_words(
     outcome = await large.search(search)
     assert outcome.plan == "hnsw"
     assert [str(h.message.id) for h in outcome.hits] == ([portugal] if found else [])
+
+
+async def test_a_large_conversation_searched_exactly_finds_its_keywords_through_the_index(
+    runtime: Runtime, tenant: str, database_url: str, monkeypatch: Any
+) -> None:
+    """A conversation above exact_max_rows rows is still searched exactly, up to
+    sqrt(exact_max_rows x the table's rows) (its vector candidates), but its keyword
+    matches come through the GIN indexes and its statistics are counted once a while,
+    as any large scope's; a small scope reads its rows."""
+    from memory_mesh.services import search as search_service
+
+    large_conv = await seed.conversation(runtime, tenant)
+    small_conv = await seed.conversation(runtime, tenant)
+    other = await seed.conversation(runtime, tenant)
+    words = ["garden tomatoes", "fence roses", "bakery bread"]
+    await seed.insert(
+        runtime, tenant, [seed.Row(large_conv, NOW, content=words[i % 3]) for i in range(40)]
+    )
+    await seed.insert(
+        runtime, tenant, [seed.Row(small_conv, NOW, content=words[i % 3]) for i in range(6)]
+    )
+    await seed.insert(runtime, tenant, [seed.Row(other, NOW) for _ in range(130)])
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("analyze messages")  # the planner's row count, which the rule reads
+    sent: list[dict[str, Any]] = []
+    real = search_service.store.start_search
+
+    async def recording(conn: Any, **search: Any) -> Any:
+        sent.append(search)
+        return await real(conn, **search)
+
+    monkeypatch.setattr(search_service.store, "start_search", recording)
+    service = service_with_exact_limit(runtime, 10)
+    for conv in (large_conv, small_conv):
+        query = SearchQuery(
+            tenant_id=tenant,
+            query="garden",
+            mode=SearchMode.keyword,
+            conversation_id=uuid.UUID(conv),
+            top_k=50,
+        )
+        outcome = await service.search(query)
+        async with runtime.db.tenant(tenant) as conn:
+            read = await run_planned(conn, runtime, query, plan="exact", indexed_keywords=False)
+        assert outcome.plan == "exact"
+        assert [h.message.id for h in outcome.hits] == [h.message.id for h in read]
+        assert len(outcome.hits) == (14 if conv == large_conv else 2)
+    # 40 rows > 10 and <= sqrt(10 x 176) = 41: exact, through the index, statistics given
+    large, _, small, _ = sent  # the service's, each followed by the reading one's
+    assert (large["indexed_keywords"], large["scope_stats"] is not None) == (True, True)
+    assert (small["indexed_keywords"], small["scope_stats"]) == (False, None)

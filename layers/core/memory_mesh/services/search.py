@@ -53,6 +53,16 @@ LARGE_SCOPE_SECONDS = 60.0
 SMALL_SCOPE_SECONDS = 5.0
 
 
+@dataclass(frozen=True)
+class ScopePlan:
+    """How a scope is searched: its vector candidates' ``plan`` (``exact`` or ``hnsw``),
+    and whether it is ``large`` (more than ``exact_max_rows`` rows: its keyword matches
+    are then found through the GIN indexes, its BM25 statistics counted once a while)."""
+
+    plan: str
+    large: bool
+
+
 @dataclass
 class SearchOutcome:
     hits: list[SearchHit]
@@ -85,7 +95,7 @@ class SearchService:
         self.limits = limits
         self.metrics = metrics
         # (tenant, conversation or None) -> the plan its size called for when counted
-        self._scope_plans: TtlCache[str] = TtlCache(large_scope_seconds)
+        self._scope_plans: TtlCache[ScopePlan] = TtlCache(large_scope_seconds)
         self._small_scope_seconds = small_scope_seconds
         # a large scope's filters -> its BM25 statistics when counted (:meth:`_scope_stats`)
         self._scope_statistics: TtlCache[store.ScopeStats] = TtlCache(large_scope_seconds)
@@ -119,7 +129,9 @@ class SearchService:
             if query.conversation_id is not None and conversation_id is None:
                 plan = "exact"  # no conversation of that id: nothing stored (yet)
             else:
-                plan = await self._choose_plan(conn, effective)
+                scope = await self._choose_plan(conn, effective)
+                plan = scope.plan
+                indexed = store.indexed_keywords_apply(plan, large_scope=scope.large)
                 pending = await store.start_search(
                     conn,
                     query=effective,
@@ -128,7 +140,8 @@ class SearchService:
                     weights=self.weights,
                     config=self.plan,
                     plan=plan,
-                    scope_stats=await self._scope_stats(conn, effective, plan),
+                    indexed_keywords=indexed,
+                    scope_stats=await self._scope_stats(conn, effective, indexed),
                 )
         hits = await store.read_hits(pending) if pending is not None else []
         timings["database"] = _ms_since(database_started)
@@ -156,10 +169,12 @@ class SearchService:
         found = await resolve_many(conn, query.tenant_id, [ref], create=False)
         return found.get(ref)
 
-    async def _choose_plan(self, conn: Conn, query: SearchQuery) -> str:
+    async def _choose_plan(self, conn: Conn, query: SearchQuery) -> ScopePlan:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
-        else ``hnsw``; counted cheaply first, further only for a large narrowed scope, and
-        not at all while the scope's plan is remembered."""
+        else ``hnsw``, and whether the scope holds more than ``exact_max_rows`` rows
+        (``large``: a conversation may, and still be searched exactly); counted cheaply
+        first, further only for a large narrowed scope, and not at all while the scope's
+        plan is remembered."""
         key = (query.tenant_id, query.conversation_id)
         remembered = self._scope_plans.get(key)
         if remembered is not None:
@@ -167,24 +182,27 @@ class SearchService:
         narrowed = query.conversation_id is not None
         first_cap = self.plan.exact_max_rows + 1
         rows, table_rows = await store.scope_size(conn, query, first_cap)
+        large = rows >= first_cap
         limit = store.exact_limit(self.plan.exact_max_rows, table_rows, narrowed=narrowed)
-        if rows >= first_cap and limit > self.plan.exact_max_rows:
+        if large and limit > self.plan.exact_max_rows:
             rows, _ = await store.scope_size(conn, query, limit + 1)
         if rows <= limit:
-            self._scope_plans.put(key, "exact", at_most_seconds=self._small_scope_seconds)
-            return "exact"
-        self._scope_plans.put(key, "hnsw")
-        return "hnsw"
+            scope = ScopePlan("exact", large)
+            self._scope_plans.put(key, scope, at_most_seconds=self._small_scope_seconds)
+            return scope
+        scope = ScopePlan("hnsw", large=True)
+        self._scope_plans.put(key, scope)
+        return scope
 
     async def _scope_stats(
-        self, conn: Conn, query: SearchQuery, plan: str
+        self, conn: Conn, query: SearchQuery, large: bool
     ) -> store.ScopeStats | None:
-        """BM25's statistics of a large scope searched by keywords, counted once per
+        """BM25's statistics of a ``large`` scope searched by keywords, counted once per
         :data:`LARGE_SCOPE_SECONDS` (a million rows take ~0.17 s to count, the search
-        itself a few ms); None where the statement counts them itself (a scope searched
-        exactly: a few thousand rows), or needs none (vector mode). The statistics only
-        weigh words against each other: a scope grown meanwhile ranks as it did."""
-        if query.mode is SearchMode.vector or not store.indexed_keywords_apply(plan):
+        itself a few ms); None where the statement counts them itself (a scope of at most
+        a few thousand rows), or needs none (vector mode). The statistics only weigh words
+        against each other: a scope grown meanwhile ranks as it did."""
+        if query.mode is SearchMode.vector or not large:
             return None
         key = (
             query.tenant_id,

@@ -430,11 +430,12 @@ def narrow_applies(query: SearchQuery, plan: str) -> bool:
     return plan == "exact" and not query.metadata
 
 
-def indexed_keywords_apply(plan: str) -> bool:
+def indexed_keywords_apply(plan: str, *, large_scope: bool = False) -> bool:
     """Whether the keyword matches are found by migration 0013's function (the GIN
-    indexes) rather than by reading the scope's rows: for a scope too large to search
-    exactly, where reading every row costs ~0.6 s per million."""
-    return plan == "hnsw"
+    indexes) rather than by reading the scope's rows (~0.6 s per million): for a scope
+    above the exact limit (the HNSW plan), or ``large_scope``, above ``exact_max_rows``
+    rows (a conversation searched exactly up to sqrt(exact_max_rows x the table's rows))."""
+    return plan == "hnsw" or large_scope
 
 
 def statement(
