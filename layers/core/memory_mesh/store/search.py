@@ -468,6 +468,8 @@ def statement(
     candidates = sql.SQL(_NARROW_CANDIDATES if narrow else _WIDE_CANDIDATES).format(
         where=where, distance=distance.format(d=d), d=d
     )
+    if query.mode is SearchMode.vector:  # no keyword part to compose
+        return sql.SQL(VECTOR_SQL).format(where=where, vector_candidates=candidates)
     return sql.SQL(_STATEMENTS[query.mode]).format(
         where=where,
         vector_candidates=candidates,
