@@ -35,9 +35,9 @@ echo "== mypy"; "$PYTHON" -m mypy
 echo "== dependency audit"; bash scripts/audit.sh
 [ -n "${SKIP_FRONTEND:-}" ] || bash scripts/test-frontend.sh  # dashboard: lint, vitest, build, playwright
 echo "== pytest"
-# PYTEST_WORKERS=2 runs on both cores (pytest-xdist, a test file per worker: its module
-# fixtures made once; every fixture is per worker, what one run makes once is shared
-# under a lock, tests/infra/shared_build.py). Not the default yet: twice a worker hung
-# at its end, tearing down a session-scoped async fixture (Runtime.stop?), not yet
-# understood. The slowest tests are listed at the end.
-"$PYTHON" -m pytest -n "${PYTEST_WORKERS:-0}" --dist loadfile --durations=30 "$@"
+# on both cores (pytest-xdist, PYTEST_WORKERS=0 for one process): a test file per worker
+# (its module fixtures made once); every fixture is per worker, what one run makes once
+# is shared under a lock (tests/infra/shared_build.py). A worker whose end hangs (seen
+# twice, not understood) is stopped by tests/conftest.py's watchdog with every thread's
+# stack printed, and fails the run. The slowest tests are listed at the end.
+"$PYTHON" -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile --durations=30 "$@"

@@ -4,6 +4,8 @@ rows, so no truncation is needed and tests may run in any order)."""
 
 from __future__ import annotations
 
+import faulthandler
+import os
 import shutil
 import socket
 import subprocess
@@ -24,6 +26,28 @@ from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.runtime import Runtime
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
+
+# the watchdog's copy of the terminal's stderr, taken before any test captures it
+_WATCHDOG_FD: int | None = None
+# how long the last test's teardown (every session fixture: the embedded PostgreSQL
+# servers, Redis, the session runtime) and this process's exit may take
+WATCHDOG_SECONDS = 300
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _WATCHDOG_FD
+    _WATCHDOG_FD = os.dup(2)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Before the last test's teardown, arm a watchdog: a process still alive
+    WATCHDOG_SECONDS later (a session fixture's teardown, or the interpreter's exit, hung)
+    prints every thread's stack and exits with an error. A hang then fails the run
+    with its stacks in the log (an xdist worker is reported crashed) instead of holding
+    CI until it is killed; pytest-timeout's per-test limit does not reach the exit."""
+    if nextitem is None and _WATCHDOG_FD is not None:
+        faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True, file=_WATCHDOG_FD)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

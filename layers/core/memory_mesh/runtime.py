@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -315,9 +316,44 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        """Stop every part in turn, each within ``STOP_PART_SECONDS``: shutdown ends even
+        when a part hangs (see :func:`stop_parts`)."""
+        parts: list[tuple[str, Callable[[], Awaitable[object]]]] = []
         if self.retention_schedule is not None:
-            await self.retention_schedule.stop()
-        await self.worker.stop()
-        await self.bus.stop()
-        await self.limiter.close()
-        await self.db.close()
+            parts.append(("retention schedule", self.retention_schedule.stop))
+        parts += [
+            ("embedding worker", self.worker.stop),
+            ("event bus", self.bus.stop),
+            ("rate limiter", self.limiter.close),
+            ("database", self.db.close),
+        ]
+        await stop_parts(parts, STOP_PART_SECONDS)
+
+
+# how long one part may take to stop before shutdown moves on without it
+STOP_PART_SECONDS = 15.0
+
+
+async def stop_parts(
+    parts: Sequence[tuple[str, Callable[[], Awaitable[object]]]], seconds: float
+) -> list[str]:
+    """Await each part's stop in turn, giving up on one after ``seconds`` (it is
+    cancelled and logged, and the next part still stops): a part that hangs (a Redis or
+    database that accepts connections and never answers) must not keep the process from
+    ending. An error still propagates, after the remaining parts have stopped. Returns the
+    parts given up on."""
+    abandoned: list[str] = []
+    error: BaseException | None = None
+    for name, stop in parts:
+        try:
+            with anyio.move_on_after(seconds) as scope:
+                await stop()
+        except Exception as exc:
+            error = error or exc
+            continue
+        if scope.cancelled_caught:
+            log.warning("%s did not stop within %.0f s; shutdown goes on without it", name, seconds)
+            abandoned.append(name)
+    if error is not None:
+        raise error
+    return abandoned
