@@ -22,7 +22,9 @@ Cases:
 - ``gin``: the matches from migration 0013's function (the GIN indexes), statistics
   counted by the statement;
 - ``gin, statistics given``: as the service searches a large scope, the statistics
-  counted once a minute (their count is timed apart).
+  counted once a minute (their count is timed apart);
+- ``gin, statistics given, seq scans allowed``: the same with the function's setting of
+  migration 0014 cleared (as before it), so the planner may read the whole table.
 
 Keyword and hybrid mode, the cases interleaved question by question over ``rounds``
 rounds (p50 / p95), EXPLAIN (ANALYZE, BUFFERS) of each once (medians), and the top 10 of
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 
 from bench import cli, report
 from bench.data import derive_vectors, embed_cached, pick
@@ -55,7 +58,12 @@ from memory_mesh.store import search as store_search
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TENANT = "t00000"  # Layout.scoped's first tenant
-CASES = ("read", "gin", "gin, statistics given")
+CASES = ("read", "gin", "gin, statistics given", "gin, statistics given, seq scans allowed")
+# the case run with the function's setting of migration 0014 cleared (before it)
+SEQSCAN_CASE = CASES[3]
+FUNCTION = (
+    "memory_mesh_keyword_matches(tsquery, uuid, text, timestamptz, timestamptz, jsonb, boolean)"
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +81,29 @@ def _case_arguments(case: str, stats: store_search.ScopeStats) -> dict[str, Any]
         "read": {"indexed_keywords": False},
         "gin": {"indexed_keywords": True},
         "gin, statistics given": {"indexed_keywords": True, "scope_stats": stats},
+        SEQSCAN_CASE: {"indexed_keywords": True, "scope_stats": stats},
     }[case]
+
+
+class FunctionSetting:
+    """Migration 0014's setting of the keyword function (``enable_seqscan = off``),
+    cleared for :data:`SEQSCAN_CASE` and put back for every other, by the database's
+    owner (the function's)."""
+
+    def __init__(self, url: str) -> None:
+        self._conn = psycopg.connect(url, autocommit=True)
+        self._off = True
+
+    def for_case(self, case: str) -> None:
+        off = case != SEQSCAN_CASE
+        if off != self._off:
+            change = "set enable_seqscan = off" if off else "reset enable_seqscan"
+            self._conn.execute(f"alter function {FUNCTION} {change}")
+            self._off = off
+
+    def close(self) -> None:
+        self.for_case("")
+        self._conn.close()
 
 
 @dataclass(frozen=True)
@@ -143,6 +173,7 @@ async def _measure(
         db_pool_max_size=2,
     )
     runtime = await Runtime.start(settings, run_worker=False)
+    setting = FunctionSetting(url)
     modes = (SearchMode.keyword, SearchMode.hybrid)
     keys: list[Key] = [
         key
@@ -167,6 +198,7 @@ async def _measure(
                     reference: list[str] = []
                     for case in CASES:
                         arguments = _case_arguments(case, stats[scope.name])
+                        setting.for_case(case)
                         explained[(scope.name, mode.value, case)].append(
                             await explain_search(
                                 runtime, query, vectors[i], scope.plan, **arguments
@@ -188,10 +220,12 @@ async def _measure(
                     arguments = (
                         _case_arguments(key[2], stats[scope.name]) if key[2] in CASES else {}
                     )
+                    setting.for_case(key[2])
                     start = time.perf_counter()
                     await _search(runtime, scope, query, vectors[i], **arguments)
                     times[key][-1].append(time.perf_counter() - start)
     finally:
+        setting.close()
         await runtime.stop()
     cases = []
     for key in keys:

@@ -342,7 +342,8 @@ def prepare(
 ) -> dict[str, Any]:
     """Database ``name`` (at ``url``) holding ``vectors`` in ``layout``: loaded now, or,
     with ``keep``, reused when an earlier run left the same load there (its figures are
-    the original load's, marked ``reused``). Returns what :func:`load` returns."""
+    the original load's, marked ``reused``; migrations added since are applied). Returns
+    what :func:`load` returns."""
     fingerprint = load_fingerprint(vectors, layout, info, seed, texts) if keep else ""
     if keep and database_exists(admin_url, name):
         figures = kept_load(url, fingerprint)
@@ -356,6 +357,8 @@ def prepare(
             if row is not None and row[0] == len(vectors) and row[1] == 2:
                 if progress:
                     tqdm.write(f"  reusing database {name} ({len(vectors):,} rows)")
+                # the schema this checkout measures: migrations added since the load
+                migrate(url, dimensions=info.dimensions)
                 return {
                     "ids": ids,
                     "conversation_ids": conversation_ids,

@@ -1,4 +1,4 @@
-"""Migration 0013 on the real database: a large scope's keyword matches are found by
+"""Migrations 0013 and 0014 on the real database: a large scope's keyword matches are found by
 ``memory_mesh_keyword_matches`` through the GIN indexes, which row-level security keeps
 from a plain query (``@@`` is not leakproof). Its matches are the plain query's under
 every filter, within the transaction's tenant only; the service counts a large scope's
@@ -199,6 +199,54 @@ async def test_only_the_function_reaches_the_gin_indexes_under_row_level_securit
         # owned by a role under the tenant policy only: still this tenant's row alone,
         # found without the indexes
         assert _lookup(admin, tenant, indexed=True, owner_in="memory_mesh_app") == (zebra, 0)
+
+
+def _table_reads(admin: psycopg.Connection[Any], tenant: str, word: str, reset: bool) -> int:
+    """Sequential scans of ``messages`` in one function lookup of ``word`` as
+    memory_mesh_app in ``tenant``'s transaction (rolled back), costed so that reading the
+    table whole looks far cheaper than any index (random pages at 1,000 times a
+    sequential one); ``reset``: the function's setting of migration 0014 cleared first."""
+    admin.execute("begin")
+    try:
+        if reset:
+            admin.execute(
+                "alter function memory_mesh_keyword_matches(tsquery, uuid, text, timestamptz,"
+                " timestamptz, jsonb, boolean) reset enable_seqscan"
+            )
+        admin.execute("set local role memory_mesh_app")
+        admin.execute("select set_config('memory_mesh.tenant_id', %s, true)", [tenant])
+        admin.execute("set local random_page_cost = 1000")
+        reads = "select pg_stat_get_xact_numscans('messages'::regclass)"
+        before = admin.execute(reads).fetchone()
+        admin.execute(
+            "select count(*) from memory_mesh_keyword_matches(to_tsquery('english', %s),"
+            " null, null, null, null, null, false)",
+            [word],
+        )
+        after = admin.execute(reads).fetchone()
+        assert before is not None and after is not None
+        return int(after[0]) - int(before[0])
+    finally:
+        admin.execute("rollback")
+
+
+async def test_the_function_never_reads_the_whole_table(
+    runtime: Runtime, tenant: str, database_url: str
+) -> None:
+    # a common word: where the costs favour reading the whole table (every tenant's rows),
+    # the function's setting (migration 0014) keeps it on the indexes all the same
+    conv = await seed.conversation(runtime, tenant)
+    await seed.insert(
+        runtime, tenant, [seed.Row(conv, NOW, content=f"team {i}") for i in range(200)]
+    )
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("analyze messages")
+        assert _table_reads(admin, tenant, "team", reset=True) >= 1  # the plan it avoids
+        assert _table_reads(admin, tenant, "team", reset=False) == 0
+        setting = admin.execute(
+            "select proconfig from pg_proc where proname = 'memory_mesh_keyword_matches'"
+        ).fetchone()
+    assert setting is not None and "enable_seqscan=off" in setting[0]
 
 
 async def test_a_large_scopes_statistics_are_counted_once_while_remembered(
