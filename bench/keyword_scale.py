@@ -21,10 +21,13 @@ Cases:
   before migration 0013, still a small scope's), BM25's statistics counted by it;
 - ``gin``: the matches from migration 0013's function (the GIN indexes), statistics
   counted by the statement;
-- ``gin, statistics given``: as the service searches a large scope, the statistics
-  counted once a minute (their count is timed apart);
+- ``gin, statistics given``: as the service searched a large scope before migration
+  0015, the statistics counted once a minute (their count is timed apart);
 - ``gin, statistics given, seq scans allowed``: the same with the function's setting of
-  migration 0014 cleared (as before it), so the planner may read the whole table.
+  migration 0014 cleared (as before it), so the planner may read the whole table;
+- ``postings, statistics given``: as the service searches a large scope, each query
+  word's postings read from migration 0015's ``message_terms`` instead of the matching
+  rows.
 
 Keyword and hybrid mode, the cases interleaved question by question over ``rounds``
 rounds (p50 / p95), EXPLAIN (ANALYZE, BUFFERS) of each once (medians), and the top 10 of
@@ -58,9 +61,17 @@ from memory_mesh.store import search as store_search
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TENANT = "t00000"  # Layout.scoped's first tenant
-CASES = ("read", "gin", "gin, statistics given", "gin, statistics given, seq scans allowed")
+CASES = (
+    "read",
+    "gin",
+    "gin, statistics given",
+    "gin, statistics given, seq scans allowed",
+    "postings, statistics given",
+)
 # the case run with the function's setting of migration 0014 cleared (before it)
 SEQSCAN_CASE = CASES[3]
+# as the service searches a large scope: migration 0015's postings, statistics given
+SERVICE_CASE = CASES[4]
 FUNCTION = (
     "memory_mesh_keyword_matches(tsquery, uuid, text, timestamptz, timestamptz, jsonb, boolean)"
 )
@@ -77,11 +88,14 @@ class KeywordConfig:
 
 
 def _case_arguments(case: str, stats: store_search.ScopeStats) -> dict[str, Any]:
+    function: dict[str, Any] = {"indexed_keywords": True, "postings": False}
+    given = {"scope_stats": stats}
     return {
-        "read": {"indexed_keywords": False},
-        "gin": {"indexed_keywords": True},
-        "gin, statistics given": {"indexed_keywords": True, "scope_stats": stats},
-        SEQSCAN_CASE: {"indexed_keywords": True, "scope_stats": stats},
+        "read": {"indexed_keywords": False, "postings": False},
+        "gin": function,
+        "gin, statistics given": function | given,
+        SEQSCAN_CASE: function | given,
+        SERVICE_CASE: {"indexed_keywords": True, "postings": True} | given,
     }[case]
 
 
@@ -258,10 +272,17 @@ async def _measure(
                 "avg_len": round(stats[scope.name].avg_len, 2),
                 "statistics_count_ms_median": round(median(counting[scope.name]) * 1000, 2),
                 "keyword_hits_median": median(hits[scope.name]),
-                "given_over_read_p50": {
+                "service_over_read_p50": {
                     mode.value: _ratio(
-                        times[(scope.name, mode.value, "gin, statistics given")],
+                        times[(scope.name, mode.value, SERVICE_CASE)],
                         times[(scope.name, mode.value, "read")],
+                    )
+                    for mode in modes
+                },
+                "service_over_gin_p50": {
+                    mode.value: _ratio(
+                        times[(scope.name, mode.value, SERVICE_CASE)],
+                        times[(scope.name, mode.value, "gin, statistics given")],
                     )
                     for mode in modes
                 },

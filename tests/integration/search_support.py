@@ -28,6 +28,7 @@ async def run_planned(
     vector: Any = None,
     narrow: bool | None = None,
     indexed_keywords: bool | None = None,
+    postings: bool | None = None,
     scope_stats: store_search.ScopeStats | None = None,
     config: SearchPlanConfig | None = None,
 ) -> list[SearchHit]:
@@ -45,6 +46,7 @@ async def run_planned(
         plan=plan,
         narrow=narrow,
         indexed_keywords=indexed_keywords,
+        postings=postings,
         scope_stats=scope_stats,
     )
 

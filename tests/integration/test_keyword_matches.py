@@ -82,16 +82,31 @@ async def test_the_indexed_matches_rank_exactly_as_the_scope_read_whole(
         query = replace(query, mode=mode)
         async with runtime.db.tenant(tenant) as conn:
             read = await run_planned(conn, runtime, query, plan="exact", indexed_keywords=False)
-            indexed = await run_planned(conn, runtime, query, plan="exact", indexed_keywords=True)
             stats = await store_search.scope_statistics(
                 conn, query, runtime.search.weights.context_weight
             )
-            given = await run_planned(
-                conn, runtime, query, plan="exact", indexed_keywords=True, scope_stats=stats
-            )
+            # the large scope's paths: the function's matches (statistics counted, or
+            # given), and the postings of migration 0015 (none under a metadata filter)
+            large = [
+                await run_planned(
+                    conn, runtime, query, plan="exact", indexed_keywords=True, postings=False
+                ),
+                await run_planned(
+                    conn, runtime, query, plan="exact", indexed_keywords=True,
+                    postings=False, scope_stats=stats,
+                ),
+            ]  # fmt: skip
+            if not query.metadata:
+                for given in (None, stats):
+                    large.append(
+                        await run_planned(
+                            conn, runtime, query, plan="exact", indexed_keywords=True,
+                            postings=True, scope_stats=given,
+                        )
+                    )  # fmt: skip
         assert any(h.scores.keyword for h in read), query  # every variant matches some
         expected = [(h.message.id, h.scores.keyword, h.scores.score) for h in read]
-        for hits in (indexed, given):
+        for hits in large:
             got = [(h.message.id, h.scores.keyword, h.scores.score) for h in hits]
             assert [g[0] for g in got] == [e[0] for e in expected], query
             for (_, keyword, score), (_, want_keyword, want_score) in zip(

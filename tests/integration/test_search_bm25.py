@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -158,6 +159,7 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     query = SearchQuery(tenant_id="t", query="q", mode=mode, role=None)
     async with runtime.db.system() as conn:
         text = statement(query, plan, 384).as_string(conn)
+        filtered = statement(replace(query, metadata={"k": "v"}), plan, 384).as_string(conn)
     assert "{" not in text and "}" not in text  # every placeholder composed
     assert "m.tenant_id = %(tenant)s and not m.archived" in text
     # both plans order their vector candidates by halfvec distance: the HNSW index's, or
@@ -165,9 +167,13 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
     assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
-    # a large scope's keyword matches come from migration 0013's function (GIN indexes)
-    indexed = "from memory_mesh_keyword_matches(" in text
-    assert indexed == (plan == "hnsw" and mode is not SearchMode.vector)
+    # a large scope's keyword terms come from migration 0015's postings, or, under a
+    # metadata filter, its matches from migration 0013's function (GIN indexes)
+    large = plan == "hnsw" and mode is not SearchMode.vector
+    assert ("from message_terms m" in text) == large
+    assert "from memory_mesh_keyword_matches(" not in text
+    assert ("from memory_mesh_keyword_matches(" in filtered) == large
+    assert "from message_terms" not in filtered
     counted = "select count(*)::float8 as docs" in text
     assert counted == (mode is not SearchMode.vector)
     assert ("vec_rank" in text) and ("kw_rank" in text)

@@ -19,8 +19,10 @@ would pick the slow HNSW+filter path after a few runs.
 
 Keyword matches (BM25, below): an exact scope's are found by reading its rows, which
 row-level security requires of a plain query (``@@`` is not leakproof); a larger scope's
-come from migration 0013's function through the GIN indexes, and the service gives its
-statement the scope's BM25 statistics, counted once a minute.
+terms are read from migration 0015's postings (one B-tree range per query word), or,
+under a metadata filter, its matches come from migration 0013's function through the GIN
+indexes; the service gives a large scope's statement its BM25 statistics, counted once a
+minute.
 """
 
 from __future__ import annotations
@@ -229,14 +231,12 @@ _INDEXED_MATCHES = f"""select k.id, k.content_tsv, k.context_tsv,
         %(after)s::timestamptz, %(before)s::timestamptz, %(metadata_filter)s::jsonb,
         %(include_archived)s::boolean) k"""
 
-_KEYWORD_CTES = f"""
-scope_stats as (
-    {{scope_stats}}
-),
-kw_matches as (
+# (match, query lexeme, BM25F's tf: content + ctx_w * context, its len) from the matching
+# messages' rows: their tsvectors cut to the query's lexemes
+_TERMS_FROM_ROWS = f"""kw_matches as (
     {{keyword_matches}}
 ),
-kw_terms as (  -- (match, query lexeme, BM25F's tf: content + ctx_w * context, its len)
+kw_terms as (
     select id, lexeme, tf, len
     from (
         select k.id, t.lexeme, k.len,
@@ -245,7 +245,25 @@ kw_terms as (  -- (match, query lexeme, BM25F's tf: content + ctx_w * context, i
         from kw_matches k, unnest({_QUERY_LEXEMES}) t
     ) per_lexeme
     where tf > 0  -- a lexeme found only in the context counts for nothing at ctx_w 0
+)"""
+
+# the same from migration 0015's postings: per query lexeme, one range of the scope's
+# covering B-tree (tenant, lexeme), the other filters read from it too (it holds every
+# filtered column but metadata); a large scope's, where the rows above cost a random read
+# of a wide row per match
+_TERMS_FROM_POSTINGS = f"""kw_terms as (
+    select m.message_id as id, m.lexeme, m.tf_content + %(ctx_w)s * m.tf_context as tf,
+           m.content_terms + %(ctx_w)s * m.context_terms as len
+    from message_terms m
+    where {{where}} and m.lexeme = any({_QUERY_TERMS})
+      and m.tf_content + %(ctx_w)s * m.tf_context > 0
+)"""
+
+_KEYWORD_CTES = """
+scope_stats as (
+    {scope_stats}
 ),
+{keyword_terms},
 kw_idf as (  -- N no less than the matches: given statistics may predate rows just added
     select lexeme,
            ln(1 + (greatest(s.docs, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) as idf
@@ -438,6 +456,13 @@ def indexed_keywords_apply(plan: str, *, large_scope: bool = False) -> bool:
     return plan == "hnsw" or large_scope
 
 
+def postings_apply(query: SearchQuery, *, indexed_keywords: bool) -> bool:
+    """Whether the keyword terms come from migration 0015's postings (``message_terms``):
+    for a large scope (``indexed_keywords``) whose filters that table holds (all but
+    metadata; a metadata filter keeps migration 0013's function)."""
+    return indexed_keywords and not query.metadata
+
+
 def statement(
     query: SearchQuery,
     plan: str,
@@ -445,12 +470,15 @@ def statement(
     *,
     narrow: bool | None = None,
     indexed_keywords: bool | None = None,
+    postings: bool | None = None,
     given_stats: bool = False,
 ) -> sql.Composed:
     """The mode's statement with the query's filter clause and the plan's candidates
-    (``narrow`` None: :func:`narrow_applies` decides), its keyword matches
-    (``indexed_keywords`` None: :func:`indexed_keywords_apply` decides) and BM25's scope
-    statistics (``given_stats``: bound as ``docs`` and ``avg_len``, else counted)."""
+    (``narrow`` None: :func:`narrow_applies` decides), its keyword terms (from the
+    postings, ``postings`` None: :func:`postings_apply` decides; else from the matching
+    rows, found by migration 0013's function or by reading the scope, ``indexed_keywords``
+    None: :func:`indexed_keywords_apply` decides) and BM25's scope statistics
+    (``given_stats``: bound as ``docs`` and ``avg_len``, else counted)."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
     if indexed_keywords is None:
@@ -470,12 +498,19 @@ def statement(
     )
     if query.mode is SearchMode.vector:  # no keyword part to compose
         return sql.SQL(VECTOR_SQL).format(where=where, vector_candidates=candidates)
+    if postings is None:
+        postings = postings_apply(query, indexed_keywords=indexed_keywords)
+    if postings:
+        terms = sql.SQL(_TERMS_FROM_POSTINGS).format(where=where)
+    else:
+        matches = _INDEXED_MATCHES if indexed_keywords else _MATCHES
+        terms = sql.SQL(_TERMS_FROM_ROWS).format(
+            keyword_matches=sql.SQL(matches).format(where=where)
+        )
     return sql.SQL(_STATEMENTS[query.mode]).format(
         where=where,
         vector_candidates=candidates,
-        keyword_matches=sql.SQL(_INDEXED_MATCHES if indexed_keywords else _MATCHES).format(
-            where=where
-        ),
+        keyword_terms=terms,
         scope_stats=sql.SQL(_GIVEN_SCOPE_STATS if given_stats else _SCOPE_STATS).format(
             where=where
         ),
@@ -545,13 +580,15 @@ async def start_search(
     plan: str,
     narrow: bool | None = None,
     indexed_keywords: bool | None = None,
+    postings: bool | None = None,
     scope_stats: ScopeStats | None = None,
 ) -> AsyncCursor[dict[str, Any]]:
     """Send the chosen plan's settings and the search statement in the caller's
     transaction; the hits are read from the returned cursor by :func:`read_hits` (in
     pipeline mode, after the transaction's end was sent too: one round trip in all).
-    ``narrow``, ``indexed_keywords``: force the candidates' table, the keyword matches'
-    path, for comparisons; None: the service's rule. ``scope_stats``: BM25's statistics
+    ``narrow``, ``indexed_keywords``, ``postings``: force the candidates' table, the
+    keyword matches' path, the keyword terms' source, for comparisons; None: the
+    service's rule. ``scope_stats``: BM25's statistics
     of the scope (:func:`scope_statistics`), else the statement counts them."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
@@ -590,6 +627,7 @@ async def start_search(
         config.dimensions,
         narrow=narrow,
         indexed_keywords=indexed_keywords,
+        postings=postings,
         given_stats=scope_stats is not None,
     )
     await conn.execute(_PLAN_SETTINGS, settings)
@@ -629,6 +667,7 @@ class SearchArguments(TypedDict):
     plan: str
     narrow: NotRequired[bool | None]
     indexed_keywords: NotRequired[bool | None]
+    postings: NotRequired[bool | None]
     scope_stats: NotRequired[ScopeStats | None]
 
 
