@@ -12,7 +12,10 @@
 -- in the content and in the context, the message's lengths) and what a search filters on,
 -- stored by (tenant, word) in a covering B-tree: a scope's postings of the query's words
 -- are one index-only range per word. Measured on that tenant (same top 10 for 40 of 40
--- questions): see bench/results/keyword_scale.md, case `postings`.
+-- questions): see bench/results/keyword_scale.md, case `postings, statistics given`.
+--
+-- The price: ~5.4 kB per message (22 postings per conversation turn with its context) and
+-- 1.4x the database's work per message stored (bench/results/postings_cost.md).
 --
 -- Expand only (docs/DEPLOY.md): a new table kept in step with `messages` by triggers, so
 -- code that does not know it (a canary's old version, a rollback) keeps it right by
