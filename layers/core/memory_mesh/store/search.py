@@ -588,8 +588,8 @@ async def start_search(
     pipeline mode, after the transaction's end was sent too: one round trip in all).
     ``narrow``, ``indexed_keywords``, ``postings``: force the candidates' table, the
     keyword matches' path, the keyword terms' source, for comparisons; None: the
-    service's rule. ``scope_stats``: BM25's statistics
-    of the scope (:func:`scope_statistics`), else the statement counts them."""
+    service's rule. ``scope_stats``: BM25's statistics of the scope
+    (:func:`scope_statistics`), else the statement counts them."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far

@@ -54,7 +54,17 @@ create policy system_access on message_terms to memory_mesh_system
     using (true) with check (true);
 
 -- a message's postings: every word of its content (weight A) and of its context (B), a
--- word in both counted in each (the tsvectors joined as store/search.py joins them)
+-- word in both counted in each (the tsvectors joined as store/search.py joins them); the
+-- one definition the triggers and the fill below use
+create function memory_mesh_message_terms(m messages) returns setof message_terms
+language sql stable
+as $$
+    select m.tenant_id, t.lexeme, m.id, m.conversation_id, m.role, m.created_at,
+           m.archived, cardinality(array_positions(t.weights, 'A')),
+           cardinality(array_positions(t.weights, 'B')), m.content_terms, m.context_terms
+    from unnest(setweight(m.content_tsv, 'A') || setweight(m.context_tsv, 'B')) t
+$$;
+
 create function message_terms_sync() returns trigger language plpgsql as $$
 begin
     if tg_op = 'UPDATE' and old.tenant_id = new.tenant_id
@@ -73,15 +83,7 @@ begin
           and t.lexeme = any(tsvector_to_array(old.content_tsv || old.context_tsv));
     end if;
     if tg_op in ('INSERT', 'UPDATE') then
-        insert into message_terms
-            (tenant_id, lexeme, message_id, conversation_id, role, created_at, archived,
-             tf_content, tf_context, content_terms, context_terms)
-        select new.tenant_id, t.lexeme, new.id, new.conversation_id, new.role,
-               new.created_at, new.archived,
-               cardinality(array_positions(t.weights, 'A')),
-               cardinality(array_positions(t.weights, 'B')),
-               new.content_terms, new.context_terms
-        from unnest(setweight(new.content_tsv, 'A') || setweight(new.context_tsv, 'B')) t;
+        insert into message_terms select * from memory_mesh_message_terms(new);
     end if;
     return null;
 end $$;
@@ -105,14 +107,7 @@ create trigger messages_terms_delete after delete on messages
     for each row execute function message_terms_sync();
 
 -- 2. The fill, then the index built once over it (faster than entry by entry)
-insert into message_terms
-    (tenant_id, lexeme, message_id, conversation_id, role, created_at, archived,
-     tf_content, tf_context, content_terms, context_terms)
-select m.tenant_id, t.lexeme, m.id, m.conversation_id, m.role, m.created_at, m.archived,
-       cardinality(array_positions(t.weights, 'A')),
-       cardinality(array_positions(t.weights, 'B')),
-       m.content_terms, m.context_terms
-from messages m, unnest(setweight(m.content_tsv, 'A') || setweight(m.context_tsv, 'B')) t;
+insert into message_terms select t.* from messages m, memory_mesh_message_terms(m) t;
 
 -- covering: a scope's postings of a word are read from the index alone
 alter table message_terms add constraint message_terms_pkey
