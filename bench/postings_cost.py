@@ -55,10 +55,15 @@ def _set_triggers(admin: psycopg.Connection[Any], on: bool) -> None:
         admin.execute(f"alter table messages {verb} trigger {trigger}")
 
 
+def _conversation(texts: list[str]) -> list[MessageInput]:
+    """``texts`` as user messages of one new conversation (named by its external id)."""
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    return [MessageInput(conversation_id=conversation, role=Role.user, content=t) for t in texts]
+
+
 async def _round(runtime: Runtime, tenant: str, texts: list[str]) -> dict[str, float]:
     """One store / archive / delete of ``texts``: seconds per message of each."""
-    conversation = f"c-{uuid.uuid4().hex[:8]}"
-    items = [MessageInput(conversation_id=conversation, role=Role.user, content=t) for t in texts]
+    items = _conversation(texts)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     stored = await runtime.messages.create_batch(tenant, items)
@@ -79,16 +84,10 @@ async def _space(
 ) -> dict[str, float]:
     """What the postings take per message, the corpus stored once in the fresh database
     (before any round's deletes leave dead rows behind), then deleted again."""
-    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    items = _conversation(texts)
     ids = []
-    for start in range(0, len(texts), batch):
-        stored = await runtime.messages.create_batch(
-            tenant,
-            [
-                MessageInput(conversation_id=conversation, role=Role.user, content=t)
-                for t in texts[start : start + batch]
-            ],
-        )
+    for start in range(0, len(items), batch):
+        stored = await runtime.messages.create_batch(tenant, items[start : start + batch])
         ids += [r.message.id for r in stored if r.message is not None]
     sizes = (
         "select (select count(*) from message_terms), pg_total_relation_size('message_terms'),"
