@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from memory_mesh.realtime.hub import Hub
 from memory_mesh.redis_clients import pubsub_client
+from memory_mesh.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -197,13 +198,11 @@ class RedisBus:
             await asyncio.wait_for(self._listening.wait(), timeout=5)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._redis.aclose()
-        await self._publisher.aclose()
+        try:
+            await cancel_and_wait(self._tasks)
+        finally:  # the clients' connections are closed even if the wait is cut short
+            await self._redis.aclose()
+            await self._publisher.aclose()
 
     async def _drain(self) -> None:
         warned = False

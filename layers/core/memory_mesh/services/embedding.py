@@ -24,6 +24,7 @@ from memory_mesh.observability.xray import subsegment
 from memory_mesh.store import messages as message_store
 from memory_mesh.store.database import Database
 from memory_mesh.store.messages import EmbeddingTask
+from memory_mesh.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +171,7 @@ class EmbeddingWorker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
             self._task = None
 
     async def _run(self) -> None:

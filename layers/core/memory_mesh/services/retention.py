@@ -15,7 +15,6 @@ scheduled function).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -47,6 +46,7 @@ from memory_mesh.store import idempotency as idempotency_store
 from memory_mesh.store import retention as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.retention import BatchOutcome
+from memory_mesh.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -366,9 +366,7 @@ class RetentionScheduler:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait([self._task])
             self._task = None
 
     async def _loop(self) -> None:
