@@ -1,6 +1,7 @@
 """What the keyword postings (migration 0015's ``message_terms``) cost the writes: messages
 stored, archived and deleted through the service with the postings' triggers on, and off
-(as before the migration), side by side.
+(as before the migration), and with each message's context written after its INSERT (as
+before it moved into the INSERT), side by side.
 
     python -m bench.postings_cost        # ~1 minute
 
@@ -22,6 +23,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import psycopg
 
@@ -34,11 +36,15 @@ from memory_mesh.config import Settings
 from memory_mesh.domain.models import MessagePatch, Role
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
+from memory_mesh.store import messages as message_store
 from memory_mesh.store.migrations import migrate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-CASES = ("postings", "no postings")
+# "context after": the postings on, each message's context written as before it moved
+# into the INSERT (stored without it, then an UPDATE in the same transaction)
+CASES = ("postings", "no postings", "context after")
 OPERATIONS = ("store", "archive", "delete")
+_insert_many = message_store.insert_many  # the service calls it through the module
 TRIGGERS = ("messages_terms_insert", "messages_terms_update", "messages_terms_delete")
 
 
@@ -53,6 +59,18 @@ def _set_triggers(admin: psycopg.Connection[Any], on: bool) -> None:
     verb = "enable" if on else "disable"
     for trigger in TRIGGERS:
         admin.execute(f"alter table messages {verb} trigger {trigger}")
+
+
+async def _insert_then_set_context(
+    conn: Any, messages: list[Any], *, lease_seconds: float, context_chars: int = 0
+) -> tuple[list[Any], set[uuid.UUID]]:
+    """``insert_many`` as it was: the rows stored without their context, then given it."""
+    inserted, existing = await _insert_many(
+        conn, messages, lease_seconds=lease_seconds, context_chars=0
+    )
+    if inserted and context_chars > 0:
+        await message_store.set_context(conn, ids=[m.id for m in inserted], chars=context_chars)
+    return inserted, existing
 
 
 def _conversation(texts: list[str]) -> list[MessageInput]:
@@ -94,8 +112,8 @@ async def _space(
         " (select count(*) from messages), pg_total_relation_size('messages')"
     )
     figures: dict[str, float] = {}
-    # as written (each message's postings written twice: stored, then its context set; the
-    # first version's space left free for later rows), then compacted (the live rows only)
+    # as written (after a plain VACUUM: space freed by dead rows still counted), then
+    # compacted (the live rows only)
     for state, vacuum in (("written", "vacuum"), ("compacted", "vacuum full")):
         admin.execute(f"{vacuum} message_terms")
         admin.execute(f"{vacuum} messages")
@@ -137,12 +155,14 @@ async def _measure(
     try:
         sizes = await _space(runtime, admin, tenant, texts, config.batch)
         for round_ in range(config.rounds + 1):  # the first round warms up, unrecorded
-            order = CASES if round_ % 2 == 0 else CASES[::-1]
-            for case in order:
-                _set_triggers(admin, case == "postings")
+            shift = round_ % len(CASES)
+            for case in CASES[shift:] + CASES[:shift]:
+                _set_triggers(admin, case != "no postings")
                 start = (round_ * config.batch) % max(len(texts) - config.batch, 1)
                 batch = texts[start : start + config.batch]
-                figures = await _round(runtime, tenant, batch)
+                insert = _insert_then_set_context if case == "context after" else _insert_many
+                with patch.object(message_store, "insert_many", insert):
+                    figures = await _round(runtime, tenant, batch)
                 if round_:
                     for op, value in figures.items():
                         per_message[case][op].append(value)
@@ -162,6 +182,10 @@ async def _measure(
         },
         "ratio": {
             op: round(medians["postings"][op] / medians["no postings"][op], 3) for op in OPERATIONS
+        },
+        "ratio_context_in_insert": {
+            op: round(medians["postings"][op] / medians["context after"][op], 3)
+            for op in OPERATIONS
         },
         "sizes": sizes,
     }

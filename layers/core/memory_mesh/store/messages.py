@@ -8,7 +8,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -41,7 +41,10 @@ async def insert_many(
     ``lease_seconds`` > 0 reserves the new rows for the caller's inline embedding; the
     worker takes them only after the lease ends (if the caller died meanwhile).
     ``context_chars`` > 0 stores with each new row the end of its conversation's previous
-    message (:func:`set_context`).
+    message, as :func:`set_context` defines it, in the same INSERT: the previous message
+    is the conversation's latest stored one or an earlier row of this batch. Writing it
+    afterwards (an UPDATE) wrote every row, its indexes and its postings twice
+    (bench/results/postings_cost.md).
     """
     payload = [
         {
@@ -54,32 +57,19 @@ async def insert_many(
             "importance": _real(m.importance),
             "importance_explicit": m.importance_explicit,
             "created_at": _iso(m.created_at),
+            "ord": position,
         }
-        for m in messages
+        for position, m in enumerate(messages)
     ]
     cur = await conn.execute(
-        f"""
-        with ins as (
-            insert into messages (id, tenant_id, conversation_id, role, content, metadata,
-                                  importance, importance_explicit, created_at, updated_at,
-                                  embedding_next_attempt_at)
-            select x.id, x.tenant_id, x.conversation_id, x.role, x.content, x.metadata,
-                   x.importance, x.importance_explicit, coalesce(x.created_at, now()), now(),
-                   now() + make_interval(secs => %(lease)s)
-            from jsonb_to_recordset(%(rows)s) as x(
-                id uuid, tenant_id text, conversation_id uuid, role text, content text,
-                metadata jsonb, importance real, importance_explicit boolean,
-                created_at timestamptz)
-            on conflict (id) do nothing
-            returning *
-        )
-        select {COLUMNS} from ins m
-        """,
-        {"rows": Jsonb(payload), "lease": lease_seconds},
+        _INSERT, {"rows": Jsonb(payload), "lease": lease_seconds, "chars": context_chars}
     )
-    inserted = [message_from_row(row) for row in await cur.fetchall()]
-    if inserted and context_chars > 0:
-        await set_context(conn, ids=[m.id for m in inserted], chars=context_chars)
+    rows = await cur.fetchall()
+    inserted = [message_from_row(row) for row in rows]
+    if context_chars > 0:
+        await _mend_contexts(
+            conn, rows, complete=len(inserted) == len(messages), chars=context_chars
+        )
     if len(inserted) == len(messages):
         return inserted, set()
     got = {m.id for m in inserted}
@@ -91,32 +81,116 @@ async def insert_many(
     return inserted, {row["id"] for row in await cur.fetchall()}
 
 
+# The batch's rows not stored yet (a retried batch's stored ones are skipped here, and
+# found by the INSERT's conflict clause if they arrive meanwhile), each with its context:
+# the content of the conversation's previous message by (created_at, arrival), which is
+# either the latest stored message not after it (every stored row arrived before this
+# batch) or an earlier row of the batch (arrival = its place in the batch; the INSERT
+# takes the rows in that order, so their ``seq`` follows it).
+_INSERT = f"""
+    with x as (
+        select x.*, coalesce(x.created_at, now()) as at
+        from jsonb_to_recordset(%(rows)s) as x(
+            id uuid, tenant_id text, conversation_id uuid, role text, content text,
+            metadata jsonb, importance real, importance_explicit boolean,
+            created_at timestamptz, ord integer)
+        where not exists (select 1 from messages e where e.id = x.id)
+    ), ctx as (
+        select x.*,
+               case when %(chars)s > 0 then right((
+                   select c.content from (
+                       (select p.content, p.created_at as at, 0 as batch, p.seq as pos
+                        from messages p
+                        where p.conversation_id = x.conversation_id and p.created_at <= x.at
+                        order by p.created_at desc, p.seq desc
+                        limit 1)
+                       union all
+                       (select b.content, b.at, 1, b.ord
+                        from x b
+                        where b.conversation_id = x.conversation_id
+                          and (b.at, b.ord) < (x.at, x.ord)
+                        order by b.at desc, b.ord desc
+                        limit 1)
+                   ) c
+                   order by c.at desc, c.batch desc, c.pos desc
+                   limit 1), %(chars)s) end as context,
+               %(chars)s > 0 and exists (select 1 from messages p
+                       where p.conversation_id = x.conversation_id and p.created_at > x.at)
+                   as precedes_stored
+        from x
+    ), ins as (
+        insert into messages (id, tenant_id, conversation_id, role, content, metadata,
+                              importance, importance_explicit, created_at, updated_at,
+                              embedding_next_attempt_at, context)
+        select c.id, c.tenant_id, c.conversation_id, c.role, c.content, c.metadata,
+               c.importance, c.importance_explicit, c.at, now(),
+               now() + make_interval(secs => %(lease)s), c.context
+        from ctx c
+        order by c.ord
+        on conflict (id) do nothing
+        returning *
+    )
+    select {COLUMNS}, c.precedes_stored from ins m join ctx c on c.id = m.id
+"""
+
+
 async def set_context(
     conn: Conn, *, ids: list[UUID] | None, chars: int, tenant_id: str | None = None
 ) -> int:
     """Store as each message's ``context`` the last ``chars`` characters of the message
     before it in its conversation (by ``created_at``, then arrival); ``chars`` 0 clears it.
-    ``ids`` None: every message (of ``tenant_id``), for a change of the setting."""
+    ``ids`` None: every message (of ``tenant_id``), for a change of the setting. Returns
+    how many contexts changed."""
     cur = await conn.execute(
-        """
-        update messages m set context = p.context
-        from (
-            select m2.id,
-                   case when %(chars)s > 0 then right(
-                       (select p.content from messages p
-                        where p.conversation_id = m2.conversation_id
-                          and (p.created_at, p.seq) < (m2.created_at, m2.seq)
-                        order by p.created_at desc, p.seq desc
-                        limit 1), %(chars)s) end as context
-            from messages m2
-            where (%(ids)s::uuid[] is null or m2.id = any(%(ids)s::uuid[]))
-              and (%(tenant)s::text is null or m2.tenant_id = %(tenant)s)
-        ) p
-        where m.id = p.id and m.context is distinct from p.context
-        """,
+        _SET_CONTEXT.format(
+            rows="(%(ids)s::uuid[] is null or m2.id = any(%(ids)s::uuid[]))"
+            " and (%(tenant)s::text is null or m2.tenant_id = %(tenant)s)"
+        ),
         {"ids": ids, "chars": chars, "tenant": tenant_id},
     )
     return cur.rowcount
+
+
+async def _mend_contexts(
+    conn: Conn, rows: list[dict[str, Any]], *, complete: bool, chars: int
+) -> None:
+    """What a batch's INSERT cannot know of: a stored message after a new row (a batch
+    dated before messages already stored) now follows that row, so its context is taken
+    again; and when a row of the batch was not stored (its id taken meanwhile, or by
+    another tenant) a later row may have taken its context from it, so theirs is too.
+    Neither happens to a conversation written in order: no statement then."""
+    if not complete:
+        await set_context(conn, ids=[row["id"] for row in rows], chars=chars)
+    earlier = [row["id"] for row in rows if row["precedes_stored"]]
+    if earlier:
+        await conn.execute(
+            _SET_CONTEXT.format(
+                rows="m2.id in (select nx.id from messages i cross join lateral ("
+                " select n.id from messages n where n.conversation_id = i.conversation_id"
+                " and (n.created_at, n.seq) > (i.created_at, i.seq)"
+                " order by n.created_at, n.seq limit 1) nx"
+                " where i.id = any(%(ids)s::uuid[]))"
+            ),
+            {"ids": earlier, "chars": chars},
+        )
+
+
+# the definition of a message's context, for the messages ``{rows}`` selects (as m2)
+_SET_CONTEXT = """
+    update messages m set context = p.context
+    from (
+        select m2.id,
+               case when %(chars)s > 0 then right(
+                   (select p.content from messages p
+                    where p.conversation_id = m2.conversation_id
+                      and (p.created_at, p.seq) < (m2.created_at, m2.seq)
+                    order by p.created_at desc, p.seq desc
+                    limit 1), %(chars)s) end as context
+        from messages m2
+        where {rows}
+    ) p
+    where m.id = p.id and m.context is distinct from p.context
+"""
 
 
 async def get_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> list[Message]:

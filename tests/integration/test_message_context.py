@@ -1,0 +1,110 @@
+"""Each message's context (the end of the message before it in its conversation) is
+written with the message, in its INSERT, and equals what ``set_context`` (the definition,
+``memory-mesh recontext``) computes: for batches out of order, with equal timestamps,
+interleaved conversations, a retried batch and an id another tenant holds. Real
+database, real service."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from memory_mesh.domain.models import Role
+from memory_mesh.runtime import Runtime
+from memory_mesh.services.messages import MessageInput
+from memory_mesh.store import messages as message_store
+from tests.conftest import make_tenant, new_conversation
+
+T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+
+async def _contexts(runtime: Runtime, tenant: str) -> dict[uuid.UUID, str | None]:
+    async with runtime.db.system() as conn:
+        cur = await conn.execute("select id, context from messages where tenant_id = %s", [tenant])
+        return {r["id"]: r["context"] for r in await cur.fetchall()}
+
+
+async def _recomputed(runtime: Runtime, tenant: str) -> int:
+    """How many stored contexts the definition changes (0: all were as defined)."""
+    chars = runtime.settings.message_context_chars
+    async with runtime.db.system() as conn:
+        return await message_store.set_context(conn, ids=None, chars=chars, tenant_id=tenant)
+
+
+def _item(
+    conv: str | uuid.UUID, content: str, at: datetime | None, message_id: uuid.UUID | None = None
+) -> MessageInput:
+    return MessageInput(
+        conversation_id=conv,
+        role=Role.user,
+        content=content,
+        created_at=at,
+        id=message_id,
+    )
+
+
+async def test_contexts_written_with_the_batch_equal_the_definition(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    assert runtime.settings.message_context_chars > 0
+    rng = random.Random(7)
+    convs = [await new_conversation(client, tenant) for _ in range(3)]
+    batches: list[list[MessageInput]] = []
+    n = 0
+    for _ in range(5):
+        batch = []
+        for _ in range(rng.randint(3, 9)):
+            n += 1
+            # out of order, often equal (arrival then orders), sometimes "now"
+            at = None if rng.random() < 0.2 else T0 + timedelta(minutes=rng.randint(0, 6))
+            batch.append(_item(rng.choice(convs), f"turn {n} about topic {rng.randint(1, 4)}", at))
+        batches.append(batch)
+    ids: list[list[uuid.UUID | None]] = []
+    for batch in batches:
+        results = await runtime.messages.create_batch(tenant, batch)
+        assert all(r.status == "created" for r in results), results
+        ids.append([r.id for r in results])
+    stored = await _contexts(runtime, tenant)
+    assert len(stored) == n
+    taken_from_the_batch = sum(1 for c in stored.values() if c is not None)
+    assert taken_from_the_batch > n // 2  # most messages have a previous one
+    assert await _recomputed(runtime, tenant) == 0
+
+    # a retried batch (its ids stored) with new rows between: the stored copies count
+    late = _item(convs[0], "a late reply", T0 + timedelta(minutes=3))
+    retried = [
+        _item(i.conversation_id, i.content, i.created_at, message_id)
+        for i, message_id in zip(batches[1], ids[1], strict=True)
+    ] + [late]
+    results = await runtime.messages.create_batch(tenant, retried)
+    assert [r.status for r in results] == ["existing"] * len(batches[1]) + ["created"]
+    assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_a_row_not_stored_gives_no_context_to_the_rows_after_it(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    other, _ = await make_tenant(runtime)
+    theirs = uuid.uuid4()
+    other_conv = "their-conversation"  # an external id: created on first use
+    result = await runtime.messages.create_batch(
+        other, [_item(other_conv, "the other tenant's message", T0, theirs)]
+    )
+    assert result[0].status == "created"
+
+    conv = await new_conversation(client, tenant)
+    results = await runtime.messages.create_batch(
+        tenant,
+        [
+            _item(conv, "first words", T0),
+            _item(conv, "words that are not stored", T0, theirs),  # the id is taken
+            _item(conv, "the reply", T0),
+        ],
+    )
+    assert [r.status for r in results] == ["created", "error", "created"]
+    stored = await _contexts(runtime, tenant)
+    assert stored[results[2].id] == "first words"  # not the rejected row's words
+    assert await _recomputed(runtime, tenant) == 0
