@@ -1,8 +1,11 @@
 """Embedding of stored messages: claim -> embed in batches -> write vectors, with failures
 recorded on the rows (retried with backoff, then ``failed`` for an operator to replay).
 
-A message is always committed before its embedding is tried, so an embedding failure,
-a crash or a retry never loses it: the row itself is the job.
+A message is committed before this pipeline tries its embedding, so an embedding
+failure, a crash or a retry never loses it: the row itself is the job. An inline write
+embeds its new messages first (:meth:`EmbeddingPipeline.embed_first`, before any
+transaction) and stores each once, with its vector; a message whose embedding failed
+there is stored ``pending`` and comes here.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import anyio
@@ -72,6 +76,37 @@ class EmbeddingPipeline:
                 conn, limit=len(ids), lease_seconds=self.policy.lease_seconds, ids=ids
             )
         return await self._process(tasks)
+
+    async def embed_first(self, texts: list[str]) -> message_store.Embedded | None:
+        """Vectors of new messages' contents before they are stored (inline mode), so each
+        is stored once, with its vector: a batch per model call, None for a batch whose
+        call failed (those messages are stored ``pending`` and embedded the usual way,
+        where the failure is recorded). None when the embedded text needs the stored
+        context (``embed_context``: known only once the message is stored) or for no text."""
+        if self.policy.embed_context or not texts:
+            return None
+        started = time.perf_counter()
+        vectors: list[Any] = []
+        size = self.policy.batch_size
+        for start in range(0, len(texts), size):
+            chunk = texts[start : start + size]
+            try:
+                with subsegment(
+                    "embedding", provider=self.embedder.info.provider, texts=len(chunk)
+                ):
+                    matrix = await anyio.to_thread.run_sync(self.embedder.embed_documents, chunk)
+            except Exception as exc:  # stored pending; the usual path retries and records it
+                log.warning("embedding %d new messages failed, stored pending: %s", len(chunk), exc)
+                vectors += [None] * len(chunk)
+                continue
+            vectors += list(matrix)
+        embedded = sum(v is not None for v in vectors)
+        if embedded:
+            self.metrics.embedding_job(
+                seconds=time.perf_counter() - started, embedded=embedded, failed=0, gave_up=0
+            )
+        info = self.embedder.info
+        return message_store.Embedded(vectors=vectors, provider=info.provider, model=info.model)
 
     async def embed_due(self, limit: int | None = None) -> EmbedOutcome:
         """Embed the pending messages whose next attempt is due (one worker round)."""

@@ -8,7 +8,7 @@ make creation idempotent: a retried request returns the stored message, never a 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -121,6 +121,14 @@ class MessageService:
             valid[i] = (message_id, ref)
         inserted: list[Message] = []
         candidates: dict[int, NewMessage] = {}
+        # inline: embedded first, outside the transaction, so each row is written once
+        # with its vector (a retried batch's stored messages are embedded for nothing)
+        first = (
+            await self.pipeline.embed_first([items[i].content for i in valid])
+            if self.inline
+            else None
+        )
+        vector_of = dict(zip(valid, first.vectors, strict=True)) if first is not None else {}
         async with self.db.tenant(tenant_id) as conn:
             # the first message naming an unknown external id creates its conversation
             conversations = await resolve_many(
@@ -139,8 +147,15 @@ class MessageService:
                     list(candidates.values()),
                     lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
                     context_chars=self.context_chars,
+                    embedded=replace(first, vectors=[vector_of[i] for i in candidates])
+                    if first is not None
+                    else None,
                 )
-                existing = await store.get_many(conn, tenant_id=tenant_id, ids=list(existing_ids))
+                existing = (
+                    await store.get_many(conn, tenant_id=tenant_id, ids=list(existing_ids))
+                    if existing_ids
+                    else []
+                )
             else:
                 existing = []
         by_id = {m.id: m for m in inserted}
@@ -162,6 +177,10 @@ class MessageService:
             # announced as stored first; "message.embedded" follows once it has a vector
             if self.on_change is not None:
                 await self.on_change(tenant_id, "message.created", inserted)
+                # stored with their vectors (embedded first): embedded already
+                ready = [m for m in inserted if m.embedding_status is EmbeddingStatus.ready]
+                if ready:
+                    await self.on_change(tenant_id, "message.embedded", ready)
             fresh = await self._after_write(tenant_id, inserted)
             for result in results:
                 if result.status == "created" and result.id in fresh:

@@ -33,7 +33,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def insert_many(
-    conn: Conn, messages: list[NewMessage], *, lease_seconds: float, context_chars: int = 0
+    conn: Conn,
+    messages: list[NewMessage],
+    *,
+    lease_seconds: float,
+    context_chars: int = 0,
+    embedded: Embedded | None = None,
 ) -> tuple[list[Message], set[UUID]]:
     """Insert in one statement. Return (rows inserted, ids that already existed for this
     tenant). An id that exists for another tenant is in neither: the caller reports it.
@@ -45,6 +50,8 @@ async def insert_many(
     is the conversation's latest stored one or an earlier row of this batch. Writing it
     afterwards (an UPDATE) wrote every row, its indexes and its postings twice
     (bench/results/postings_cost.md).
+    ``embedded``: vectors computed before the INSERT (inline mode), one per message or
+    None; a row with one is stored ``ready``, the others ``pending`` as usual.
     """
     payload = [
         {
@@ -62,7 +69,15 @@ async def insert_many(
         for position, m in enumerate(messages)
     ]
     cur = await conn.execute(
-        _INSERT, {"rows": Jsonb(payload), "lease": lease_seconds, "chars": context_chars}
+        _INSERT,
+        {
+            "rows": Jsonb(payload),
+            "lease": lease_seconds,
+            "chars": context_chars,
+            "vectors": embedded.vectors if embedded is not None else None,
+            "provider": embedded.provider if embedded is not None else None,
+            "model": embedded.model if embedded is not None else None,
+        },
     )
     rows = await cur.fetchall()
     inserted = [message_from_row(row) for row in rows]
@@ -121,17 +136,37 @@ _INSERT = f"""
     ), ins as (
         insert into messages (id, tenant_id, conversation_id, role, content, metadata,
                               importance, importance_explicit, created_at, updated_at,
-                              embedding_next_attempt_at, context)
+                              embedding_next_attempt_at, context, embedding,
+                              embedding_status, embedding_provider, embedding_model,
+                              embedding_dimensions, embedding_attempts, embedded_at)
         select c.id, c.tenant_id, c.conversation_id, c.role, c.content, c.metadata,
                c.importance, c.importance_explicit, c.at, now(),
-               now() + make_interval(secs => %(lease)s), c.context
+               now() + make_interval(secs => %(lease)s), c.context, v.embedding,
+               case when v.embedding is null then 'pending' else 'ready' end,
+               case when v.embedding is not null then %(provider)s::text end,
+               case when v.embedding is not null then %(model)s::text end,
+               vector_dims(v.embedding),
+               case when v.embedding is null then 0 else 1 end,
+               case when v.embedding is not null then now() end
         from ctx c
+        left join unnest(%(vectors)s::vector[]) with ordinality as v(embedding, n)
+            on v.n = c.ord + 1
         order by c.ord
         on conflict (id) do nothing
         returning *
     )
     select {COLUMNS}, c.precedes_stored from ins m join ctx c on c.id = m.id
 """
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Vectors of a batch's messages computed before their INSERT, by ``provider`` /
+    ``model``: one per message, None where there is none (embedded later, as usual)."""
+
+    vectors: list[Any]
+    provider: str
+    model: str
 
 
 async def set_context(
