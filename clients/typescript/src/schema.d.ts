@@ -210,7 +210,7 @@ export interface paths {
         put?: never;
         /**
          * Store a message
-         * @description Stored, then embedded (before answering in inline mode, in the background in async mode). A retry with the same `id` answers 200 with the stored message.
+         * @description Stored and embedded: in inline mode before answering (embedded first and stored with its vector; if the embedding fails, stored `pending` and retried), in async mode in the background. A retry with the same `id` answers 200 with the stored message.
          */
         post: operations["create_message_v1_messages_post"];
         delete?: never;

@@ -73,8 +73,9 @@ async def delete_batch(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Store a message",
-    description="Stored, then embedded (before answering in inline mode, in the background "
-    "in async mode). A retry with the same `id` answers 200 with the stored message.",
+    description="Stored and embedded: in inline mode before answering (embedded first and "
+    "stored with its vector; if the embedding fails, stored `pending` and retried), in async "
+    "mode in the background. A retry with the same `id` answers 200 with the stored message.",
     responses={200: {"model": MessageOut, "description": "Already stored (retried create)."}},
     response_model=MessageOut,
 )
