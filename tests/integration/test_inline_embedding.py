@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from memory_mesh.domain.models import EmbeddingStatus, Message, Role, SearchMode, SearchQuery
+from memory_mesh.domain.models import (
+    EmbeddingStatus,
+    Message,
+    MessagePatch,
+    Role,
+    SearchMode,
+    SearchQuery,
+)
 from memory_mesh.embeddings import Embedder
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
@@ -123,3 +130,33 @@ async def test_with_the_context_embedded_the_message_is_stored_first(
         assert all(r["embedded_at"] > r["updated_at"] for r in rows.values())
     finally:
         await rt.stop()
+
+
+async def test_an_edited_content_is_stored_with_its_new_vector_at_once(
+    inline: tuple[Runtime, SwitchableEmbedder, list[tuple[str, list[Any]]]], tenant: str
+) -> None:
+    rt, _, events = inline
+    (created,) = await rt.messages.create_batch(
+        tenant, [MessageInput(conversation_id="edit", role=Role.user, content="I drive a Volvo.")]
+    )
+    assert created.id is not None
+    events.clear()
+    edited = await rt.messages.update(
+        tenant, MessagePatch(id=created.id, content="I sold the car; I cycle to work now.")
+    )
+    metadata_only = await rt.messages.update(tenant, MessagePatch(id=created.id, metadata={"k": 1}))
+    assert edited.embedding_status is EmbeddingStatus.ready
+    row = (await _rows(rt, [created.id]))[created.id]
+    assert row["embedding_attempts"] == 1 and row["narrow"]
+    assert edited.embedded_at == edited.updated_at  # the vector came with the new content
+    assert metadata_only.embedded_at == edited.embedded_at  # not embedded again
+    assert events == [
+        ("message.updated", [created.id]),
+        ("message.embedded", [created.id]),
+        ("message.updated", [created.id]),
+    ]
+    hits = await rt.search.search(
+        SearchQuery(tenant_id=tenant, query="how do I commute", mode=SearchMode.vector)
+    )
+    assert hits.hits[0].message.id == created.id
+    assert hits.hits[0].message.content.startswith("I sold the car")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from memory_mesh.domain.models import Role
+from memory_mesh.domain.models import MessagePatch, Role
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import messages as message_store
@@ -107,4 +107,18 @@ async def test_a_row_not_stored_gives_no_context_to_the_rows_after_it(
     assert [r.status for r in results] == ["created", "error", "created"]
     stored = await _contexts(runtime, tenant)
     assert stored[results[2].id] == "first words"  # not the rejected row's words
+    assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_an_edited_message_gives_the_next_one_its_new_words(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    results = await runtime.messages.create_batch(
+        tenant, [_item(conv, text, T0) for text in ("Shall we meet at noon?", "Yes, see you.")]
+    )
+    first, second = (r.id for r in results)
+    assert first is not None and second is not None
+    await runtime.messages.update(tenant, MessagePatch(id=first, content="Shall we meet at six?"))
+    assert (await _contexts(runtime, tenant))[second] == "Shall we meet at six?"
     assert await _recomputed(runtime, tenant) == 0

@@ -177,10 +177,7 @@ class MessageService:
             # announced as stored first; "message.embedded" follows once it has a vector
             if self.on_change is not None:
                 await self.on_change(tenant_id, "message.created", inserted)
-                # stored with their vectors (embedded first): embedded already
-                ready = [m for m in inserted if m.embedding_status is EmbeddingStatus.ready]
-                if ready:
-                    await self.on_change(tenant_id, "message.embedded", ready)
+                await self._announce_embedded(tenant_id, inserted)
             fresh = await self._after_write(tenant_id, inserted)
             for result in results:
                 if result.status == "created" and result.id in fresh:
@@ -209,6 +206,12 @@ class MessageService:
             importance_explicit=item.importance is not None,
             created_at=item.created_at,
         )
+
+    async def _announce_embedded(self, tenant_id: str, written: list[Message]) -> None:
+        """``message.embedded`` for the rows written ``ready`` (embedded first)."""
+        ready = [m for m in written if m.embedding_status is EmbeddingStatus.ready]
+        if ready and self.on_change is not None:
+            await self.on_change(tenant_id, "message.embedded", ready)
 
     async def _after_write(self, tenant_id: str, written: list[Message]) -> dict[UUID, Message]:
         """Embed now (inline) or wake the worker (async); return the rows as they now are."""
@@ -262,16 +265,29 @@ class MessageService:
             seen.add(patch.id)
             valid[i] = patch
         updated: list[Message] = []
+        changed: set[UUID] = set()  # content changed
         if valid:
+            # inline: new contents embedded first, stored with the content they belong to
+            # (a patch that leaves its content as it was is embedded for nothing)
+            new_content = {i: p.content for i, p in valid.items() if p.content is not None}
+            first = (
+                await self.pipeline.embed_first(list(new_content.values())) if self.inline else None
+            )
+            vector_of = dict(zip(new_content, first.vectors, strict=True)) if first else {}
             async with self.db.tenant(tenant_id) as conn:
-                updated = await store.update_many(
+                updated, changed = await store.update_many(
                     conn,
                     tenant_id=tenant_id,
                     patches=list(valid.values()),
                     lease_seconds=_INLINE_LEASE_SECONDS if self.inline else 0.0,
+                    context_chars=self.context_chars,
+                    embedded=replace(first, vectors=[vector_of.get(i) for i in valid])
+                    if first is not None
+                    else None,
                 )
         if updated and self.on_change is not None:
             await self.on_change(tenant_id, "message.updated", updated)
+            await self._announce_embedded(tenant_id, [m for m in updated if m.id in changed])
         fresh = await self._after_write(tenant_id, updated) if updated else {}
         for i, patch in valid.items():
             if patch.id in fresh:

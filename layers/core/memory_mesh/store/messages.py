@@ -198,16 +198,23 @@ async def _mend_contexts(
         await set_context(conn, ids=[row["id"] for row in rows], chars=chars)
     earlier = [row["id"] for row in rows if row["precedes_stored"]]
     if earlier:
-        await conn.execute(
-            _SET_CONTEXT.format(
-                rows="m2.id in (select nx.id from messages i cross join lateral ("
-                " select n.id from messages n where n.conversation_id = i.conversation_id"
-                " and (n.created_at, n.seq) > (i.created_at, i.seq)"
-                " order by n.created_at, n.seq limit 1) nx"
-                " where i.id = any(%(ids)s::uuid[]))"
-            ),
-            {"ids": earlier, "chars": chars},
-        )
+        await set_successor_contexts(conn, ids=earlier, chars=chars)
+
+
+async def set_successor_contexts(conn: Conn, *, ids: list[UUID], chars: int) -> int:
+    """Take again the context of the message right after each of ``ids`` in its
+    conversation: after ``ids`` were stored before it, or had their content changed."""
+    cur = await conn.execute(
+        _SET_CONTEXT.format(
+            rows="m2.id in (select nx.id from messages i cross join lateral ("
+            " select n.id from messages n where n.conversation_id = i.conversation_id"
+            " and (n.created_at, n.seq) > (i.created_at, i.seq)"
+            " order by n.created_at, n.seq limit 1) nx"
+            " where i.id = any(%(ids)s::uuid[]))"
+        ),
+        {"ids": ids, "chars": chars},
+    )
+    return cur.rowcount
 
 
 # the definition of a message's context, for the messages ``{rows}`` selects (as m2)
@@ -248,12 +255,22 @@ async def get(conn: Conn, *, tenant_id: str, message_id: UUID) -> Message | None
 
 
 async def update_many(
-    conn: Conn, *, tenant_id: str, patches: list[MessagePatch], lease_seconds: float
-) -> list[Message]:
-    """Apply patches in one statement; return the updated rows (missing ids are absent).
+    conn: Conn,
+    *,
+    tenant_id: str,
+    patches: list[MessagePatch],
+    lease_seconds: float,
+    context_chars: int = 0,
+    embedded: Embedded | None = None,
+) -> tuple[list[Message], set[UUID]]:
+    """Apply patches in one statement; return the updated rows (missing ids are absent)
+    and the ids of those whose content changed.
 
     Changed content bumps ``content_version`` and resets the embedding to pending, so the
-    message is re-embedded and a late vector of the old text is discarded.
+    message is re-embedded and a late vector of the old text is discarded; with a vector
+    of the new content in ``embedded`` (one per patch, or None) it is stored ``ready`` at
+    once instead. ``context_chars`` > 0: the message after one whose content changed
+    takes its context again.
     """
     payload = [
         {
@@ -263,17 +280,21 @@ async def update_many(
             "metadata": p.metadata,
             "importance": _real(p.importance),
             "archived": p.archived,
+            "ord": position,
         }
-        for p in patches
+        for position, p in enumerate(patches)
     ]
     cur = await conn.execute(
         f"""
         with patch as (
-            select x.*, (x.content is not null and x.content <> cur.content)::int as flag
+            select x.*, (x.content is not null and x.content <> cur.content)::int as flag,
+                   v.embedding as vector
             from jsonb_to_recordset(%(rows)s) as x(
                 id uuid, content text, role text, metadata jsonb, importance real,
-                archived boolean)
+                archived boolean, ord integer)
             join messages cur on cur.id = x.id and cur.tenant_id = %(tenant)s
+            left join unnest(%(vectors)s::vector[]) with ordinality as v(embedding, n)
+                on v.n = x.ord + 1
         ), upd as (
             update messages m set
                 content = coalesce(p.content, m.content),
@@ -284,24 +305,43 @@ async def update_many(
                 archived = coalesce(p.archived, m.archived),
                 updated_at = now(),
                 content_version = m.content_version + p.flag,
-                embedding = case when p.flag = 1 then null else m.embedding end,
-                embedding_status = case when p.flag = 1 then 'pending'
-                                   else m.embedding_status end,
-                embedding_attempts = case when p.flag = 1 then 0
-                                     else m.embedding_attempts end,
+                embedding = case when p.flag = 1 then p.vector else m.embedding end,
+                embedding_status = case when p.flag = 0 then m.embedding_status
+                                   when p.vector is null then 'pending' else 'ready' end,
+                embedding_attempts = case when p.flag = 0 then m.embedding_attempts
+                                     when p.vector is null then 0 else 1 end,
                 embedding_error = case when p.flag = 1 then null else m.embedding_error end,
                 embedding_next_attempt_at = case when p.flag = 1
                     then now() + make_interval(secs => %(lease)s)
-                    else m.embedding_next_attempt_at end
+                    else m.embedding_next_attempt_at end,
+                embedding_provider = case when p.flag = 1 and p.vector is not null
+                    then %(provider)s::text else m.embedding_provider end,
+                embedding_model = case when p.flag = 1 and p.vector is not null
+                    then %(model)s::text else m.embedding_model end,
+                embedding_dimensions = case when p.flag = 1 and p.vector is not null
+                    then vector_dims(p.vector) else m.embedding_dimensions end,
+                embedded_at = case when p.flag = 1 and p.vector is not null
+                    then now() else m.embedded_at end
             from patch p
             where m.id = p.id and m.tenant_id = %(tenant)s
-            returning m.*
+            returning m.*, p.flag
         )
-        select {COLUMNS} from upd m
+        select {COLUMNS}, m.flag from upd m
         """,
-        {"rows": Jsonb(payload), "tenant": tenant_id, "lease": lease_seconds},
+        {
+            "rows": Jsonb(payload),
+            "tenant": tenant_id,
+            "lease": lease_seconds,
+            "vectors": embedded.vectors if embedded is not None else None,
+            "provider": embedded.provider if embedded is not None else None,
+            "model": embedded.model if embedded is not None else None,
+        },
     )
-    return [message_from_row(row) for row in await cur.fetchall()]
+    rows = await cur.fetchall()
+    changed = {row["id"] for row in rows if row["flag"]}
+    if changed and context_chars > 0:
+        await set_successor_contexts(conn, ids=list(changed), chars=context_chars)
+    return [message_from_row(row) for row in rows], changed
 
 
 async def delete_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> set[UUID]:
