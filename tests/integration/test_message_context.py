@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from memory_mesh.domain.models import MessagePatch, Role
+from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import messages as message_store
@@ -35,11 +36,15 @@ async def _recomputed(runtime: Runtime, tenant: str) -> int:
 
 
 def _item(
-    conv: str | uuid.UUID, content: str, at: datetime | None, message_id: uuid.UUID | None = None
+    conv: str | uuid.UUID,
+    content: str,
+    at: datetime | None,
+    message_id: uuid.UUID | None = None,
+    role: Role = Role.user,
 ) -> MessageInput:
     return MessageInput(
         conversation_id=conv,
-        role=Role.user,
+        role=role,
         content=content,
         created_at=at,
         id=message_id,
@@ -121,4 +126,41 @@ async def test_an_edited_message_gives_the_next_one_its_new_words(
     assert first is not None and second is not None
     await runtime.messages.update(tenant, MessagePatch(id=first, content="Shall we meet at six?"))
     assert (await _contexts(runtime, tenant))[second] == "Shall we meet at six?"
+    assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_no_deleted_words_stay_behind_in_the_next_message(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    """Deleted through the API or by a retention rule, a message's words leave the
+    context of the message after it (keyword search would still find them there)."""
+    conv = await new_conversation(client, tenant)
+    texts = ["Hello there.", "My PIN is 4412.", "Noted.", "An old tool call.", "Thanks."]
+    results = await runtime.messages.create_batch(
+        tenant,
+        [
+            _item(conv, text, T0 + timedelta(minutes=i), role=Role.tool if i == 3 else Role.user)
+            for i, text in enumerate(texts)
+        ],
+    )
+    ids = [r.id for r in results]
+    assert (await _contexts(runtime, tenant))[ids[2]] == "My PIN is 4412."
+    await runtime.messages.delete(tenant, ids[1])  # type: ignore[arg-type]
+    contexts = await _contexts(runtime, tenant)
+    assert contexts[ids[2]] == "Hello there."
+    assert contexts[ids[4]] == "An old tool call."
+    retention = runtime.retention
+    await retention.create_rule(
+        tenant,
+        RuleSpec(
+            name="tool calls",
+            action=RuleAction.delete,
+            skip_archive=True,
+            conditions=Conditions(roles=(Role.tool,)),
+        ),
+    )
+    run = await retention.run(tenant)
+    assert run.deleted == 1
+    contexts = await _contexts(runtime, tenant)
+    assert contexts[ids[4]] == "Noted."
     assert await _recomputed(runtime, tenant) == 0

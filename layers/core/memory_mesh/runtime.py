@@ -256,6 +256,7 @@ class Runtime:
                 ),
                 batch_size=settings.retention_batch_size,
                 limits=limits_from(settings),
+                context_chars=settings.message_context_chars,
             )
         return self._retention
 

@@ -307,7 +307,9 @@ class MessageService:
         check_batch(len(ids), self.limits)
         async with self.db.tenant(tenant_id) as conn:
             removed_messages = await store.get_many(conn, tenant_id=tenant_id, ids=ids)
-            removed = await store.delete_many(conn, tenant_id=tenant_id, ids=ids)
+            removed = await store.delete_many(
+                conn, tenant_id=tenant_id, ids=ids, context_chars=self.context_chars
+            )
         results = []
         for i, message_id in enumerate(ids):
             if message_id in removed:

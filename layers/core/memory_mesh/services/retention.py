@@ -82,8 +82,15 @@ class RetentionSweep:
 
 class RetentionService:
     def __init__(
-        self, db: Database, *, policy: DefaultPolicy, batch_size: int, limits: Limits
+        self,
+        db: Database,
+        *,
+        policy: DefaultPolicy,
+        batch_size: int,
+        limits: Limits,
+        context_chars: int = 0,
     ) -> None:
+        self.context_chars = context_chars  # stored contexts to mend after deletes
         self.db = db
         self.policy = policy
         self.batch_size = batch_size
@@ -246,6 +253,7 @@ class RetentionService:
                     as_of=run.as_of,
                     after=after,
                     limit=self.batch_size,
+                    context_chars=self.context_chars,
                 )
                 updated = _with_batch(run, index, step, outcome)
                 if outcome.acted:

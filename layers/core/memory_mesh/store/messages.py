@@ -344,13 +344,44 @@ async def update_many(
     return [message_from_row(row) for row in rows], changed
 
 
-async def delete_many(conn: Conn, *, tenant_id: str, ids: list[UUID]) -> set[UUID]:
-    """Delete in one statement; return the ids that were deleted."""
+async def delete_many(
+    conn: Conn, *, tenant_id: str, ids: list[UUID], context_chars: int = 0
+) -> set[UUID]:
+    """Delete in one statement; return the ids that were deleted. ``context_chars`` > 0:
+    the message after each deleted one takes its context again, so no deleted words stay
+    behind in it (where keyword search would still find them)."""
     cur = await conn.execute(
-        "delete from messages where tenant_id = %s and id = any(%s) returning id",
-        [tenant_id, ids],
+        f"""
+        with gone as (
+            delete from messages where tenant_id = %(tenant)s and id = any(%(ids)s)
+            returning id, conversation_id, created_at, seq
+        )
+        select g.id, {SUCCESSOR.format(gone="g", skip="%(ids)s")} as successor from gone g
+        """,
+        {"tenant": tenant_id, "ids": ids},
     )
-    return {row["id"] for row in await cur.fetchall()}
+    rows = await cur.fetchall()
+    await mend_after_delete(conn, [row["successor"] for row in rows], chars=context_chars)
+    return {row["id"] for row in rows}
+
+
+async def mend_after_delete(conn: Conn, successors: list[UUID | None], *, chars: int) -> None:
+    """Take again the context of the messages that followed deleted ones (:data:`SUCCESSOR`)."""
+    found = list({s for s in successors if s is not None})
+    if found and chars > 0:
+        await set_context(conn, ids=found, chars=chars)
+
+
+# the message that followed a deleted one ({gone}: a row of the DELETE's RETURNING, with
+# id, conversation_id, created_at, seq) and survives it; the statement still sees the
+# deleted rows, so those of {skip} (a uuid[]) are passed over
+SUCCESSOR = """(
+    select n.id from messages n
+    where n.conversation_id = {gone}.conversation_id
+      and (n.created_at, n.seq) > ({gone}.created_at, {gone}.seq)
+      and n.id <> all({skip})
+    order by n.created_at, n.seq
+    limit 1)"""
 
 
 async def list_conversation_page(

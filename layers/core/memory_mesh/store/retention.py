@@ -31,6 +31,7 @@ from memory_mesh.domain.retention import (
     StepResult,
 )
 from memory_mesh.store.database import Conn
+from memory_mesh.store.messages import SUCCESSOR, mend_after_delete
 
 _DAY_SECONDS = 86_400.0
 
@@ -247,8 +248,11 @@ async def act_batch(
     as_of: datetime,
     after: tuple[datetime, UUID] | None,
     limit: int,
+    context_chars: int = 0,
 ) -> BatchOutcome:
-    """Archive or delete at most ``limit`` rows of ``step`` after ``after``, in ONE statement."""
+    """Archive or delete at most ``limit`` rows of ``step`` after ``after``, in ONE statement
+    (deleting, with ``context_chars`` > 0, one more: the messages that followed deleted
+    ones take their context again, so no deleted words stay behind in them)."""
     p = _Params(tenant=tenant_id, as_of=as_of, limit=limit)
     keyset: sql.Composable = sql.SQL("")
     if after is not None:
@@ -259,13 +263,14 @@ async def act_batch(
         act = sql.SQL(
             """update messages m set archived = true, updated_at = now()
             from picked where m.id = picked.id and not m.archived
-            returning m.id, m.created_at"""
+            returning m.id, m.created_at, m.conversation_id, m.seq"""
         )
     else:
         act = sql.SQL(
             """delete from messages m using picked where m.id = picked.id
-            returning m.id, m.created_at"""
+            returning m.id, m.created_at, m.conversation_id, m.seq"""
         )
+    deleting = step.action is not RuleAction.archive
     statement = sql.SQL(
         """
         with picked as (
@@ -284,7 +289,8 @@ async def act_batch(
                (select coalesce(array_agg(id), '{{}}') from (
                     select id from acted order by created_at, id limit {sample}) s) as sample,
                (select created_at from last) as last_at,
-               (select id from last) as last_id
+               (select id from last) as last_id,
+               {successors} as successors
         """
     ).format(
         matches=_matches(step, p),
@@ -292,10 +298,18 @@ async def act_batch(
         keyset=keyset,
         act=act,
         sample=sql.Literal(SAMPLE_IDS),
+        successors=sql.SQL(
+            "(select array_agg("
+            + SUCCESSOR.format(gone="a", skip="array(select id from acted)")
+            + ") from acted a)"
+            if deleting and context_chars > 0
+            else "null::uuid[]"
+        ),
     )
     cur = await conn.execute(statement, p.values)
     row = await cur.fetchone()
     assert row is not None
+    await mend_after_delete(conn, list(row["successors"] or []), chars=context_chars)
     last = (row["last_at"], row["last_id"]) if row["last_id"] is not None else None
     return BatchOutcome(
         picked=int(row["picked"]),
