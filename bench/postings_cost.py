@@ -62,11 +62,16 @@ def _set_triggers(admin: psycopg.Connection[Any], on: bool) -> None:
 
 
 async def _insert_then_set_context(
-    conn: Any, messages: list[Any], *, lease_seconds: float, context_chars: int = 0
+    conn: Any,
+    messages: list[Any],
+    *,
+    lease_seconds: float,
+    context_chars: int = 0,
+    embedded: message_store.Embedded | None = None,
 ) -> tuple[list[Any], set[uuid.UUID]]:
     """``insert_many`` as it was: the rows stored without their context, then given it."""
     inserted, existing = await _insert_many(
-        conn, messages, lease_seconds=lease_seconds, context_chars=0
+        conn, messages, lease_seconds=lease_seconds, context_chars=0, embedded=embedded
     )
     if inserted and context_chars > 0:
         await message_store.set_context(conn, ids=[m.id for m in inserted], chars=context_chars)
