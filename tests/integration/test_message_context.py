@@ -164,3 +164,20 @@ async def test_no_deleted_words_stay_behind_in_the_next_message(
     contexts = await _contexts(runtime, tenant)
     assert contexts[ids[4]] == "Noted."
     assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_a_run_of_deleted_messages_hands_the_next_one_the_words_before_the_run(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    texts = ["zero", "one", "two", "three", "four"]
+    results = await runtime.messages.create_batch(
+        tenant, [_item(conv, t, T0 + timedelta(minutes=i)) for i, t in enumerate(texts)]
+    )
+    ids = [r.id for r in results]
+    deleted = await runtime.messages.delete_batch(tenant, [ids[2], ids[1], ids[4]])  # type: ignore[list-item]
+    assert [r.status for r in deleted] == ["deleted"] * 3
+    contexts = await _contexts(runtime, tenant)
+    assert set(contexts) == {ids[0], ids[3]}
+    assert contexts[ids[3]] == "zero"
+    assert await _recomputed(runtime, tenant) == 0

@@ -105,34 +105,44 @@ async def insert_many(
 _INSERT = f"""
     with x as (
         select x.*, coalesce(x.created_at, now()) as at
-        from jsonb_to_recordset(%(rows)s) as x(
-            id uuid, tenant_id text, conversation_id uuid, role text, content text,
-            metadata jsonb, importance real, importance_explicit boolean,
-            created_at timestamptz, ord integer)
-        where not exists (select 1 from messages e where e.id = x.id)
-    ), ctx as (
+        -- each row beside its vector, if any (zipped by position)
+        from rows from (
+            jsonb_to_recordset(%(rows)s) as (
+                id uuid, tenant_id text, conversation_id uuid, role text, content text,
+                metadata jsonb, importance real, importance_explicit boolean,
+                created_at timestamptz, ord integer),
+            unnest(%(vectors)s::vector[])
+        ) as x(id, tenant_id, conversation_id, role, content, metadata, importance,
+               importance_explicit, created_at, ord, embedding)
+        where x.id is not null and not exists (select 1 from messages e where e.id = x.id)
+    ), prev as (
+        -- each row's previous row in the batch, by (time, place in the batch)
         select x.*,
-               case when %(chars)s > 0 then right((
-                   select c.content from (
-                       (select p.content, p.created_at as at, 0 as batch, p.seq as pos
-                        from messages p
-                        where p.conversation_id = x.conversation_id and p.created_at <= x.at
-                        order by p.created_at desc, p.seq desc
-                        limit 1)
-                       union all
-                       (select b.content, b.at, 1, b.ord
-                        from x b
-                        where b.conversation_id = x.conversation_id
-                          and (b.at, b.ord) < (x.at, x.ord)
-                        order by b.at desc, b.ord desc
-                        limit 1)
-                   ) c
-                   order by c.at desc, c.batch desc, c.pos desc
-                   limit 1), %(chars)s) end as context,
-               %(chars)s > 0 and exists (select 1 from messages p
-                       where p.conversation_id = x.conversation_id and p.created_at > x.at)
-                   as precedes_stored
+               lag(x.content) over w as batch_content, lag(x.at) over w as batch_at
         from x
+        window w as (partition by x.conversation_id order by x.at, x.ord)
+    ), ctx as (
+        select b.*,
+               case when %(chars)s > 0 then right(
+                   case when b.batch_at is not null
+                             and (s.created_at is null or b.batch_at >= s.created_at)
+                        then b.batch_content else s.content end, %(chars)s) end as context,
+               coalesce(z.created_at > b.at, false) as precedes_stored
+        from prev b
+        -- the latest stored message not after it (stored rows all arrived before the batch)
+        left join lateral (
+            select p.content, p.created_at from messages p
+            where %(chars)s > 0 and p.conversation_id = b.conversation_id
+              and p.created_at <= b.at
+            order by p.created_at desc, p.seq desc
+            limit 1) s on true
+        -- the conversation's latest stored message (one probe: an EXISTS of a later one
+        -- was planned as a scan of the table per row)
+        left join lateral (
+            select p.created_at from messages p
+            where %(chars)s > 0 and p.conversation_id = b.conversation_id
+            order by p.created_at desc, p.seq desc
+            limit 1) z on true
     ), ins as (
         insert into messages (id, tenant_id, conversation_id, role, content, metadata,
                               importance, importance_explicit, created_at, updated_at,
@@ -141,21 +151,21 @@ _INSERT = f"""
                               embedding_dimensions, embedding_attempts, embedded_at)
         select c.id, c.tenant_id, c.conversation_id, c.role, c.content, c.metadata,
                c.importance, c.importance_explicit, c.at, now(),
-               now() + make_interval(secs => %(lease)s), c.context, v.embedding,
-               case when v.embedding is null then 'pending' else 'ready' end,
-               case when v.embedding is not null then %(provider)s::text end,
-               case when v.embedding is not null then %(model)s::text end,
-               vector_dims(v.embedding),
-               case when v.embedding is null then 0 else 1 end,
-               case when v.embedding is not null then now() end
+               now() + make_interval(secs => %(lease)s), c.context, c.embedding,
+               case when c.embedding is null then 'pending' else 'ready' end,
+               case when c.embedding is not null then %(provider)s::text end,
+               case when c.embedding is not null then %(model)s::text end,
+               vector_dims(c.embedding),
+               case when c.embedding is null then 0 else 1 end,
+               case when c.embedding is not null then now() end
         from ctx c
-        left join unnest(%(vectors)s::vector[]) with ordinality as v(embedding, n)
-            on v.n = c.ord + 1
         order by c.ord
         on conflict (id) do nothing
         returning *
     )
-    select {COLUMNS}, c.precedes_stored from ins m join ctx c on c.id = m.id
+    select {COLUMNS},
+           m.id = any(array(select id from ctx where precedes_stored)) as precedes_stored
+    from ins m
 """
 
 
@@ -280,21 +290,21 @@ async def update_many(
             "metadata": p.metadata,
             "importance": _real(p.importance),
             "archived": p.archived,
-            "ord": position,
         }
-        for position, p in enumerate(patches)
+        for p in patches
     ]
     cur = await conn.execute(
         f"""
         with patch as (
-            select x.*, (x.content is not null and x.content <> cur.content)::int as flag,
-                   v.embedding as vector
-            from jsonb_to_recordset(%(rows)s) as x(
-                id uuid, content text, role text, metadata jsonb, importance real,
-                archived boolean, ord integer)
+            select x.*, (x.content is not null and x.content <> cur.content)::int as flag
+            -- each patch beside the vector of its new content, if any (zipped by position)
+            from rows from (
+                jsonb_to_recordset(%(rows)s) as (
+                    id uuid, content text, role text, metadata jsonb, importance real,
+                    archived boolean),
+                unnest(%(vectors)s::vector[])
+            ) as x(id, content, role, metadata, importance, archived, vector)
             join messages cur on cur.id = x.id and cur.tenant_id = %(tenant)s
-            left join unnest(%(vectors)s::vector[]) with ordinality as v(embedding, n)
-                on v.n = x.ord + 1
         ), upd as (
             update messages m set
                 content = coalesce(p.content, m.content),
@@ -355,8 +365,13 @@ async def delete_many(
         with gone as (
             delete from messages where tenant_id = %(tenant)s and id = any(%(ids)s)
             returning id, conversation_id, created_at, seq
+        ), after as (
+            select g.id, {NEXT.format(row="g") if context_chars > 0 else "null::uuid"} as next
+            from gone g
         )
-        select g.id, {SUCCESSOR.format(gone="g", skip="%(ids)s")} as successor from gone g
+        select a.id, case when not exists (select 1 from gone d where d.id = a.next)
+                          then a.next end as successor
+        from after a
         """,
         {"tenant": tenant_id, "ids": ids},
     )
@@ -366,20 +381,20 @@ async def delete_many(
 
 
 async def mend_after_delete(conn: Conn, successors: list[UUID | None], *, chars: int) -> None:
-    """Take again the context of the messages that followed deleted ones (:data:`SUCCESSOR`)."""
+    """Take again the context of the messages that followed deleted ones (:data:`NEXT`)."""
     found = list({s for s in successors if s is not None})
     if found and chars > 0:
         await set_context(conn, ids=found, chars=chars)
 
 
-# the message that followed a deleted one ({gone}: a row of the DELETE's RETURNING, with
-# id, conversation_id, created_at, seq) and survives it; the statement still sees the
-# deleted rows, so those of {skip} (a uuid[]) are passed over
-SUCCESSOR = """(
+# the message right after {row} (a row with id, conversation_id, created_at, seq) in its
+# conversation. After a DELETE, the statement still sees the deleted rows: a deleted
+# message's successor is its next row unless that row was deleted too (then the last of
+# a run of deleted rows has it), one index probe per deleted row
+NEXT = """(
     select n.id from messages n
-    where n.conversation_id = {gone}.conversation_id
-      and (n.created_at, n.seq) > ({gone}.created_at, {gone}.seq)
-      and n.id <> all({skip})
+    where n.conversation_id = {row}.conversation_id
+      and (n.created_at, n.seq) > ({row}.created_at, {row}.seq)
     order by n.created_at, n.seq
     limit 1)"""
 

@@ -31,7 +31,7 @@ from memory_mesh.domain.retention import (
     StepResult,
 )
 from memory_mesh.store.database import Conn
-from memory_mesh.store.messages import SUCCESSOR, mend_after_delete
+from memory_mesh.store.messages import NEXT, mend_after_delete
 
 _DAY_SECONDS = 86_400.0
 
@@ -299,9 +299,8 @@ async def act_batch(
         act=act,
         sample=sql.Literal(SAMPLE_IDS),
         successors=sql.SQL(
-            "(select array_agg("
-            + SUCCESSOR.format(gone="a", skip="array(select id from acted)")
-            + ") from acted a)"
+            "(select array_agg(x.next) from (select " + NEXT.format(row="a") + " as next"
+            " from acted a) x where not exists (select 1 from acted d where d.id = x.next))"
             if deleting and context_chars > 0
             else "null::uuid[]"
         ),
