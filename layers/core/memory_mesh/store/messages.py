@@ -74,9 +74,7 @@ async def insert_many(
             "rows": Jsonb(payload),
             "lease": lease_seconds,
             "chars": context_chars,
-            "vectors": embedded.vectors if embedded is not None else None,
-            "provider": embedded.provider if embedded is not None else None,
-            "model": embedded.model if embedded is not None else None,
+            **_vector_params(embedded),
         },
     )
     rows = await cur.fetchall()
@@ -177,6 +175,13 @@ class Embedded:
     vectors: list[Any]
     provider: str
     model: str
+
+
+def _vector_params(embedded: Embedded | None) -> dict[str, Any]:
+    """The statement parameters of vectors embedded first (all None without them)."""
+    if embedded is None:
+        return {"vectors": None, "provider": None, "model": None}
+    return {"vectors": embedded.vectors, "provider": embedded.provider, "model": embedded.model}
 
 
 async def set_context(
@@ -342,9 +347,7 @@ async def update_many(
             "rows": Jsonb(payload),
             "tenant": tenant_id,
             "lease": lease_seconds,
-            "vectors": embedded.vectors if embedded is not None else None,
-            "provider": embedded.provider if embedded is not None else None,
-            "model": embedded.model if embedded is not None else None,
+            **_vector_params(embedded),
         },
     )
     rows = await cur.fetchall()
