@@ -91,10 +91,7 @@ class EmbeddingPipeline:
         for start in range(0, len(texts), size):
             chunk = texts[start : start + size]
             try:
-                with subsegment(
-                    "embedding", provider=self.embedder.info.provider, texts=len(chunk)
-                ):
-                    matrix = await anyio.to_thread.run_sync(self.embedder.embed_documents, chunk)
+                matrix = await self._embed_documents(chunk)
             except Exception as exc:  # stored pending; the usual path retries and records it
                 log.warning("embedding %d new messages failed, stored pending: %s", len(chunk), exc)
                 vectors += [None] * len(chunk)
@@ -144,18 +141,21 @@ class EmbeddingPipeline:
             )
         return outcome
 
+    async def _embed_documents(self, texts: list[str]) -> Any:
+        """One model call, in a worker thread, traced."""
+        with subsegment("embedding", provider=self.embedder.info.provider, texts=len(texts)):
+            return await anyio.to_thread.run_sync(self.embedder.embed_documents, texts)
+
     async def _embed_chunk(
         self, chunk: list[EmbeddingTask], outcome: EmbedOutcome, *, split_on_error: bool
     ) -> None:
         try:
-            with subsegment("embedding", provider=self.embedder.info.provider, texts=len(chunk)):
-                vectors = await anyio.to_thread.run_sync(
-                    self.embedder.embed_documents,
-                    [
-                        embedding_text(t.content, t.context if self.policy.embed_context else None)
-                        for t in chunk
-                    ],
-                )
+            vectors = await self._embed_documents(
+                [
+                    embedding_text(t.content, t.context if self.policy.embed_context else None)
+                    for t in chunk
+                ]
+            )
         except Exception as exc:  # any provider failure is recorded on the rows, never raised
             unavailable = isinstance(exc, EmbeddingError) and exc.code in (
                 "embedding_unavailable",
