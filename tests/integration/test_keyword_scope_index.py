@@ -19,7 +19,7 @@ from memory_mesh.runtime import Runtime
 from memory_mesh.store.migrations import Migration, available_migrations, migrate
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
-from tests.integration.search_support import run_planned
+from tests.integration.search_support import run_planned, settle_messages
 from tests.integration.test_message_vectors import TEXTS, _Explaining
 
 
@@ -49,8 +49,7 @@ async def test_keyword_scope_statistics_are_an_index_only_scan_of_the_covering_i
     await store_batch(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
     # what autovacuum does after 2% of the rows changed (the migration's setting): marks the
     # pages all-visible, which an index-only scan needs to skip the heap
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute("vacuum analyze messages")
+    settle_messages(database_url)
     for mode in (SearchMode.keyword, SearchMode.hybrid):
         for scope in (uuid.UUID(conv), None):  # a conversation, and the whole tenant
             query = SearchQuery(
