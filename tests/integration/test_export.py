@@ -410,3 +410,31 @@ async def test_export_and_import_need_their_scopes(
         assert own.status_code == 200  # a conversation needs only read
         theirs = await writer.get(f"/v1/conversations/{source['health']}/export")
         assert theirs.status_code == 404  # another tenant's conversation: not found
+
+
+@pytest.mark.parametrize("page_rows", [1, 5, 500])
+async def test_messages_stored_without_times_export_and_import_in_the_order_sent(
+    app: FastAPI,
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    page_rows: int,
+    monkeypatch: Any,
+) -> None:
+    # one batch without times: every message shares the transaction's time, and the order
+    # they were sent in is their reading order (created_at, then arrival), in every page
+    conv = (await client.post("/v1/conversations", json={"title": "untimed"})).json()["id"]
+    sent = [f"turn {i}" for i in range(12)]
+    items = [{"conversation_id": conv, "role": "user", "content": t} for t in sent]
+    assert (await client.post("/v1/messages/batch", json={"items": items})).json()["failed"] == 0
+    monkeypatch.setattr(transfer_service, "EXPORT_PAGE_ROWS", page_rows)
+    path = f"/v1/conversations/{conv}/export"
+    original = await export(client, path)
+    assert [m["content"] for m in lines(original) if m["type"] == "message"] == sent
+
+    fresh, fresh_key = await make_tenant(runtime)
+    async with http_client(app, fresh_key) as copy:
+        assert (await import_(copy, original, ids="remap")).json()["messages_created"] == 12
+        listed = await copy.get(
+            f"/v1/conversations/{remap_id(fresh, uuid.UUID(conv))}/messages", params={"limit": 50}
+        )
+    assert [m["content"] for m in listed.json()["items"]] == sent

@@ -402,6 +402,23 @@ NEXT = """(
     limit 1)"""
 
 
+# the seq of the message a page ended with (``after_id``, ``after_at``): reading order is
+# (created_at, seq), but cursors and export keys carry the id (seq counts every tenant's
+# messages, so it stays inside). One probe, uncorrelated (an InitPlan), so the comparison
+# stays an index condition on (conversation_id, created_at, seq): a coalesce around the
+# subquery, not inside it, made it a filter after a sort of the whole conversation
+# (EXPLAIN, PostgreSQL 18). A message deleted meanwhile gives 0
+# (seq starts at 1): the page resumes at the start of its created_at, so its ties come
+# again rather than be skipped
+SEQ_OF = """(select coalesce(max(p.seq), 0) from messages p
+    where p.id = {after_id}::uuid and p.created_at = {after_at}::timestamptz)"""
+RESUME_AFTER = (
+    "(m.created_at, m.seq) > (%(after_at)s::timestamptz, "
+    + SEQ_OF.format(after_id="%(after_id)s", after_at="%(after_at)s")
+    + ")"
+)
+
+
 async def list_conversation_page(
     conn: Conn,
     *,
@@ -412,16 +429,16 @@ async def list_conversation_page(
     include_archived: bool,
     offset: int = 0,
 ) -> list[Message]:
-    """Oldest first (reading order); ``after`` is the (created_at, id) of the last row
-    (numbered pages skip ``offset`` rows instead)."""
+    """Oldest first (reading order: ``created_at``, then arrival, as the context's
+    definition); ``after`` is the (created_at, id) of the last row (numbered pages skip
+    ``offset`` rows instead), resumed at that row's place (:data:`RESUME_AFTER`)."""
     cur = await conn.execute(
         f"""
         select {COLUMNS} from messages m
         where m.tenant_id = %(tenant)s and m.conversation_id = %(conv)s
           and (%(archived)s or not m.archived)
-          and (%(after_at)s::timestamptz is null
-               or (m.created_at, m.id) > (%(after_at)s, %(after_id)s))
-        order by m.created_at, m.id
+          and (%(after_at)s::timestamptz is null or {RESUME_AFTER})
+        order by m.created_at, m.seq
         limit %(limit)s offset %(offset)s
         """,
         {

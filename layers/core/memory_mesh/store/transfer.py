@@ -12,6 +12,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from memory_mesh.store.database import Conn
+from memory_mesh.store.messages import SEQ_OF
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,12 @@ async def export_page(
     include_archived: bool,
 ) -> list[dict[str, Any]]:
     """The next ``limit`` rows of (conversation, message) in export order: conversations by
-    (created_at, id), each followed by its messages by (created_at, id); a conversation
-    without (further) messages gives one row whose message columns are null.
+    (created_at, id), each followed by its messages in reading order (created_at, then
+    arrival: seq, as the listing's); a conversation without (further) messages gives one
+    row whose message columns are null.
 
     One statement per page: conversations are walked through their (tenant, created_at)
-    index and each one's messages through (conversation_id, created_at), so a page costs
+    index and each one's messages through (conversation_id, created_at, seq), so a page costs
     its own rows, never a sort of the whole tenant.
     """
     params: dict[str, Any] = {
@@ -59,15 +61,14 @@ async def export_page(
         else:
             resume = sql.SQL("and (c.created_at, c.id) >= (%(after_c_at)s, %(after_c)s)")
             # one row comparison whose bound depends on the conversation: an index condition
-            # on (conversation_id, created_at, id), so resuming inside a long conversation
+            # on (conversation_id, created_at, seq), so resuming inside a long conversation
             # seeks instead of re-reading it from the start
             message_resume = sql.SQL(
-                """and (m.created_at, m.id) > (
+                """and (m.created_at, m.seq) > (
                     case when c.id = %(after_c)s then %(after_m_at)s::timestamptz
                          else '-infinity'::timestamptz end,
-                    case when c.id = %(after_c)s then %(after_m)s::uuid
-                         else '00000000-0000-0000-0000-000000000000'::uuid end)"""
-            )
+                    case when c.id = %(after_c)s then {seq} else 0 end)"""
+            ).format(seq=sql.SQL(SEQ_OF.format(after_id="%(after_m)s", after_at="%(after_m_at)s")))
             params.update(after_m_at=after.message_at, after_m=after.message_id)
     statement = sql.SQL(
         """
@@ -77,16 +78,16 @@ async def export_page(
                m.importance_explicit, m.created_at as m_created_at, m.archived, m.archived_at
         from conversations c
         left join lateral (
-            select m.id, m.role, m.content, m.metadata, m.importance, m.importance_explicit,
-                   m.created_at, m.archived, m.archived_at
+            select m.id, m.seq, m.role, m.content, m.metadata, m.importance,
+                   m.importance_explicit, m.created_at, m.archived, m.archived_at
             from messages m
             where m.conversation_id = c.id and m.tenant_id = %(tenant)s
               and (%(archived)s or not m.archived) {message_resume}
-            order by m.created_at, m.id
+            order by m.created_at, m.seq
             limit %(limit)s
         ) m on true
         where c.tenant_id = %(tenant)s {conversation_filter} {resume}
-        order by c.created_at, c.id, m.created_at, m.id
+        order by c.created_at, c.id, m.created_at, m.seq
         limit %(limit)s
         """
     ).format(message_resume=message_resume, conversation_filter=conversation_filter, resume=resume)

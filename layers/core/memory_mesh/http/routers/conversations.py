@@ -129,7 +129,17 @@ async def delete_conversation(
     )
 
 
-@router.get("/{conversation_id}/messages", summary="A conversation's messages, oldest first")
+@router.get(
+    "/{conversation_id}/messages",
+    summary="A conversation's messages, oldest first",
+    description=(
+        "Reading order: by `created_at`, and messages with the same `created_at` (a batch"
+        " sent without times shares its request's) in the order they were stored, as their"
+        " context and the export have them. `next_cursor` resumes after the page's last"
+        " message; if that message is deleted meanwhile, the next page starts again at its"
+        " `created_at`, so a message of the same time may come twice but none is skipped."
+    ),
+)
 async def conversation_messages(
     conversation_id: ConversationPath,
     service: ConversationsDep,

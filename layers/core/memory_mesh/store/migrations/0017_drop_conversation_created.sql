@@ -1,0 +1,12 @@
+-- migrate: no-transaction
+-- A conversation's messages are read in the order that defines a message's context:
+-- created_at, then arrival (seq): its listing, its export and the context's neighbours
+-- all walk messages_conversation_arrival (migration 0016). messages_conversation_created
+-- (conversation_id, created_at, id) ordered ties of created_at by id, a random UUID: the
+-- messages of one batch stored without times (all at the transaction's now()) were
+-- listed shuffled. Nothing reads it now, and every message written paid for it.
+--
+-- Dropped `concurrently`, so writers go on meanwhile. Safe during a rollout: no
+-- statement names an index; older code's (created_at, id) listing is planned on the
+-- indexes left (the arrival index, or the tenant's by time). Rerunnable (`if exists`).
+drop index concurrently if exists messages_conversation_created;
