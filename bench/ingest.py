@@ -34,7 +34,7 @@ from bench.data import Corpus, Turn
 from bench.server import ServerProcess
 from bench.stats import median
 from memory_mesh.config import Settings
-from memory_mesh.domain.models import NewMessage, Role
+from memory_mesh.domain.models import EmbeddingStatus, NewMessage, Role
 from memory_mesh.embeddings import Embedder, build_embedder
 from memory_mesh.store import messages as message_store
 from memory_mesh.store.database import Database
@@ -248,10 +248,11 @@ async def _store_batches(
     batch_size: int,
 ) -> float:
     """Seconds to store ``turns`` as the inline service does per batch, minus HTTP and the
-    model: ``insert_many`` (tenant transaction, leased as inline writes are), ``claim``
-    then ``store_embeddings`` of precomputed vectors (system transactions): the service's
-    own statements."""
+    model: one ``insert_many`` per batch in a tenant transaction, each row written once
+    with its precomputed vector and its context (``MessageService.create_batch``, embedded
+    first, at the default ``MEMORY_MESSAGE_CONTEXT_CHARS``): the service's own statement."""
     db = Database(url, min_size=1, max_size=1, statement_timeout_ms=60_000)
+    context_chars = Settings().message_context_chars
     await db.open()
     try:
         start = time.perf_counter()
@@ -270,18 +271,18 @@ async def _store_batches(
                 )
                 for t in batch
             ]
+            embedded = message_store.Embedded(
+                vectors=list(vectors[i : i + len(batch)]), provider="bench", model="precomputed"
+            )
             async with db.tenant(tenant) as conn:
-                stored, _ = await message_store.insert_many(conn, new, lease_seconds=60.0)
-            ids = [m.id for m in stored]
-            async with db.system() as conn:
-                tasks = await message_store.claim(conn, limit=len(ids), lease_seconds=60, ids=ids)
-            by_id = {m.id: n for n, m in enumerate(new)}
-            rows = vectors[i : i + len(batch)][[by_id[t.id] for t in tasks]]
-            async with db.system() as conn:
-                written = await message_store.store_embeddings(
-                    conn, tasks=tasks, vectors=rows, provider="bench", model="precomputed"
+                stored, _ = await message_store.insert_many(
+                    conn,
+                    new,
+                    lease_seconds=60.0,
+                    context_chars=context_chars,
+                    embedded=embedded,
                 )
-            if len(written) != len(batch):
+            if sum(m.embedding_status is EmbeddingStatus.ready for m in stored) != len(batch):
                 raise RuntimeError("database run stored an unexpected number of vectors")
         return time.perf_counter() - start
     finally:
@@ -401,6 +402,8 @@ def summarise(
         "model": asdict(embedder.info),
         "embedder": {"msgs_per_s": round(median(embedder_rates), 2)},
         "database": {
+            "path": "the service's inline insert per batch, each row written once with its"
+            " vector and context",
             "msgs_per_s": round(median(database_rates), 2),
             "ratio_to_embedder": round(median([r["database_to_embedder"] for r in runs]), 2),
         },

@@ -143,10 +143,12 @@ def _database_row(ingest: dict[str, Any]) -> list[str]:
     database = ingest.get("database")
     if not database:
         return []
+    # runs before the inline write stored each row once had no "path": insert, then claim,
+    # then write the vectors
+    path = database.get("path", "the service's insert, claim and vector-write statements per batch")
     return [
-        "| database alone: the service's insert, claim and vector-write statements per batch, "
-        f"vectors precomputed (no HTTP, no model) | {_n(database['msgs_per_s'])} "
-        f"| {database['ratio_to_embedder']:.2f} |"
+        f"| database alone: {path}, vectors precomputed (no HTTP, no model) "
+        f"| {_n(database['msgs_per_s'])} | {database['ratio_to_embedder']:.2f} |"
     ]
 
 
