@@ -52,15 +52,17 @@ async def run_planned(
 
 
 def _walk(node: dict[str, Any]) -> list[str]:
-    found = [f"{node.get('Node Type')} {node.get('Index Name') or ''}".strip()]
+    """Each node as its type and the index or table it reads, if any."""
+    read = node.get("Index Name") or node.get("Relation Name") or ""
+    found = [f"{node.get('Node Type')} {read}".strip()]
     for child in node.get("Plans", []):
         found += _walk(child)
     return found
 
 
 async def plan_nodes(conn: Any, statement: str) -> list[str]:
-    """The nodes (type and index) of ``statement``'s generic plan under the settings of
-    ``conn``'s transaction."""
+    """The nodes (type, and the index or table read) of ``statement``'s generic plan
+    under the settings of ``conn``'s transaction."""
     cur = await conn.execute("explain (generic_plan, format json) " + statement)
     row = await cur.fetchone()
     plan = next(iter(row.values()))

@@ -59,7 +59,11 @@ async def test_the_hnsw_vector_statement_reuses_a_generic_plan_that_walks_the_hn
         # the generic plan, under the settings the search set in this transaction
         nodes = await plan_nodes(conn, prepared[0]["statement"])
     assert "Index Scan messages_embedding_hnsw" in nodes, nodes
-    assert not any("messages_tenant" in n or "Seq Scan" in n for n in nodes), nodes
+    # the candidates come from the walk, never from the tenant's rows (the whole plan
+    # listed on failure: a truncated list once hid which node it was)
+    assert not any("messages_tenant" in n or n == "Seq Scan messages" for n in nodes), ", ".join(
+        nodes
+    )
 
 
 def test_only_a_whole_tenant_vector_search_on_the_hnsw_plan_reuses_a_generic_plan() -> None:
