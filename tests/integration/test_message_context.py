@@ -6,6 +6,7 @@ database, real service."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import messages as message_store
+from memory_mesh.store.message_order_locks import lock_message_order
 from tests.conftest import make_tenant, new_conversation
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -181,3 +183,82 @@ async def test_a_run_of_deleted_messages_hands_the_next_one_the_words_before_the
     assert set(contexts) == {ids[0], ids[3]}
     assert contexts[ids[3]] == "zero"
     assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_concurrent_writes_to_one_conversation_each_see_the_one_before(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    # a chat app storing turns without awaiting each other: every write's INSERT sees the
+    # writes committed before it, so each message's context is the one before it
+    conv = await new_conversation(client, tenant)
+    for round_ in range(3):
+        at = T0 + timedelta(hours=round_)
+        writes = [
+            runtime.messages.create_batch(
+                tenant, [_item(conv, f"round {round_} turn {i} mentions word{round_}x{i}", at)]
+            )
+            for i in range(8)
+        ]
+        for results in await asyncio.gather(*writes):
+            assert results[0].status == "created", results
+    assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_concurrent_inserts_edits_and_deletes_in_one_conversation_keep_the_definition(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    conv = await new_conversation(client, tenant)
+    for round_ in range(3):
+        at = T0 + timedelta(days=round_)
+        stored = await runtime.messages.create_batch(
+            tenant, [_item(conv, f"base {round_}.{i} word{i}", at) for i in range(8)]
+        )
+        ids = [r.id for r in stored if r.id is not None]
+        # opposite orders of the same conversations too: the locks are taken in one order
+        other = await new_conversation(client, tenant)
+        writes = [
+            *(
+                runtime.messages.create_batch(
+                    tenant, [_item(conv, f"new {round_}.{i} fresh{i}", at)]
+                )
+                for i in range(4)
+            ),
+            runtime.messages.create_batch(
+                tenant, [_item(conv, "pair a", at), _item(other, "pair b", at)]
+            ),
+            runtime.messages.create_batch(
+                tenant, [_item(other, "pair c", at), _item(conv, "pair d", at)]
+            ),
+            runtime.messages.update_batch(
+                tenant,
+                [MessagePatch(id=ids[1], content=f"edited {round_} newword")],
+            ),
+            runtime.messages.update_batch(
+                tenant,
+                [MessagePatch(id=ids[4], content=f"edited again {round_} otherword")],
+            ),
+            runtime.messages.delete_batch(tenant, [ids[2]]),
+            runtime.messages.delete_batch(tenant, [ids[6], ids[5]]),
+        ]
+        for results in await asyncio.gather(*writes):
+            assert all(r.error is None for r in results), results
+    assert await _recomputed(runtime, tenant) == 0
+
+
+async def test_a_write_to_many_conversations_holds_one_lock_not_one_each(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    convs = [uuid.UUID(await new_conversation(client, tenant)) for _ in range(40)]
+    held = (
+        "select count(*) as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"
+    )
+    async with runtime.db.tenant(tenant) as conn:
+        await lock_message_order(conn, tenant_id=tenant, conversations=convs[:3])
+        cur = await conn.execute(held)
+        few = await cur.fetchone()
+    async with runtime.db.tenant(tenant) as conn:
+        await lock_message_order(conn, tenant_id=tenant, conversations=convs)
+        cur = await conn.execute(held)
+        many = await cur.fetchone()
+    assert few is not None and many is not None
+    assert (few["n"], many["n"]) == (4, 1)  # the tenant's (shared) + 3; the tenant's alone

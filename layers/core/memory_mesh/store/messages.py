@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from memory_mesh.domain.models import Message, MessagePatch, NewMessage
 from memory_mesh.store.database import Conn
+from memory_mesh.store.message_order_locks import rows_in_order
 from memory_mesh.store.rows import MESSAGE_COLUMNS_WITH_CONVERSATION as COLUMNS
 from memory_mesh.store.rows import message_from_row
 
@@ -68,7 +69,8 @@ async def insert_many(
         }
         for position, m in enumerate(messages)
     ]
-    cur = await conn.execute(
+    rows = await rows_in_order(
+        conn,
         _INSERT,
         {
             "rows": Jsonb(payload),
@@ -76,8 +78,10 @@ async def insert_many(
             "chars": context_chars,
             **_vector_params(embedded),
         },
+        tenant_id=messages[0].tenant_id,
+        # with no context to compute, the order of messages is nobody's concern here
+        conversations={m.conversation_id for m in messages} if context_chars > 0 else (),
     )
-    rows = await cur.fetchall()
     inserted = [message_from_row(row) for row in rows]
     if context_chars > 0:
         await _mend_contexts(
@@ -298,7 +302,8 @@ async def update_many(
         }
         for p in patches
     ]
-    cur = await conn.execute(
+    rows = await rows_in_order(
+        conn,
         f"""
         with patch as (
             select x.*, (x.content is not null and x.content <> cur.content)::int as flag
@@ -349,8 +354,10 @@ async def update_many(
             "lease": lease_seconds,
             **_vector_params(embedded),
         },
+        tenant_id=tenant_id,
+        # the conversations of the messages whose content may change
+        messages=[p.id for p in patches if p.content is not None] if context_chars > 0 else (),
     )
-    rows = await cur.fetchall()
     changed = {row["id"] for row in rows if row["flag"]}
     if changed and context_chars > 0:
         await set_successor_contexts(conn, ids=list(changed), chars=context_chars)
@@ -363,7 +370,8 @@ async def delete_many(
     """Delete in one statement; return the ids that were deleted. ``context_chars`` > 0:
     the message after each deleted one takes its context again, so no deleted words stay
     behind in it (where keyword search would still find them)."""
-    cur = await conn.execute(
+    rows = await rows_in_order(
+        conn,
         f"""
         with gone as (
             delete from messages where tenant_id = %(tenant)s and id = any(%(ids)s)
@@ -377,8 +385,9 @@ async def delete_many(
         from after a
         """,
         {"tenant": tenant_id, "ids": ids},
+        tenant_id=tenant_id,
+        messages=ids if context_chars > 0 else (),
     )
-    rows = await cur.fetchall()
     await mend_after_delete(conn, [row["successor"] for row in rows], chars=context_chars)
     return {row["id"] for row in rows}
 
