@@ -9,7 +9,9 @@ local model, the service's defaults otherwise); the LoCoMo turns' real texts (re
 run time, never stored), each stored once. A round times one message alone and a batch
 of ``batch`` messages in each case, and the model embedding one text; the cases' order
 alternates round by round. `stored first` is the same service with the embed-first step
-turned off, so the pipeline claims, embeds and writes the vectors after the INSERT.
+turned off, so the pipeline claims, embeds and writes the vectors after the INSERT;
+`no order lock` is the service without its per-conversation write lock
+(store/message_order_locks.py), which the lock's cost is measured against.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ from memory_mesh.domain.models import EmbeddingStatus, Role
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.embedding import EmbeddingPipeline
 from memory_mesh.services.messages import MessageInput
+from memory_mesh.store import message_order_locks
 from memory_mesh.store.migrations import migrate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-CASES = ("embedded first", "stored first")
+CASES = ("embedded first", "stored first", "no order lock")
 SIZES = ("one message", "batch")
 
 
@@ -49,6 +52,10 @@ class WriteConfig:
 
 
 async def _nothing_first(self: EmbeddingPipeline, texts: list[str]) -> None:
+    return None
+
+
+async def _no_lock(*args: Any, **kwargs: Any) -> None:
     return None
 
 
@@ -94,10 +101,19 @@ async def _measure(
             figures = {"model alone": time.perf_counter() - start}
             order = CASES if round_ % 2 == 0 else CASES[::-1]
             for case in order:
-                with patch.object(
-                    EmbeddingPipeline,
-                    "embed_first",
-                    _nothing_first if case == "stored first" else EmbeddingPipeline.embed_first,
+                with (
+                    patch.object(
+                        EmbeddingPipeline,
+                        "embed_first",
+                        _nothing_first if case == "stored first" else EmbeddingPipeline.embed_first,
+                    ),
+                    patch.object(
+                        message_order_locks,
+                        "lock_message_order",
+                        _no_lock
+                        if case == "no order lock"
+                        else message_order_locks.lock_message_order,
+                    ),
                 ):
                     figures[f"{case}, one message"] = await _write(runtime, tenant, [next(feed)])
                     batch = [next(feed) for _ in range(config.batch)]
@@ -108,25 +124,28 @@ async def _measure(
     finally:
         await runtime.stop()
     medians = {key: round(median(v) * 1000, 3) for key, v in seconds.items()}
-    return {
-        "per_message_ms": medians,
-        "per_message_ms_rounds": {k: [round(x * 1000, 3) for x in v] for k, v in seconds.items()},
-        "ratio_embedded_first": {
+
+    def ratios(case: str, against: str) -> dict[str, float]:
+        return {
             size: round(
                 median(
                     [
                         a / b
                         for a, b in zip(
-                            seconds[f"embedded first, {size}"],
-                            seconds[f"stored first, {size}"],
-                            strict=True,
+                            seconds[f"{case}, {size}"], seconds[f"{against}, {size}"], strict=True
                         )
                     ]
                 ),
                 3,
             )
             for size in SIZES
-        },
+        }
+
+    return {
+        "per_message_ms": medians,
+        "per_message_ms_rounds": {k: [round(x * 1000, 3) for x in v] for k, v in seconds.items()},
+        "ratio_embedded_first": ratios("embedded first", "stored first"),
+        "ratio_order_lock": ratios("embedded first", "no order lock"),
     }
 
 

@@ -42,4 +42,26 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"The model alone, one text: {ms['model alone']:.2f} ms (median of the same rounds).",
     ]
+    if "ratio_order_lock" in body:  # runs since the per-conversation write lock
+        lock = body["ratio_order_lock"]
+        lines += [
+            "",
+            "The per-conversation write lock (store/message_order_locks.py, sent in one"
+            " pipeline with the INSERT): `embedded first` against the same service with the"
+            " lock off (`no order lock`), in the same rounds.",
+            "",
+            *md.table(
+                "write | ms per message, with the lock | without | ratio",
+                (
+                    [
+                        size,
+                        f"{ms[f'embedded first, {size}']:.2f}",
+                        f"{ms[f'no order lock, {size}']:.2f}",
+                        f"{lock[size]:.2f}",
+                    ]
+                    for size in ("one message", "batch")
+                ),
+                text_columns=1,
+            ),
+        ]
     return "\n".join(lines) + "\n"
