@@ -262,3 +262,36 @@ async def test_a_write_to_many_conversations_holds_one_lock_not_one_each(
         many = await cur.fetchone()
     assert few is not None and many is not None
     assert (few["n"], many["n"]) == (4, 1)  # the tenant's (shared) + 3; the tenant's alone
+
+
+async def test_a_write_waits_only_for_a_writer_of_its_own_conversation(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    held, free = await new_conversation(client, tenant), await new_conversation(client, tenant)
+    release = asyncio.Event()
+    locked = asyncio.Event()
+
+    async def hold() -> None:  # a writer of ``held`` in the middle of its transaction
+        async with runtime.db.tenant(tenant) as conn:
+            await lock_message_order(conn, tenant_id=tenant, conversations=[uuid.UUID(held)])
+            locked.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await locked.wait()
+    try:
+        # the other conversation's write goes through at once
+        other = await asyncio.wait_for(
+            runtime.messages.create_batch(tenant, [_item(free, "elsewhere", None)]), 10
+        )
+        assert other[0].status == "created"
+        # this conversation's write waits until the holder ends
+        waiting = asyncio.create_task(
+            runtime.messages.create_batch(tenant, [_item(held, "after the holder", None)])
+        )
+        done, _ = await asyncio.wait({waiting}, timeout=1.0)
+        assert not done
+    finally:
+        release.set()
+        await holder
+    assert (await asyncio.wait_for(waiting, 10))[0].status == "created"
