@@ -10,6 +10,7 @@ import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -18,6 +19,7 @@ from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import messages as message_store
+from memory_mesh.store import retention as retention_store
 from memory_mesh.store.message_order_locks import lock_message_order
 from tests.conftest import make_tenant, new_conversation
 
@@ -295,3 +297,46 @@ async def test_a_write_waits_only_for_a_writer_of_its_own_conversation(
         release.set()
         await holder
     assert (await asyncio.wait_for(waiting, 10))[0].status == "created"
+
+
+async def test_a_write_beside_a_retention_batch_keeps_no_deleted_words(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str, monkeypatch: Any
+) -> None:
+    # a retention batch deletes a conversation's newest message; a write to that
+    # conversation runs while the batch is still open, so its INSERT still sees the
+    # message and takes its words as context. Once the batch commits, the mend after it
+    # hands the new message the words before the deleted one
+    conv = await new_conversation(client, tenant)
+    await runtime.messages.create_batch(
+        tenant,
+        [
+            _item(conv, "What is the code?", T0),
+            _item(conv, "tool: the code is 7731", T0 + timedelta(minutes=1), role=Role.tool),
+        ],
+    )
+    await runtime.retention.create_rule(
+        tenant,
+        RuleSpec(
+            name="tool calls",
+            action=RuleAction.delete,
+            skip_archive=True,
+            conditions=Conditions(roles=(Role.tool,)),
+        ),
+    )
+    written: list[uuid.UUID | None] = []
+    save_run = retention_store.save_run
+
+    async def save_run_with_a_write_beside(conn: Any, run: Any, **kwargs: Any) -> Any:
+        if not written:  # inside the batch's transaction, after its DELETE
+            results = await runtime.messages.create_batch(
+                tenant, [_item(conv, "And now?", T0 + timedelta(minutes=2))]
+            )
+            written.append(results[0].id)
+            assert (await _contexts(runtime, tenant))[written[0]] == "tool: the code is 7731"
+        return await save_run(conn, run, **kwargs)
+
+    monkeypatch.setattr(retention_store, "save_run", save_run_with_a_write_beside)
+    run = await runtime.retention.run(tenant)
+    assert run.deleted == 1 and written
+    assert (await _contexts(runtime, tenant))[written[0]] == "What is the code?"
+    assert await _recomputed(runtime, tenant) == 0

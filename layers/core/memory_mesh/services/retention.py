@@ -43,6 +43,7 @@ from memory_mesh.services.conversation_refs import resolve
 from memory_mesh.services.conversations import Page
 from memory_mesh.store import conversations as conversation_store
 from memory_mesh.store import idempotency as idempotency_store
+from memory_mesh.store import messages as message_store
 from memory_mesh.store import retention as store
 from memory_mesh.store.database import Conn, Database
 from memory_mesh.store.retention import BatchOutcome
@@ -259,6 +260,14 @@ class RetentionService:
                 if outcome.acted:
                     # the counts commit with the rows they count
                     await store.save_run(conn, updated)
+            if outcome.removed:  # writes beside the batch saw its rows (messages.py)
+                async with self.db.tenant(run.tenant_id) as conn:
+                    await message_store.mend_after_removal(
+                        conn,
+                        tenant_id=run.tenant_id,
+                        removed=outcome.removed,
+                        chars=self.context_chars,
+                    )
             run = updated
             if outcome.picked < self.batch_size or outcome.last_key is None:
                 return run

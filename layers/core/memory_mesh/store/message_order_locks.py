@@ -17,9 +17,11 @@ the statement that follows starts after the previous writer committed and sees i
   sent with the write's statement in one pipeline (the server still runs them in turn,
   so the write's snapshot is taken after the locks are held). Writers of other
   conversations never wait.
-- **Not covered**: retention's batches (system transactions over every tenant's due
-  rows). A rule deleting a conversation's newest message while a new one is written to
-  it can leave the new one the deleted words as context until ``memory-mesh recontext``.
+- **Retention's batches** do not take them: a batch of 1,000 rows would lock its tenant's
+  writes for the whole DELETE. Once a batch has committed, the messages now after its
+  deleted rows take their context again under these locks (``mend_after_removal`` in
+  store/messages.py): a write that ran beside the batch, saw its rows still there and
+  took a deleted message's words, is mended then.
 """
 
 from __future__ import annotations

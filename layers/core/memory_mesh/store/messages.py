@@ -399,6 +399,38 @@ async def mend_after_delete(conn: Conn, successors: list[UUID | None], *, chars:
         await set_context(conn, ids=found, chars=chars)
 
 
+async def mend_after_removal(
+    conn: Conn, *, tenant_id: str, removed: list[tuple[UUID, datetime, int]], chars: int
+) -> int:
+    """After a delete that did not hold its conversations' locks (a retention batch) has
+    committed: the message now after each removed position (conversation, created_at,
+    seq) takes its context again, under those conversations' locks
+    (store/message_order_locks.py). A write beside the batch saw its rows still there and
+    may have taken a deleted message's words; it has committed by now, or it waits and
+    then sees them gone. Taking the locks only now, after the batch's row locks are
+    released, keeps one order with every writer (locks, then rows): no deadlock. Returns
+    how many contexts changed (0 unless a write ran beside the batch)."""
+    if not removed or chars <= 0:
+        return 0
+    rows = await rows_in_order(
+        conn,
+        f"""
+        select distinct {NEXT.format(row="r")} as next
+        from unnest(%(conversations)s::uuid[], %(at)s::timestamptz[], %(seq)s::bigint[])
+            as r(conversation_id, created_at, seq)
+        """,
+        {
+            "conversations": [c for c, _, _ in removed],
+            "at": [at for _, at, _ in removed],
+            "seq": [seq for _, _, seq in removed],
+        },
+        tenant_id=tenant_id,
+        conversations={c for c, _, _ in removed},
+    )
+    found = [row["next"] for row in rows if row["next"] is not None]
+    return await set_context(conn, ids=found, chars=chars) if found else 0
+
+
 # the message right after {row} (a row with id, conversation_id, created_at, seq) in its
 # conversation. After a DELETE, the statement still sees the deleted rows: a deleted
 # message's successor is its next row unless that row was deleted too (then the last of

@@ -10,7 +10,7 @@ when locked, so two runs never act on the same row twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -237,6 +237,9 @@ class BatchOutcome:
     acted: int  # rows it archived or deleted
     sample_ids: list[UUID]
     last_key: tuple[datetime, UUID] | None  # keyset position for the next batch
+    # where the deleted rows were (conversation, created_at, seq), for the mend after
+    # commit (messages.mend_after_removal); empty when archiving or without context
+    removed: list[tuple[UUID, datetime, int]] = field(default_factory=list)
 
 
 async def act_batch(
@@ -290,7 +293,8 @@ async def act_batch(
                     select id from acted order by created_at, id limit {sample}) s) as sample,
                (select created_at from last) as last_at,
                (select id from last) as last_id,
-               {successors} as successors
+               {successors} as successors,
+               {removed} as removed
         """
     ).format(
         matches=_matches(step, p),
@@ -304,6 +308,11 @@ async def act_batch(
             if deleting and context_chars > 0
             else "null::uuid[]"
         ),
+        removed=sql.SQL(
+            "(select jsonb_agg(jsonb_build_array(conversation_id, created_at, seq)) from acted)"
+            if deleting and context_chars > 0
+            else "null::jsonb"
+        ),
     )
     cur = await conn.execute(statement, p.values)
     row = await cur.fetchone()
@@ -315,6 +324,9 @@ async def act_batch(
         acted=int(row["acted"]),
         sample_ids=list(row["sample"]),
         last_key=last,
+        removed=[
+            (UUID(c), datetime.fromisoformat(at), int(seq)) for c, at, seq in row["removed"] or []
+        ],
     )
 
 
