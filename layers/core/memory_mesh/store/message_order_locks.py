@@ -13,10 +13,10 @@ the statement that follows starts after the previous writer committed and sees i
   takes its tenant's lock exclusively instead (no lock table filled by one batch); the
   others take it shared, then their conversations'. Keys are taken in one order (tenant
   first, then by key), so two writers never wait on each other in a cycle.
-- **What it costs**: nothing more than the write's own round trip: the lock statement is
-  sent with the write's statement in one pipeline (the server still runs them in turn,
-  so the write's snapshot is taken after the locks are held). Writers of other
-  conversations never wait.
+- **What it costs**: no round trip of its own: the lock statement is sent with the
+  write's statement in one pipeline (the server still runs them in turn, so the write's
+  snapshot is taken after the locks are held); 1.03-1.06x an inline write
+  (bench/results/inline_write.md). Writers of other conversations never wait.
 - **Retention's batches** do not take them: a batch of 1,000 rows would lock its tenant's
   writes for the whole DELETE. Once a batch has committed, the messages now after its
   deleted rows take their context again under these locks (``mend_after_removal`` in
