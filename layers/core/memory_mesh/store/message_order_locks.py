@@ -88,7 +88,11 @@ async def rows_in_order(
     messages: Collection[UUID] = (),
 ) -> list[dict[str, Any]]:
     """``statement``'s rows, run once this write holds its conversations' locks
-    (:func:`lock_message_order`): the two sent in one pipeline, one round trip."""
+    (:func:`lock_message_order`): the two sent in one pipeline, one round trip. Nothing
+    to lock (no context kept): the statement alone, no pipeline."""
+    if not conversations and not messages:
+        cur = await conn.execute(statement, params)
+        return await cur.fetchall()
     async with conn.pipeline():
         await lock_message_order(
             conn, tenant_id=tenant_id, conversations=conversations, messages=messages
