@@ -443,21 +443,17 @@ NEXT = """(
     limit 1)"""
 
 
-# the seq of the message a page ended with (``after_id``, ``after_at``): reading order is
-# (created_at, seq), but cursors and export keys carry the id (seq counts every tenant's
-# messages, so it stays inside). One probe, uncorrelated (an InitPlan), so the comparison
-# stays an index condition on (conversation_id, created_at, seq): a coalesce around the
-# subquery, not inside it, made it a filter after a sort of the whole conversation
-# (EXPLAIN, PostgreSQL 18). A message deleted meanwhile gives 0
-# (seq starts at 1): the page resumes at the start of its created_at, so its ties come
-# again rather than be skipped
-SEQ_OF = """(select coalesce(max(p.seq), 0) from messages p
-    where p.id = {after_id}::uuid and p.created_at = {after_at}::timestamptz)"""
-RESUME_AFTER = (
-    "(m.created_at, m.seq) > (%(after_at)s::timestamptz, "
-    + SEQ_OF.format(after_id="%(after_id)s", after_at="%(after_at)s")
-    + ")"
-)
+# a page resumes after the message it ended with (``after_id``, ``after_at``): reading
+# order is (created_at, seq), but cursors and export keys carry the id (seq counts every
+# tenant's messages, so it stays inside), turned into its seq by one probe. Uncorrelated
+# (an InitPlan), so the comparison stays an index condition on (conversation_id,
+# created_at, seq): a coalesce around the subquery, not inside it, made it a filter after
+# a sort of the whole conversation (EXPLAIN, PostgreSQL 18). A message deleted meanwhile
+# gives 0 (seq starts at 1): the page resumes at the start of its created_at, so its ties
+# come again rather than be skipped
+RESUME_AFTER = """(m.created_at, m.seq) > (%(after_at)s::timestamptz,
+    (select coalesce(max(p.seq), 0) from messages p
+     where p.id = %(after_id)s::uuid and p.created_at = %(after_at)s::timestamptz))"""
 
 
 async def list_conversation_page(

@@ -12,7 +12,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from memory_mesh.store.database import Conn
-from memory_mesh.store.messages import SEQ_OF
+from memory_mesh.store.messages import RESUME_AFTER
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,20 @@ class ExportKey:
     conversation_id: UUID
     message_at: datetime | None
     message_id: UUID | None
+
+
+_ROW = """c.id as c_id, c.external_id as c_external_id, c.title as c_title,
+       c.metadata as c_metadata, c.created_at as c_created_at, c.updated_at as c_updated_at,
+       m.id as m_id, m.role, m.content, m.metadata as m_metadata, m.importance,
+       m.importance_explicit, m.created_at as m_created_at, m.archived, m.archived_at"""
+
+_MESSAGES = """select m.id, m.seq, m.role, m.content, m.metadata, m.importance,
+       m.importance_explicit, m.created_at, m.archived, m.archived_at
+    from messages m
+    where m.conversation_id = {conversation} and m.tenant_id = %(tenant)s
+      and (%(archived)s or not m.archived) {resume}
+    order by m.created_at, m.seq
+    limit %(limit)s"""
 
 
 async def export_page(
@@ -39,59 +53,83 @@ async def export_page(
     arrival: seq, as the listing's); a conversation without (further) messages gives one
     row whose message columns are null.
 
-    One statement per page: conversations are walked through their (tenant, created_at)
-    index and each one's messages through (conversation_id, created_at, seq), so a page costs
-    its own rows, never a sort of the whole tenant.
+    A page resumed inside a conversation first reads that conversation's rest on its own
+    (:func:`_rest_of_conversation`), then the conversations after it. Each statement walks
+    conversations through their (tenant, created_at) index and messages through
+    (conversation_id, created_at, seq), so a page costs its own rows, never a sort of the
+    whole tenant.
     """
     params: dict[str, Any] = {
         "tenant": tenant_id,
         "limit": limit,
         "archived": include_archived,
+        "conversation": conversation_id,
     }
-    conversation_filter: sql.Composable = sql.SQL("")
+    rows: list[dict[str, Any]] = []
+    if after is not None and after.message_id is not None:
+        rows = await _rest_of_conversation(conn, after, params)
+        if len(rows) >= limit:
+            return rows
+        params["limit"] = limit - len(rows)
+    conversation_filter = sql.SQL("")
     if conversation_id is not None:
         conversation_filter = sql.SQL("and c.id = %(conversation)s")
-        params["conversation"] = conversation_id
-    resume: sql.Composable = sql.SQL("")
-    message_resume: sql.Composable = sql.SQL("")
+    resume = sql.SQL("")
     if after is not None:
         params.update(after_c_at=after.conversation_at, after_c=after.conversation_id)
-        if after.message_id is None:  # that conversation is done
-            resume = sql.SQL("and (c.created_at, c.id) > (%(after_c_at)s, %(after_c)s)")
-        else:
-            resume = sql.SQL("and (c.created_at, c.id) >= (%(after_c_at)s, %(after_c)s)")
-            # one row comparison whose bound depends on the conversation: an index condition
-            # on (conversation_id, created_at, seq), so resuming inside a long conversation
-            # seeks instead of re-reading it from the start
-            message_resume = sql.SQL(
-                """and (m.created_at, m.seq) > (
-                    case when c.id = %(after_c)s then %(after_m_at)s::timestamptz
-                         else '-infinity'::timestamptz end,
-                    case when c.id = %(after_c)s then {seq} else 0 end)"""
-            ).format(seq=sql.SQL(SEQ_OF.format(after_id="%(after_m)s", after_at="%(after_m_at)s")))
-            params.update(after_m_at=after.message_at, after_m=after.message_id)
+        resume = sql.SQL("and (c.created_at, c.id) > (%(after_c_at)s, %(after_c)s)")
     statement = sql.SQL(
         """
-        select c.id as c_id, c.external_id as c_external_id, c.title as c_title,
-               c.metadata as c_metadata, c.created_at as c_created_at, c.updated_at as c_updated_at,
-               m.id as m_id, m.role, m.content, m.metadata as m_metadata, m.importance,
-               m.importance_explicit, m.created_at as m_created_at, m.archived, m.archived_at
+        select {row}
         from conversations c
-        left join lateral (
-            select m.id, m.seq, m.role, m.content, m.metadata, m.importance,
-                   m.importance_explicit, m.created_at, m.archived, m.archived_at
-            from messages m
-            where m.conversation_id = c.id and m.tenant_id = %(tenant)s
-              and (%(archived)s or not m.archived) {message_resume}
-            order by m.created_at, m.seq
-            limit %(limit)s
-        ) m on true
+        left join lateral ({messages}) m on true
         where c.tenant_id = %(tenant)s {conversation_filter} {resume}
         order by c.created_at, c.id, m.created_at, m.seq
         limit %(limit)s
         """
-    ).format(message_resume=message_resume, conversation_filter=conversation_filter, resume=resume)
+    ).format(
+        row=sql.SQL(_ROW),
+        messages=sql.SQL(_MESSAGES.format(conversation="c.id", resume="")),
+        conversation_filter=conversation_filter,
+        resume=resume,
+    )
     cur = await conn.execute(statement, params)
+    return rows + [dict(row) for row in await cur.fetchall()]
+
+
+async def _rest_of_conversation(
+    conn: Conn, after: ExportKey, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The messages after ``after``'s in its conversation, as export rows.
+
+    Its own statement, with the conversation a constant: the planner then knows how many
+    rows that conversation holds and seeks on (conversation_id, created_at, seq) from the
+    cursor (:data:`RESUME_AFTER`), as the listing does. Bound through a lateral join
+    instead, the conversation is a join key costed at the tenant's average conversation,
+    and a CI run read a long conversation's whole rest by bitmap and sorted it."""
+    statement = sql.SQL(
+        """
+        select {row}
+        from conversations c
+        join ({messages}) m on true
+        where c.id = %(after_id_c)s and c.tenant_id = %(tenant)s
+        order by m.created_at, m.seq
+        """
+    ).format(
+        row=sql.SQL(_ROW),
+        messages=sql.SQL(
+            _MESSAGES.format(conversation="%(after_id_c)s", resume="and " + RESUME_AFTER)
+        ),
+    )
+    cur = await conn.execute(
+        statement,
+        {
+            **params,
+            "after_id_c": after.conversation_id,
+            "after_at": after.message_at,
+            "after_id": after.message_id,
+        },
+    )
     return [dict(row) for row in await cur.fetchall()]
 
 
