@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from psycopg import sql
 
 from memory_mesh.runtime import Runtime
@@ -70,23 +71,23 @@ def _reads_a_page(plans: list[dict[str, Any]]) -> None:
     assert all(n["Actual Rows"] <= 2 * PAGE + 2 for n in scans), described
 
 
+@pytest.mark.parametrize("tied", [4, ROWS], ids=["times-in-groups-of-4", "all-at-one-time"])
 async def test_a_page_after_a_cursor_seeks_in_the_listing_and_the_export(
-    runtime: Runtime, tenant: str, database_url: str
+    runtime: Runtime, tenant: str, database_url: str, tied: int
 ) -> None:
-    # times in groups of 4 equal ones, so arrival orders within each. (All rows at one
-    # time is the order's own worst case, but not the planner's: with no spread in the
-    # statistics it guesses a handful of rows after the cursor and may read them by a
-    # bitmap and sort, which a CI run chose once; reading the conversation's rest, not a
-    # page, and still in order)
+    # messages written ``tied`` at one time, so arrival orders within each group: all at
+    # one time (one large untimed batch) is the order's own worst case, and with no spread
+    # in the statistics the planner guesses rows after the cursor from the conversation's
+    # size alone
     start = datetime.now(UTC) - timedelta(days=1)
     conv = await seed.conversation(runtime, tenant, created_at=start)
     other = await seed.conversation(runtime, tenant, created_at=start)
-    rows = [seed.Row(conv, start + timedelta(seconds=i // 4)) for i in range(ROWS)]
+    rows = [seed.Row(conv, start + timedelta(seconds=i // tied)) for i in range(ROWS)]
     await seed.insert(runtime, tenant, rows)
     await seed.insert(
         runtime,
         tenant,
-        [seed.Row(other, start + timedelta(seconds=i // 4)) for i in range(10 * ROWS)],
+        [seed.Row(other, start + timedelta(seconds=i // tied)) for i in range(10 * ROWS)],
     )
     # and many short conversations beside them, as the shared test database holds: the
     # planner's idea of a conversation's size is then a handful of rows. A lateral join
