@@ -1,5 +1,5 @@
 """A tenant's export, page by page, walking indexes in order (the service as it is: each
-page's transaction turns off sorts and bitmap scans, store/transfer.py ``_WALK_IN_ORDER``)
+page's transaction turns off sorts and bitmap scans: ``Database.tenant(in_order=True)``)
 against the planner's own choice of plan, side by side.
 
     python -m bench.export_walk        # ~2 minutes
@@ -7,15 +7,15 @@ against the planner's own choice of plan, side by side.
 One database, one tenant: many short conversations (2 messages each, the LoCoMo turns'
 real texts, read at run time, never stored) and one long conversation among them. The
 whole tenant is exported through the service (``TransferService.export``, pages of
-``EXPORT_PAGE_ROWS`` rows), and so is the long conversation alone, each in two statistic
-states of the tables:
+``EXPORT_PAGE_ROWS`` rows), and so is the long conversation alone, each in three states
+of the tables' statistics:
 
 - `never analyzed`: the tables hold no statistics yet (autovacuum is off for them while
   the tenant is written), as a new deployment's, or a large import's, before
   autovacuum's first ANALYZE: the planner then guesses a handful of rows per condition;
 - `messages analyzed`: then ANALYZE of messages only, as autovacuum may take the two
   tables at different times (the test database's state in which a CI run's page read
-  every conversation after the cursor, tests/integration/test_reading_order_plan.py);
+  every conversation after the cursor, tests/integration/test_page_plans.py);
 - `analyzed`: then ANALYZE of conversations too.
 
 The cases' order alternates round by round; medians of the rounds, the ratio the median
@@ -46,7 +46,7 @@ from bench.tables import create_database
 from memory_mesh.config import Settings
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.transfer import EXPORT_PAGE_ROWS
-from memory_mesh.store import transfer as transfer_store
+from memory_mesh.store import database
 from memory_mesh.store.migrations import migrate
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -180,8 +180,8 @@ async def _measure(
                     conversation = long_id if scope == "long conversation" else None
                     digests = set()
                     for case in CASES if round_ % 2 == 0 else CASES[::-1]:
-                        walk = transfer_store._WALK_IN_ORDER if case == CASES[0] else "select 1"
-                        with patch.object(transfer_store, "_WALK_IN_ORDER", walk):
+                        walk = database._IN_ORDER if case == CASES[0] else ""
+                        with patch.object(database, "_IN_ORDER", walk):
                             took, count, digest = await _export(runtime, tenant, conversation)
                         seconds[state][scope][case].append(took)
                         lines[scope] = count

@@ -107,7 +107,7 @@ class ConversationService:
     ) -> Page[Conversation]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.tenant(tenant_id, in_order=True) as conn:
             rows = await store.list_page(
                 conn, tenant_id=tenant_id, limit=limit + 1, after=after, offset=offset
             )
@@ -128,7 +128,7 @@ class ConversationService:
     ) -> Page[Message]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.tenant(tenant_id, in_order=True) as conn:
             conversation_id = await resolve(conn, tenant_id, conversation)
             rows = await message_store.list_conversation_page(
                 conn,

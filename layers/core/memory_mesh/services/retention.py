@@ -278,7 +278,7 @@ class RetentionService:
     ) -> Page[RetentionRun]:
         check_page_size(limit, self.limits)
         after = decode_cursor(cursor) if cursor else None
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.tenant(tenant_id, in_order=True) as conn:
             rows = await store.list_runs(
                 conn, tenant_id=tenant_id, limit=limit + 1, after=after, offset=offset
             )

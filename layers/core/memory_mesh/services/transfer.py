@@ -128,7 +128,7 @@ class TransferService:
         current: UUID | None = None
         conversations = messages = 0
         while True:
-            async with self.db.tenant(tenant_id) as conn:
+            async with self.db.tenant(tenant_id, in_order=True) as conn:
                 rows = await store.export_page(
                     conn,
                     tenant_id=tenant_id,

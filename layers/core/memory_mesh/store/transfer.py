@@ -39,18 +39,6 @@ _MESSAGES = """select m.id, m.seq, m.role, m.content, m.metadata, m.importance,
     limit %(limit)s"""
 
 
-# an export page walks indexes in their order and stops at the page: conversations by
-# (tenant, created_at, id), each one's messages by (conversation_id, created_at, seq). Left
-# to its statistics the planner may instead read every conversation after the cursor and
-# sort them all for one page: it costs the conversations after the cursor from a histogram
-# that ends before the newest ones (made since the last ANALYZE), and each conversation at
-# the tenant's average size (EXPLAIN, PostgreSQL 18: 1,083 conversations and 2,262 rows
-# read and sorted for a page of 50; walking in order, 26 and 51)
-_WALK_IN_ORDER = (
-    "select set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
-)
-
-
 async def export_page(
     conn: Conn,
     *,
@@ -66,9 +54,11 @@ async def export_page(
     row whose message columns are null.
 
     A page resumed inside a conversation first reads that conversation's rest on its own
-    (:func:`_rest_of_conversation`), then the conversations after it. Both walk indexes in
-    order (:data:`_WALK_IN_ORDER`, for this page's transaction), so a page costs its own
-    rows, never a sort of the conversations after it.
+    (:func:`_rest_of_conversation`), then the conversations after it. In a transaction
+    that walks indexes in order (``Database.tenant(in_order=True)``) both read
+    conversations by (tenant, created_at, id) and each one's messages by
+    (conversation_id, created_at, seq) and stop at the page, so a page costs its own rows,
+    never a sort of the conversations after it.
     """
     params: dict[str, Any] = {
         "tenant": tenant_id,
@@ -76,7 +66,6 @@ async def export_page(
         "archived": include_archived,
         "conversation": conversation_id,
     }
-    await conn.execute(_WALK_IN_ORDER)
     rows: list[dict[str, Any]] = []
     if after is not None and after.message_id is not None:
         rows = await _rest_of_conversation(conn, after, params)
