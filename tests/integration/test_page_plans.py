@@ -4,9 +4,10 @@ timing.
 
 - A conversation's messages in reading order (created_at, then arrival) resume after a
   page by a seek, in the listing and in the export (the statements themselves).
-- Keyset pages walk their index in order whatever the statistics say: the services open
-  them with ``Database.tenant(in_order=True)``; with a table not yet analyzed the planner
-  otherwise read every conversation after the cursor and sorted them, for each page.
+- Keyset pages (conversations, export, retention runs) walk their index in order whatever
+  the statistics say: the services open them with ``Database.tenant(in_order=True)``;
+  with a table not yet analyzed the planner otherwise read every row after the cursor
+  and sorted them, for each page.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _reads_a_page(plans: list[dict[str, Any]]) -> None:
+def _reads_a_page(
+    plans: list[dict[str, Any]], tables: tuple[str, ...] = ("messages", "conversations")
+) -> None:
     """Every scan of ``messages`` and ``conversations`` reads about a page in all its loops
     (one row for the cursor's probe by primary key aside), not the rest of the conversation
     or the conversations after the cursor: the resume is an index condition that seeks, and
@@ -84,8 +87,8 @@ def _reads_a_page(plans: list[dict[str, Any]]) -> None:
         if "Scan" in n["Node Type"]
         and n.get("Index Name") != "messages_pkey"
         and (
-            n.get("Relation Name") in ("messages", "conversations")
-            or (n.get("Index Name") or "").startswith(("messages_", "conversations_"))
+            n.get("Relation Name") in tables
+            or (n.get("Index Name") or "").startswith(tuple(f"{t}_" for t in tables))
         )
     ]
     assert scans, described
@@ -212,3 +215,19 @@ async def test_keyset_pages_walk_their_index_whatever_the_statistics(
     assert len(plans) >= SHORT_CONVERSATIONS * 3 // PAGE
     for plan in plans:
         _reads_a_page([plan])
+
+    # the retention runs, newest first, from a cursor in the middle
+    async with opened(tenant) as conn:
+        cur = await conn.execute(
+            "insert into retention_runs (id, tenant_id, triggered_by, dry_run, status, as_of,"
+            " started_at) select gen_random_uuid(), %s, 'schedule', false, 'succeeded', %s, %s"
+            " from generate_series(1, %s) returning id",
+            [tenant, at, at, SHORT_CONVERSATIONS],
+        )
+        runs = sorted(str(row["id"]) for row in await cur.fetchall())
+    plans.clear()
+    page = await runtime.retention.list_runs(
+        tenant, limit=PAGE, cursor=encode_cursor(at, uuid.UUID(runs[len(runs) // 2]))
+    )
+    assert len(page.items) == PAGE
+    _reads_a_page(plans, ("retention_runs",))
