@@ -72,6 +72,8 @@ async def export_page(
         if len(rows) >= limit:
             return rows
         params["limit"] = limit - len(rows)
+    if conversation_id is not None and after is not None:
+        return rows  # one conversation's export: nothing comes after its own messages
     conversation_filter = sql.SQL("")
     if conversation_id is not None:
         conversation_filter = sql.SQL("and c.id = %(conversation)s")
