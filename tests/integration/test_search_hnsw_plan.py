@@ -68,13 +68,18 @@ async def test_the_hnsw_vector_statement_reuses_a_generic_plan_that_walks_the_hn
 
 def test_only_a_whole_tenant_vector_search_on_the_hnsw_plan_reuses_a_generic_plan() -> None:
     # a filter keeps custom plans: a B-tree range plus a sort can be its better plan; the
-    # exact plan's join back to messages needs the tenant's real size (store/search.py)
+    # exact plan over messages (a metadata filter) needs the tenant's real size for its
+    # join back to messages (store/search.py); the narrow exact plan's generic plan is
+    # tested in test_search_narrow_plan.py
     whole = SearchQuery(tenant_id="t", query="q", mode=SearchMode.vector)
     assert store_search.generic_plan_applies(whole, "hnsw")
-    assert not store_search.generic_plan_applies(whole, "exact")
+    assert store_search.generic_plan_applies(whole, "exact")
+    assert not store_search.generic_plan_applies(whole, "exact", narrow=False)
+    assert not store_search.generic_plan_applies(replace(whole, metadata={"k": "v"}), "exact")
     assert not store_search.generic_plan_applies(whole, "hnsw", narrow=True)
     for mode in (SearchMode.hybrid, SearchMode.keyword):
-        assert not store_search.generic_plan_applies(replace(whole, mode=mode), "hnsw")
+        for plan in ("hnsw", "exact"):
+            assert not store_search.generic_plan_applies(replace(whole, mode=mode), plan)
     for narrowed in (
         replace(whole, conversation_id="c1"),
         replace(whole, role=Role.user),

@@ -6,6 +6,7 @@ candidate plan."""
 from __future__ import annotations
 
 import uuid
+from array import array
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,3 +116,29 @@ async def test_the_database_computes_the_same_distances_from_both_bindings(
         row = await cur.fetchone()
     assert len(new) == len(TEXTS) and new == old
     assert row is not None and row["v"].to_list() == vector.tolist()
+
+
+async def test_the_bound_halfvec_is_the_databases_own_cast_of_the_vector(
+    runtime: Runtime, tenant: str
+) -> None:
+    # the narrow table is searched with the query's halfvec rounded here (a generic plan
+    # would otherwise cast the vector for every row): it must be the very value the
+    # database's cast gives, or the narrow scan's distances and ranking would change
+    embedder = runtime.search.embedder
+    vectors = [embedder.embed_query(t) for t in TEXTS + QUESTIONS]
+    # ties between two halves (to even), a half's smallest values and its largest
+    vectors.append(
+        array("f", [1 + 2**-11, 1 + 3 * 2**-11, -(1 + 2**-11), 2**-25, 3 * 2**-25, 1e-8, 65504])
+    )
+    async with runtime.db.tenant(tenant) as conn:
+        for vector in vectors:
+            cur = await conn.execute(
+                "select %(qh)s::halfvec = %(qv)s::vector::halfvec as same,"
+                " %(qh)s::halfvec::text as bound",
+                {
+                    "qh": store_search.halfvec_parameter(vector),
+                    "qv": store_search.vector_parameter(vector),
+                },
+            )
+            row = await cur.fetchone()
+            assert row is not None and row["same"], row

@@ -6,9 +6,11 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   every vector's distance computed: complete and ~1 ms per thousand rows. The vectors are
   read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
   covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
-  at full precision. A metadata filter (not in that table) reads ``messages`` instead,
-  with index scans off so the planner cannot pick the HNSW index plus a filter, which is
-  slow and returns too few rows.
+  at full precision. In vector mode that statement reuses its generic plan, held to the
+  covering B-tree and primary-key reads by its settings (:func:`generic_plan_applies`).
+  A metadata filter (not in that table) reads ``messages`` instead, with index scans off
+  so the planner cannot pick the HNSW index plus a filter, which is slow and returns too
+  few rows.
 - ``hnsw``: a larger scope walks the HNSW index (halfvec) with iterative scan, so filters
   still yield enough candidates. In vector mode the walk's rows carry the hits' columns
   and full-precision similarity (nothing joined back), and over a whole tenant the
@@ -31,7 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from pgvector import Vector
+from pgvector import HalfVector, Vector
 from psycopg import AsyncCursor, sql
 from psycopg.types.json import Jsonb
 
@@ -195,11 +197,16 @@ vec_ranked as (
 # reported; every hit's similarity is taken at full precision from ``messages``, once, in
 # ``scored``): joining the candidates back to ``messages`` here only to re-rank them cost
 # a third read of that table and its planning
-_NARROW_CANDIDATES = """vec as (
-    select m.id, m.embedding <=> %(qv)s::vector::halfvec({d}) as distance
+# the query's vector as the narrow table's halfvec, bound as such (``%(qh)s``): a cast
+# of the bound ``vector`` is folded into a constant by a custom plan only; a generic
+# plan would cast it again for every row it compares
+_QUERY_HALFVEC = "%(qh)s::halfvec({d})"
+
+_NARROW_CANDIDATES = f"""vec as (
+    select m.id, m.embedding <=> {_QUERY_HALFVEC} as distance
     from message_vectors m
-    where {where} and m.embedding_model = %(model)s
-    order by m.embedding <=> %(qv)s::vector::halfvec({d})
+    where {{where}} and m.embedding_model = %(model)s
+    order by m.embedding <=> {_QUERY_HALFVEC}
     limit %(candidates)s
 ),
 vec_ranked as (
@@ -413,10 +420,10 @@ HNSW_VECTOR_SQL = f"""with vec as (
 # distances for rows that are no candidate (and failing on a vector of other dimensions)
 NARROW_VECTOR_SQL = f"""with candidates as (
     select m.id, m.importance, m.created_at,
-           m.embedding <=> %(qv)s::vector::halfvec({{d}}) as distance
+           m.embedding <=> {_QUERY_HALFVEC} as distance
     from message_vectors m
     where {{where}} and m.embedding_model = %(model)s
-    order by m.embedding <=> %(qv)s::vector::halfvec({{d}})
+    order by m.embedding <=> {_QUERY_HALFVEC}
     limit %(candidates)s
 ),
 ranked as (
@@ -523,35 +530,61 @@ _PLAN_SETTINGS = (
     "select set_config('plan_cache_mode', %(cache)s, true),"
     " set_config('enable_indexscan', %(indexscan)s, true),"
     " set_config('enable_sort', %(sort)s, true),"
+    " set_config('enable_seqscan', %(joins)s, true),"
+    " set_config('enable_bitmapscan', %(joins)s, true),"
+    " set_config('enable_hashjoin', %(joins)s, true),"
+    " set_config('enable_mergejoin', %(joins)s, true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
     " set_config('hnsw.iterative_scan', %(iterative)s, true)"
 )
 
 
 def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) -> dict[str, str]:
-    custom = {"cache": "force_custom_plan", "sort": "on"}
-    if plan == "exact" and narrow:  # message_vectors has no HNSW index to misuse: its
-        # covering B-tree is read by an index-only scan, the candidates by primary key
-        return custom | {"indexscan": "on", "ef": "40", "iterative": "off"}
-    if plan == "exact":  # no index scans: the scope's rows are read and all distances taken
-        return custom | {"indexscan": "off", "ef": "40", "iterative": "off"}
+    custom = {"cache": "force_custom_plan", "sort": "on", "joins": "on"}
+    if plan == "exact":
+        # message_vectors has no HNSW index to misuse: its covering B-tree is read by an
+        # index-only scan, the candidates by primary key; messages' scope is read whole
+        # (no index scans) and all distances taken
+        exact = {"indexscan": "on" if narrow else "off", "ef": "40", "iterative": "off"}
+        if not generic:
+            return custom | exact
+        # planned once per connection (:func:`generic_plan_applies`): with sequential and
+        # bitmap scans, hash and merge joins disabled, the plan left reads the scope from
+        # the covering B-tree and each candidate back from messages by its primary key,
+        # whatever a generic plan guesses of the scope's rows
+        return exact | {"cache": "force_generic_plan", "sort": "on", "joins": "off"}
     hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
     if not generic:
         return custom | hnsw
     # planned once per connection (its generic plan, psycopg prepares it): with sorts
     # disabled the only plan without one walks the HNSW index, whatever share of the
     # rows the planner guesses a tenant holds
-    return hnsw | {"cache": "force_generic_plan", "sort": "off"}
+    return hnsw | {"cache": "force_generic_plan", "sort": "off", "joins": "on"}
 
 
 def generic_plan_applies(query: SearchQuery, plan: str, *, narrow: bool | None = None) -> bool:
-    """Whether the statement reuses its generic plan: the HNSW plan in vector mode over a
-    whole tenant (``narrow`` None: the service's table; a comparison forcing the narrow
-    table is planned per search). A filter (conversation, role, time, metadata) keeps
-    custom plans: a B-tree range plus a sort can be the better (and complete) plan for it.
-    So does the exact plan: under a generic plan's guess of a tenant's rows (the table's
-    average) the candidates' join back to ``messages`` can take the tenant's B-tree, read
-    whole per candidate, instead of the primary key (seen with many small tenants)."""
+    """Whether the statement reuses its generic plan (planned once per connection, where
+    planning a search cost a third of its statement: bench/results/http_overhead.md), in
+    vector mode only (``narrow`` None: the service's table):
+
+    - the narrow exact plan, whatever the filters: every one of them is a condition on
+      the covering B-tree's columns, and the plan's shape is pinned by its settings
+      (:func:`_plan_settings`); the query's halfvec is bound as one (``%(qh)s``), which
+      a generic plan would otherwise cast again for every row;
+    - the HNSW plan over a whole tenant. A filter (conversation, role, time, metadata)
+      keeps custom plans there: a B-tree range plus a sort can be the better (and
+      complete) plan for it.
+
+    The exact plan over ``messages`` (a metadata filter) keeps custom plans: under a
+    generic plan's guess of a tenant's rows (the table's average) the candidates' join
+    back to ``messages`` can take the tenant's B-tree, read whole per candidate, instead
+    of the primary key (seen with many small tenants)."""
+    if query.mode is not SearchMode.vector:
+        return False
+    if narrow is None:
+        narrow = narrow_applies(query, plan)
+    if plan == "exact":
+        return narrow
     unfiltered = (
         query.conversation_id is None
         and query.role is None
@@ -559,7 +592,14 @@ def generic_plan_applies(query: SearchQuery, plan: str, *, narrow: bool | None =
         and query.created_before is None
         and not query.metadata
     )
-    return plan == "hnsw" and query.mode is SearchMode.vector and unfiltered and not narrow
+    return plan == "hnsw" and unfiltered and not narrow
+
+
+def halfvec_parameter(query_vector: QueryVector | None) -> HalfVector | None:
+    """The query vector as the ``%(qh)s`` parameter: pgvector's ``HalfVector``, each
+    value rounded to the nearest half (ties to even) here, as PostgreSQL's cast of the
+    ``vector`` would, and sent in binary."""
+    return None if query_vector is None else HalfVector(query_vector.tolist())
 
 
 def vector_parameter(query_vector: QueryVector | None) -> Vector | None:
@@ -604,6 +644,7 @@ async def start_search(
         "docs": scope_stats.docs if scope_stats else None,
         "avg_len": scope_stats.avg_len if scope_stats else None,
         "qv": vector_parameter(query_vector),
+        "qh": halfvec_parameter(query_vector),
         "qt": query.query,
         "model": model,
         "candidates": candidates,
