@@ -45,6 +45,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "concurrency": lambda r: report.concurrency_markdown(r, "concurrency"),
     "concurrency_batching": lambda r: report.concurrency_markdown(r, "concurrency_batching"),
     "concurrency_narrow": lambda r: report.concurrency_markdown(r, "concurrency_narrow"),
+    "concurrency_generic": lambda r: report.concurrency_markdown(r, "concurrency_generic"),
     "concurrency_throughput": lambda r: report.concurrency_markdown(r, "concurrency_throughput"),
     "footprint": footprint.markdown,
     "http_overhead": http_overhead_report.markdown,
@@ -61,6 +62,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "quality": quality_report.markdown,
     "search_ab": search_ab.markdown,
     "search_ab_narrow": search_ab.markdown,
+    "search_ab_generic": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
 }
