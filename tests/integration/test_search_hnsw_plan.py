@@ -66,20 +66,24 @@ async def test_the_hnsw_vector_statement_reuses_a_generic_plan_that_walks_the_hn
     )
 
 
-def test_only_a_whole_tenant_vector_search_on_the_hnsw_plan_reuses_a_generic_plan() -> None:
-    # a filter keeps custom plans: a B-tree range plus a sort can be its better plan; the
-    # exact plan over messages (a metadata filter) needs the tenant's real size for its
-    # join back to messages (store/search.py); the narrow exact plan's generic plan is
-    # tested in test_search_narrow_plan.py
+def test_which_searches_reuse_a_generic_plan() -> None:
+    # on the HNSW plan only a whole tenant's vector search: a filter keeps custom plans,
+    # as a B-tree range plus a sort can be its better plan. The exact plan over messages
+    # (a metadata filter) needs the tenant's real size for its join back to messages, and
+    # a large scope's keyword matches (GIN indexes, postings) their words (store/search.py).
+    # The narrow exact plan's generic plan is tested in test_search_narrow_plan.py
     whole = SearchQuery(tenant_id="t", query="q", mode=SearchMode.vector)
     assert store_search.generic_plan_applies(whole, "hnsw")
-    assert store_search.generic_plan_applies(whole, "exact")
-    assert not store_search.generic_plan_applies(whole, "exact", narrow=False)
-    assert not store_search.generic_plan_applies(replace(whole, metadata={"k": "v"}), "exact")
     assert not store_search.generic_plan_applies(whole, "hnsw", narrow=True)
+    for mode in SearchMode:
+        query = replace(whole, mode=mode)
+        assert store_search.generic_plan_applies(query, "exact")
+        assert not store_search.generic_plan_applies(query, "exact", narrow=False)
+        assert not store_search.generic_plan_applies(replace(query, metadata={"k": "v"}), "exact")
+        large = store_search.generic_plan_applies(query, "exact", indexed_keywords=True)
+        assert large is (mode is SearchMode.vector)  # no keyword part to find
     for mode in (SearchMode.hybrid, SearchMode.keyword):
-        for plan in ("hnsw", "exact"):
-            assert not store_search.generic_plan_applies(replace(whole, mode=mode), plan)
+        assert not store_search.generic_plan_applies(replace(whole, mode=mode), "hnsw")
     for narrowed in (
         replace(whole, conversation_id="c1"),
         replace(whole, role=Role.user),

@@ -6,8 +6,9 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   every vector's distance computed: complete and ~1 ms per thousand rows. The vectors are
   read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
   covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
-  at full precision. In vector mode that statement reuses its generic plan, held to the
-  covering B-tree and primary-key reads by its settings (:func:`generic_plan_applies`).
+  at full precision. That statement reuses its generic plan (in every mode, the
+  keyword matches of a scope within the exact limit read from its rows), held to the
+  scope's B-trees and primary-key reads by its settings (:func:`generic_plan_applies`).
   A metadata filter (not in that table) reads ``messages`` instead, with index scans off
   so the planner cannot pick the HNSW index plus a filter, which is slow and returns too
   few rows.
@@ -166,6 +167,12 @@ def _filters(query: SearchQuery) -> sql.Composable:
 
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
+# a statement reusing its generic plan reads the two once, from this CTE (:func:`_hoisted`):
+# a custom plan folds them into constants, a generic plan would compute them again for
+# every row (the tsquery parsed twice per message of the scope)
+_QUERY_TERMS_CTE = (
+    f"query_terms as materialized (select {_TSQUERY} as tsq, {_QUERY_TERMS} as terms)"
+)
 
 # a matching message's query lexemes, each with its positions in the content (weight A)
 # and in the context (weight B): each tsvector cut to the query's lexemes (marked, then
@@ -449,6 +456,14 @@ _STATEMENTS = {
 }
 
 
+def _terms_read_once(template: str) -> str:
+    """``template`` with the query's tsquery and lexemes read from the ``query_terms``
+    CTE (:data:`_QUERY_TERMS_CTE`) instead of computed where they are used."""
+    return template.replace(_TSQUERY, "(select q.tsq from query_terms q)").replace(
+        _QUERY_TERMS, "(select q.terms from query_terms q)"
+    )
+
+
 def narrow_applies(query: SearchQuery, plan: str) -> bool:
     """Whether the exact plan reads its vector candidates from ``message_vectors``: every
     filter but metadata names a column that table holds."""
@@ -479,13 +494,16 @@ def statement(
     indexed_keywords: bool | None = None,
     postings: bool | None = None,
     given_stats: bool = False,
+    generic: bool = False,
 ) -> sql.Composed:
     """The mode's statement with the query's filter clause and the plan's candidates
     (``narrow`` None: :func:`narrow_applies` decides), its keyword terms (from the
     postings, ``postings`` None: :func:`postings_apply` decides; else from the matching
     rows, found by migration 0013's function or by reading the scope, ``indexed_keywords``
     None: :func:`indexed_keywords_apply` decides) and BM25's scope statistics
-    (``given_stats``: bound as ``docs`` and ``avg_len``, else counted)."""
+    (``given_stats``: bound as ``docs`` and ``avg_len``, else counted). ``generic``: the
+    statement is to reuse its generic plan, so the query's keywords are computed once
+    (:data:`_QUERY_TERMS_CTE`)."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
     if indexed_keywords is None:
@@ -507,14 +525,18 @@ def statement(
         return sql.SQL(VECTOR_SQL).format(where=where, vector_candidates=candidates)
     if postings is None:
         postings = postings_apply(query, indexed_keywords=indexed_keywords)
+    keywords = _terms_read_once if generic else str
     if postings:
-        terms = sql.SQL(_TERMS_FROM_POSTINGS).format(where=where)
+        terms = sql.SQL(keywords(_TERMS_FROM_POSTINGS)).format(where=where)
     else:
         matches = _INDEXED_MATCHES if indexed_keywords else _MATCHES
-        terms = sql.SQL(_TERMS_FROM_ROWS).format(
-            keyword_matches=sql.SQL(matches).format(where=where)
+        terms = sql.SQL(keywords(_TERMS_FROM_ROWS)).format(
+            keyword_matches=sql.SQL(keywords(matches)).format(where=where)
         )
-    return sql.SQL(_STATEMENTS[query.mode]).format(
+    template = _STATEMENTS[query.mode]
+    if generic:
+        template = f"with {_QUERY_TERMS_CTE},{template.removeprefix('with ')}"
+    return sql.SQL(template).format(
         where=where,
         vector_candidates=candidates,
         keyword_terms=terms,
@@ -550,8 +572,9 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) ->
             return custom | exact
         # planned once per connection (:func:`generic_plan_applies`): with sequential and
         # bitmap scans, hash and merge joins disabled, the plan left reads the scope from
-        # the covering B-tree and each candidate back from messages by its primary key,
-        # whatever a generic plan guesses of the scope's rows
+        # its B-trees (the vectors' covering one; the keyword matches' rows through an
+        # index on the scope's own filters) and each candidate back from messages by its
+        # primary key, whatever a generic plan guesses of the scope's rows
         return exact | {"cache": "force_generic_plan", "sort": "on", "joins": "off"}
     hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
     if not generic:
@@ -562,29 +585,39 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) ->
     return hnsw | {"cache": "force_generic_plan", "sort": "off", "joins": "on"}
 
 
-def generic_plan_applies(query: SearchQuery, plan: str, *, narrow: bool | None = None) -> bool:
+def generic_plan_applies(
+    query: SearchQuery,
+    plan: str,
+    *,
+    narrow: bool | None = None,
+    indexed_keywords: bool | None = None,
+) -> bool:
     """Whether the statement reuses its generic plan (planned once per connection, where
-    planning a search cost a third of its statement: bench/results/http_overhead.md), in
-    vector mode only (``narrow`` None: the service's table):
+    planning a search cost a third of its statement: bench/results/http_overhead.md;
+    ``narrow``, ``indexed_keywords`` None: the service's rules):
 
-    - the narrow exact plan, whatever the filters: every one of them is a condition on
-      the covering B-tree's columns, and the plan's shape is pinned by its settings
-      (:func:`_plan_settings`); the query's halfvec is bound as one (``%(qh)s``), which
-      a generic plan would otherwise cast again for every row;
-    - the HNSW plan over a whole tenant. A filter (conversation, role, time, metadata)
-      keeps custom plans there: a B-tree range plus a sort can be the better (and
-      complete) plan for it.
+    - the exact plan of a scope read from ``message_vectors`` (no metadata filter), whose
+      keyword matches, if any, are found by reading the scope's rows (a scope within the
+      exact limit): every filter is then a condition on the scope's covering B-trees, and
+      the plan's shape is pinned by its settings (:func:`_plan_settings`). The query's
+      halfvec is bound as one (``%(qh)s``) and its keywords computed once
+      (:func:`statement`, ``generic``), which a generic plan would otherwise redo for
+      every row;
+    - the HNSW plan in vector mode over a whole tenant. A filter (conversation, role,
+      time, metadata) keeps custom plans there: a B-tree range plus a sort can be the
+      better (and complete) plan for it.
 
     The exact plan over ``messages`` (a metadata filter) keeps custom plans: under a
     generic plan's guess of a tenant's rows (the table's average) the candidates' join
     back to ``messages`` can take the tenant's B-tree, read whole per candidate, instead
-    of the primary key (seen with many small tenants)."""
-    if query.mode is not SearchMode.vector:
-        return False
+    of the primary key (seen with many small tenants). So do a large scope's keyword
+    matches (the GIN indexes or the postings), whose best plan depends on the words."""
     if narrow is None:
         narrow = narrow_applies(query, plan)
     if plan == "exact":
-        return narrow
+        if indexed_keywords is None:
+            indexed_keywords = indexed_keywords_apply(plan)
+        return narrow and (query.mode is SearchMode.vector or not indexed_keywords)
     unfiltered = (
         query.conversation_id is None
         and query.role is None
@@ -592,7 +625,8 @@ def generic_plan_applies(query: SearchQuery, plan: str, *, narrow: bool | None =
         and query.created_before is None
         and not query.metadata
     )
-    return plan == "hnsw" and unfiltered and not narrow
+    vector = query.mode is SearchMode.vector
+    return plan == "hnsw" and vector and unfiltered and not narrow
 
 
 def halfvec_parameter(query_vector: QueryVector | None) -> HalfVector | None:
@@ -634,11 +668,9 @@ async def start_search(
         narrow = narrow_applies(query, plan)
     # candidates fetched before re-ranking; the HNSW walk must look at least this far
     candidates = max(query.top_k * config.candidate_multiplier, 50)
+    generic = generic_plan_applies(query, plan, narrow=narrow, indexed_keywords=indexed_keywords)
     settings = _plan_settings(
-        plan,
-        max(config.ef_search, candidates),
-        narrow=narrow,
-        generic=generic_plan_applies(query, plan, narrow=narrow),
+        plan, max(config.ef_search, candidates), narrow=narrow, generic=generic
     )
     params: dict[str, Any] = _filter_values(query) | {
         "docs": scope_stats.docs if scope_stats else None,
@@ -670,6 +702,7 @@ async def start_search(
         indexed_keywords=indexed_keywords,
         postings=postings,
         given_stats=scope_stats is not None,
+        generic=generic,
     )
     await conn.execute(_PLAN_SETTINGS, settings)
     return await conn.execute(text, params)
