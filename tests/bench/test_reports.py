@@ -52,6 +52,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "http_overhead_async_deps": http_overhead_report.markdown,
     "http_overhead_keywords": http_overhead_report.markdown,
     "http_overhead_narrow": http_overhead_report.markdown,
+    "http_overhead_generic": http_overhead_report.markdown,
     "http_overhead_throughput": http_overhead_report.markdown,
     "keyword_scale": keyword_scale_report.markdown,
     "inline_write": inline_write_report.markdown,
