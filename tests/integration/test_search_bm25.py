@@ -17,6 +17,7 @@ from memory_mesh.runtime import Runtime
 from memory_mesh.store.search import statement
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
+from tests.integration.search_support import run_planned
 
 # short and long messages, repeated words, a word in almost every message (low idf)
 CORPUS = [
@@ -195,3 +196,32 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     # the HNSW walk's rows carry every column in vector mode: nothing joined back
     lean = plan == "hnsw" and mode is SearchMode.vector
     assert ("join messages" in text) == (not lean)
+
+
+@pytest.mark.parametrize("plan", ["exact", "hnsw"])
+async def test_a_vector_candidate_keeps_its_keyword_score_from_beyond_the_keyword_top(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str, plan: str
+) -> None:
+    # GIVEN 70 messages that all hold the query's word, so the keyword list ranks 70
+    # matches, more than the 50 candidates it contributes on its own
+    conv = await new_conversation(client, tenant)
+    filler = " ".join(f"word{n}" for n in range(30))
+    texts = [f"garden note {i}" for i in range(69)] + [f"garden {filler}"]
+    ids = await store_batch(client, tenant, conv, texts)
+    keyword = SearchQuery(tenant_id=tenant, query="garden", mode=SearchMode.keyword, top_k=70)
+    async with runtime.db.tenant(tenant) as conn:
+        ranked = await run_planned(conn, runtime, keyword, plan=plan)
+        last = ranked[-1]  # the long message: the lowest BM25 of the 70
+        assert len(ranked) == 70 and last.scores.keyword_rank == 70
+        # WHEN a hybrid search asks with that very message's vector (its best vector match)
+        cur = await conn.execute("select embedding from messages where id = %s", [last.message.id])
+        row = await cur.fetchone()
+        assert row is not None
+        vector = row["embedding"].to_numpy()
+        hybrid = replace(keyword, mode=SearchMode.hybrid, top_k=5)
+        hits = await run_planned(conn, runtime, hybrid, plan=plan, vector=vector)
+    # THEN it is found first, with its place and score in the keyword list all the same
+    assert str(hits[0].message.id) == str(last.message.id) and str(last.message.id) in ids
+    assert hits[0].scores.vector_rank == 1
+    assert hits[0].scores.keyword_rank == 70
+    assert hits[0].scores.keyword == pytest.approx(last.scores.keyword)
