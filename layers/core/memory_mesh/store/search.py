@@ -167,9 +167,9 @@ def _filters(query: SearchQuery) -> sql.Composable:
 
 _QUERY_TERMS = "tsvector_to_array(to_tsvector('english', %(qt)s))"
 _TSQUERY = "replace(plainto_tsquery('english', %(qt)s)::text, ' & ', ' | ')::tsquery"
-# a statement reusing its generic plan reads the two once, from this CTE (:func:`_hoisted`):
-# a custom plan folds them into constants, a generic plan would compute them again for
-# every row (the tsquery parsed twice per message of the scope)
+# a statement reusing its generic plan reads the two once, from this CTE (``generic`` in
+# :func:`statement`): a custom plan folds them into constants, a generic plan would
+# compute them again for every row (the tsquery parsed twice per message of the scope)
 _QUERY_TERMS_CTE = (
     f"query_terms as materialized (select {_TSQUERY} as tsq, {_QUERY_TERMS} as terms)"
 )
@@ -384,8 +384,9 @@ cands as (
 
 # a weighted sum of the two absolute scores (similarity and the query-normalised BM25, both
 # in [0, 1]; see domain/ranking.py): an unrelated hit has neither and keeps a low relevance
-# however few candidates the scope holds
-# the candidates: both lists' ids, each with its place in either list and its keyword
+# however few candidates the scope holds.
+#
+# The candidates: both lists' ids, each with its place in either list and its keyword
 # score (a vector candidate's from every keyword match, not only the keyword top), in one
 # aggregate over the two lists: joining them (left joins of each list on the ids) was
 # planned as nested loops that rescanned the keyword matches once per candidate (98 x
@@ -562,17 +563,19 @@ _PLAN_SETTINGS = (
     "select set_config('plan_cache_mode', %(cache)s, true),"
     " set_config('enable_indexscan', %(indexscan)s, true),"
     " set_config('enable_sort', %(sort)s, true),"
-    " set_config('enable_seqscan', %(joins)s, true),"
-    " set_config('enable_bitmapscan', %(joins)s, true),"
-    " set_config('enable_hashjoin', %(joins)s, true),"
-    " set_config('enable_mergejoin', %(joins)s, true),"
+    " set_config('enable_seqscan', %(wide)s, true),"
+    " set_config('enable_bitmapscan', %(wide)s, true),"
+    " set_config('enable_hashjoin', %(wide)s, true),"
+    " set_config('enable_mergejoin', %(wide)s, true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
     " set_config('hnsw.iterative_scan', %(iterative)s, true)"
 )
 
 
+# ``wide``: sequential and bitmap scans, hash and merge joins, the ways a plan reads more
+# of a table than an index range or a primary key gives ("off" pins a generic plan)
 def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) -> dict[str, str]:
-    custom = {"cache": "force_custom_plan", "sort": "on", "joins": "on"}
+    custom = {"cache": "force_custom_plan", "sort": "on", "wide": "on"}
     if plan == "exact":
         # message_vectors has no HNSW index to misuse: its covering B-tree is read by an
         # index-only scan, the candidates by primary key; messages' scope is read whole
@@ -585,14 +588,14 @@ def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) ->
         # its B-trees (the vectors' covering one; the keyword matches' rows through an
         # index on the scope's own filters) and each candidate back from messages by its
         # primary key, whatever a generic plan guesses of the scope's rows
-        return exact | {"cache": "force_generic_plan", "sort": "on", "joins": "off"}
+        return exact | {"cache": "force_generic_plan", "sort": "on", "wide": "off"}
     hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
     if not generic:
         return custom | hnsw
     # planned once per connection (its generic plan, psycopg prepares it): with sorts
     # disabled the only plan without one walks the HNSW index, whatever share of the
     # rows the planner guesses a tenant holds
-    return hnsw | {"cache": "force_generic_plan", "sort": "off", "joins": "on"}
+    return hnsw | {"cache": "force_generic_plan", "sort": "off", "wide": "on"}
 
 
 def generic_plan_applies(
