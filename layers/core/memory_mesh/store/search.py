@@ -689,7 +689,8 @@ async def start_search(
         "docs": scope_stats.docs if scope_stats else None,
         "avg_len": scope_stats.avg_len if scope_stats else None,
         "qv": vector_parameter(query_vector),
-        "qh": halfvec_parameter(query_vector),
+        # read by the narrow table's statements only: converted for them alone
+        "qh": halfvec_parameter(query_vector) if narrow else None,
         "qt": query.query,
         "model": model,
         "candidates": candidates,
