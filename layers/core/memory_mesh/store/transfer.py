@@ -25,10 +25,11 @@ class ExportKey:
     message_id: UUID | None
 
 
-_ROW = """c.id as c_id, c.external_id as c_external_id, c.title as c_title,
-       c.metadata as c_metadata, c.created_at as c_created_at, c.updated_at as c_updated_at,
-       m.id as m_id, m.role, m.content, m.metadata as m_metadata, m.importance,
+_MESSAGE_ROW = """m.id as m_id, m.role, m.content, m.metadata as m_metadata, m.importance,
        m.importance_explicit, m.created_at as m_created_at, m.archived, m.archived_at"""
+_ROW = f"""c.id as c_id, c.external_id as c_external_id, c.title as c_title,
+       c.metadata as c_metadata, c.created_at as c_created_at, c.updated_at as c_updated_at,
+       {_MESSAGE_ROW}"""
 
 _MESSAGES = """select m.id, m.seq, m.role, m.content, m.metadata, m.importance,
        m.importance_explicit, m.created_at, m.archived, m.archived_at
@@ -53,10 +54,10 @@ async def export_page(
     arrival: seq, as the listing's); a conversation without (further) messages gives one
     row whose message columns are null.
 
-    A page resumed inside a conversation first reads that conversation's rest on its own
-    (:func:`_rest_of_conversation`), then the conversations after it. In a transaction
-    that walks indexes in order (``Database.tenant(in_order=True)``) both read
-    conversations by (tenant, created_at, id) and each one's messages by
+    A page resumed inside a conversation first reads that conversation's rest of messages
+    on its own (:func:`_rest_of_conversation`), then the conversations after it. In a
+    transaction that walks indexes in order (``Database.tenant(in_order=True)``) the
+    statements read conversations by (tenant, created_at, id) and each one's messages by
     (conversation_id, created_at, seq) and stop at the page, so a page costs its own rows,
     never a sort of the conversations after it.
     """
@@ -103,23 +104,27 @@ async def export_page(
 async def _rest_of_conversation(
     conn: Conn, after: ExportKey, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """The messages after ``after``'s in its conversation, as export rows.
+    """The messages after ``after``'s in its conversation, as export rows whose only
+    conversation columns are the key's (``c_id``, ``c_created_at``): that conversation's
+    own line went out with the page the key ends, so its row is not read again.
 
     Its own statement, with the conversation a constant: the planner then knows how many
     rows that conversation holds and seeks on (conversation_id, created_at, seq) from the
     cursor (:data:`RESUME_AFTER`), as the listing does. Bound through a lateral join
     instead, the conversation is a join key costed at the tenant's average conversation,
-    and a CI run read a long conversation's whole rest by bitmap and sorted it."""
+    and a CI run read a long conversation's whole rest by bitmap and sorted it. Joined to
+    its conversation's row, a CI run found that row through the tenant's index instead of
+    the primary key (the tenant grown since the table's last ANALYZE): reading all the
+    tenant's conversations, for every page."""
     statement = sql.SQL(
         """
-        select {row}
-        from conversations c
-        join ({messages}) m on true
-        where c.id = %(after_id_c)s and c.tenant_id = %(tenant)s
+        select %(after_id_c)s::uuid as c_id, %(after_c_at)s::timestamptz as c_created_at,
+               {row}
+        from ({messages}) m
         order by m.created_at, m.seq
         """
     ).format(
-        row=sql.SQL(_ROW),
+        row=sql.SQL(_MESSAGE_ROW),
         messages=sql.SQL(
             _MESSAGES.format(conversation="%(after_id_c)s", resume="and " + RESUME_AFTER)
         ),
@@ -129,6 +134,7 @@ async def _rest_of_conversation(
         {
             **params,
             "after_id_c": after.conversation_id,
+            "after_c_at": after.conversation_at,
             "after_at": after.message_at,
             "after_id": after.message_id,
         },
