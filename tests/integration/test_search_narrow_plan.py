@@ -9,9 +9,13 @@ Planner-level: the plans are read from PostgreSQL, no timing."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from memory_mesh.domain.models import Role, SearchMode, SearchQuery
@@ -154,3 +158,101 @@ def test_a_generic_statement_computes_the_querys_keywords_once() -> None:
     assert custom.count("plainto_tsquery") == 2  # in each field's match, folded once planned
     assert generic.count("plainto_tsquery") == generic.count("to_tsvector('english'") == 1
     assert generic.startswith("with query_terms as materialized")
+
+
+# every cost of a parallel plan made nil, in the test's transaction: the planner then
+# prefers one wherever it may start workers
+_PARALLEL_FREE = (
+    "select set_config('parallel_setup_cost', '0', true),"
+    " set_config('parallel_tuple_cost', '0', true),"
+    " set_config('min_parallel_index_scan_size', '0', true),"
+    " set_config('min_parallel_table_scan_size', '0', true)"
+)
+
+
+@contextmanager
+def _one_large_tenant(database_url: str, rows: int, model: str) -> Iterator[None]:
+    """A tenant of ``rows`` embedded messages (random vectors: far from any question, and
+    no crowd of duplicates in the HNSW graph), and the planner told the tables hold two
+    tenants (``n_distinct``): a deployment with one large tenant among a few, whose guess
+    for a tenant (a generic plan's) is half the table. All undone on exit, for the plan
+    tests that want every tenant to look small."""
+    large = f"large-{uuid.uuid4().hex[:10]}"
+    tables = ("messages", "message_vectors")
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("insert into tenants (id, name) values (%s, %s)", [large, large])
+        conv = uuid.uuid4()
+        admin.execute(
+            "insert into conversations (id, tenant_id, title) values (%s, %s, 'large')",
+            [conv, large],
+        )
+        admin.execute(
+            "insert into messages (id, tenant_id, conversation_id, role, content, importance,"
+            " embedding, embedding_provider, embedding_model, embedding_dimensions,"
+            " embedding_status, embedded_at)"
+            " select gen_random_uuid(), %s, %s, 'user', 'filler ' || g, 0.5, v.embedding,"
+            " 'local', %s, 384, 'ready', now()"
+            " from generate_series(1, %s) g, lateral ("
+            "   select array_agg(random() - 0.5)::vector(384) as embedding"
+            "   from generate_series(1, 384) where g > 0) v",  # g: a vector per row
+            [large, conv, model, rows],
+        )
+        for table in tables:
+            admin.execute(f"alter table {table} alter column tenant_id set (n_distinct = 2)")
+            admin.execute(f"analyze {table}")
+    try:
+        yield
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute("delete from messages where tenant_id = %s", [large])
+            admin.execute("delete from conversations where tenant_id = %s", [large])
+            for table in tables:
+                admin.execute(f"alter table {table} alter column tenant_id reset (n_distinct)")
+                admin.execute(f"vacuum analyze {table}")
+
+
+# the modes whose generic plan went parallel without the setting, given the planner's
+# guess below (keyword mode reads the scope's rows, not the covering B-tree, and did not
+# here; its statement is prepared under the same settings)
+@pytest.mark.parametrize("mode", [SearchMode.vector, SearchMode.hybrid])
+async def test_the_narrow_exact_generic_plan_starts_no_parallel_workers(
+    mode: SearchMode, runtime: Runtime, client: httpx.AsyncClient, tenant: str, database_url: str
+) -> None:
+    """A generic plan guesses a tenant's rows as the table's share of a tenant: with one
+    large tenant among a few, half the table. The plan then scanned a 1,000-row tenant with two
+    parallel workers, whose start took 7 of its 9 ms (bench/results/scale_study.md); a
+    scope within the exact limit never needs them."""
+    conv = await new_conversation(client, tenant)
+    await store_batch(client, tenant, conv, TEXTS)
+    query = SearchQuery(tenant_id=tenant, query="garden", mode=mode, top_k=5)
+    assert store_search.generic_plan_applies(query, "exact")
+    vector = runtime.search.embedder.embed_query(query.query)
+    with _one_large_tenant(database_url, 2000, runtime.search.embedder.info.model):
+        nodes, premise, hits, prepared = await _generic_plans(runtime, query, vector)
+    assert len(hits) == 5 and len(prepared) == 1, prepared
+    assert not any(n.startswith("Gather") for n in nodes), ", ".join(nodes)
+    assert any(n.startswith("Gather") for n in premise), ", ".join(premise)
+
+
+async def _generic_plans(
+    runtime: Runtime, query: SearchQuery, vector: Any
+) -> tuple[list[str], list[str], list[store_search.SearchHit], list[dict[str, Any]]]:
+    """The search's generic plan, under its settings and under the same with parallel
+    workers allowed (parallel plans made free); its hits; the statement prepared."""
+    async with runtime.db.tenant(query.tenant_id) as conn:
+        await conn.execute(_PARALLEL_FREE)
+        before = {p["statement"]: p["generic_plans"] for p in await prepared_generic(conn, "")}
+        for _ in range(8):  # psycopg prepares a statement on its 6th execution
+            hits = await run_planned(conn, runtime, query, plan="exact", vector=vector)
+        # the statement this search prepared (or found prepared) and ran generically
+        prepared = [
+            p
+            for p in await prepared_generic(conn, OPENING[query.mode])
+            if p["generic_plans"] > before.get(p["statement"], 0)
+        ]
+        nodes = await plan_nodes(conn, prepared[0]["statement"]) if prepared else []
+        # and without the search's own setting, the same costs give a parallel plan (the
+        # test's premise)
+        await conn.execute("select set_config('max_parallel_workers_per_gather', '2', true)")
+        premise = await plan_nodes(conn, prepared[0]["statement"]) if prepared else []
+    return nodes, premise, hits, prepared

@@ -568,34 +568,60 @@ _PLAN_SETTINGS = (
     " set_config('enable_hashjoin', %(wide)s, true),"
     " set_config('enable_mergejoin', %(wide)s, true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
-    " set_config('hnsw.iterative_scan', %(iterative)s, true)"
+    " set_config('hnsw.iterative_scan', %(iterative)s, true),"
+    " set_config('max_parallel_workers_per_gather',"
+    " coalesce(%(parallel)s, current_setting('max_parallel_workers_per_gather')), true)"
 )
 
 
 # ``wide``: sequential and bitmap scans, hash and merge joins, the ways a plan reads more
-# of a table than an index range or a primary key gives ("off" pins a generic plan)
-def _plan_settings(plan: str, ef_search: int, *, narrow: bool, generic: bool) -> dict[str, str]:
-    custom = {"cache": "force_custom_plan", "sort": "on", "wide": "on"}
+# of a table than an index range or a primary key gives ("off" pins a generic plan);
+# ``parallel``: the parallel workers a plan may start (None: the server's setting)
+def _plan_settings(
+    plan: str, ef_search: int, *, narrow: bool, generic: bool
+) -> dict[str, str | None]:
+    custom: dict[str, str | None] = {
+        "cache": "force_custom_plan",
+        "sort": "on",
+        "wide": "on",
+        "parallel": None,
+    }
     if plan == "exact":
         # message_vectors has no HNSW index to misuse: its covering B-tree is read by an
         # index-only scan, the candidates by primary key; messages' scope is read whole
         # (no index scans) and all distances taken
-        exact = {"indexscan": "on" if narrow else "off", "ef": "40", "iterative": "off"}
+        exact: dict[str, str | None] = {
+            "indexscan": "on" if narrow else "off",
+            "ef": "40",
+            "iterative": "off",
+        }
         if not generic:
             return custom | exact
         # planned once per connection (:func:`generic_plan_applies`): with sequential and
         # bitmap scans, hash and merge joins disabled, the plan left reads the scope from
         # its B-trees (the vectors' covering one; the keyword matches' rows through an
         # index on the scope's own filters) and each candidate back from messages by its
-        # primary key, whatever a generic plan guesses of the scope's rows
-        return exact | {"cache": "force_generic_plan", "sort": "on", "wide": "off"}
-    hnsw = {"indexscan": "on", "ef": str(ef_search), "iterative": "relaxed_order"}
+        # primary key, whatever a generic plan guesses of the scope's rows. Nor parallel
+        # workers: guessing a tenant of the table's average rows (one large tenant among
+        # a few: half the table), the plan scanned a 1,000-row tenant with two workers,
+        # whose start took 7 of its 9 ms (bench/results/scale_study.md, over HTTP)
+        return exact | {
+            "cache": "force_generic_plan",
+            "sort": "on",
+            "wide": "off",
+            "parallel": "0",
+        }
+    hnsw: dict[str, str | None] = {
+        "indexscan": "on",
+        "ef": str(ef_search),
+        "iterative": "relaxed_order",
+    }
     if not generic:
         return custom | hnsw
     # planned once per connection (its generic plan, psycopg prepares it): with sorts
     # disabled the only plan without one walks the HNSW index, whatever share of the
     # rows the planner guesses a tenant holds
-    return hnsw | {"cache": "force_generic_plan", "sort": "off", "wide": "on"}
+    return hnsw | {"cache": "force_generic_plan", "sort": "off", "wide": "on", "parallel": None}
 
 
 def generic_plan_applies(
