@@ -114,6 +114,7 @@ class StudyConfig:
     service_ef_values: tuple[int, ...] = (200, 400, 800)
     real_texts: str = "turns"  # or "all": turns, observations, summaries (~11k texts)
     small_tenant_rows: int = 1_000
+    baseline_src: str | None = None  # http: another checkout's layers/core, served beside
     http_requests: int = 100  # per case and round
     http_rounds: int = 3
     turns: int | None = None  # embed only the first N corpus turns (None: all)
@@ -709,6 +710,39 @@ def drop_small_tenant(study: Study) -> None:
         conn.execute("delete from conversations where tenant_id = %s", [SMALL_TENANT])
 
 
+@dataclass
+class _Served:
+    """A `memory-mesh serve` on the 1M database with a user admin of the small tenant."""
+
+    label: str
+    process: ServerProcess
+    base: str
+    bearer: dict[str, str]
+
+
+HTTP_SEARCH = "http: search, vector, new question (embedding included)"
+
+
+def _serve(study: Study, work_dir: Path, label: str, env: dict[str, str]) -> _Served:
+    process = ServerProcess(work_dir / f"http-1k{'' if label == 'branch' else '-' + label}", **env)
+    try:
+        base = process.url()
+        with httpx.Client(base_url=base, timeout=60.0) as http:
+            user = f"bench-1k-{label}-{int(time.time()) % 10**6}"
+            bearer = sign_in(http, user)
+        with psycopg.connect(study.url, autocommit=True) as conn:
+            conn.execute(
+                "insert into tenant_members (tenant_id, user_id, role)"
+                " select %s, u.id, 'admin' from users u where u.email = %s"
+                " on conflict (tenant_id, user_id) do update set role = 'admin'",
+                [SMALL_TENANT, f"{user}@bench.example.com"],
+            )
+    except BaseException:
+        process.stop()
+        raise
+    return _Served(label, process, base, bearer)
+
+
 def http_section(study: Study, options: Options) -> dict[str, Any]:
     config = options.config
     conversation = add_small_tenant(study, config.small_tenant_rows)
@@ -719,38 +753,27 @@ def http_section(study: Study, options: Options) -> dict[str, Any]:
         MEMORY_REDIS_URL=redis[1],
         MEMORY_EMBEDDING_QUERY_CACHE_SIZE="0",
     )
-    server = ServerProcess(options.work_dir / "http-1k", **env)
+    servers: list[_Served] = []
     try:
-        base = server.url()
-        with httpx.Client(base_url=base, timeout=60.0) as http:
-            user = f"bench-1k-{int(time.time()) % 10**6}"
-            bearer = sign_in(http, user)
-            with psycopg.connect(study.url, autocommit=True) as conn:
-                conn.execute(
-                    "insert into tenant_members (tenant_id, user_id, role)"
-                    " select %s, u.id, 'admin' from users u where u.email = %s"
-                    " on conflict (tenant_id, user_id) do update set role = 'admin'",
-                    [SMALL_TENANT, f"{user}@bench.example.com"],
-                )
-        return asyncio.run(_http_rounds(study, options, base, bearer, conversation, server))
+        servers.append(_serve(study, options.work_dir, "branch", env))
+        if config.baseline_src:  # another checkout's code: its package first on the path
+            src = str(Path(config.baseline_src).resolve())
+            servers.append(_serve(study, options.work_dir, "baseline", env | {"PYTHONPATH": src}))
+        return asyncio.run(_http_rounds(study, options, servers, conversation))
     finally:
-        server.stop()
+        for server in servers:
+            server.process.stop()
         redis[0].send_signal(signal.SIGTERM)
         redis[0].wait(timeout=10)
         drop_small_tenant(study)
 
 
 async def _http_rounds(
-    study: Study,
-    options: Options,
-    base: str,
-    bearer: dict[str, str],
-    conversation: str,
-    server: ServerProcess,
+    study: Study, options: Options, servers: list[_Served], conversation: str
 ) -> dict[str, Any]:
     config = options.config
     pgdata = options.work_dir / "search-db" / "pgdata"
-    pid = server.process.pid
+    branch = servers[0]
     questions = study.questions
     settings = Settings(
         database_url=study.url,
@@ -760,34 +783,43 @@ async def _http_rounds(
         embedding_query_cache_size=0,
     )
     runtime = await Runtime.start(settings, run_worker=False)
-    http = httpx.AsyncClient(base_url=base, timeout=60.0)
+    clients = {s.label: httpx.AsyncClient(base_url=s.base, timeout=60.0) for s in servers}
     plans: dict[str, int] = {}
     try:
 
         def text(n: int, who: str) -> str:  # a new text every request: no cache answers
             return f"{questions[n % len(questions)]} ({who} {n})"
 
-        async def search_http(n: int) -> dict[str, float] | None:
-            answer = await http.get(
-                "/v1/memory/search",
-                params={
-                    "query": text(n, "http"),
-                    "tenant_id": SMALL_TENANT,
-                    "mode": "vector",
-                    "top_k": "10",
-                },
-                headers=bearer,
-            )
-            if answer.status_code != 200 or len(answer.json()["results"]) != 10:
-                raise RuntimeError(f"search: {answer.status_code} {answer.text[:300]}")
-            plan = f"http {answer.json()['plan']}"
-            plans[plan] = plans.get(plan, 0) + 1
-            return server_timing(answer.headers.get("server-timing"))
+        def search_on(server: _Served) -> Callable[[int], Any]:
+            http = clients[server.label]
+
+            async def search_http(n: int) -> dict[str, float] | None:
+                answer = await http.get(
+                    "/v1/memory/search",
+                    params={
+                        "query": text(n, f"http {server.label}"),
+                        "tenant_id": SMALL_TENANT,
+                        "mode": "vector",
+                        "top_k": "10",
+                    },
+                    headers=server.bearer,
+                )
+                if answer.status_code != 200 or len(answer.json()["results"]) != 10:
+                    raise RuntimeError(f"search: {answer.status_code} {answer.text[:300]}")
+                plan = f"http {answer.json()['plan']}"
+                plans[plan] = plans.get(plan, 0) + 1
+                return server_timing(answer.headers.get("server-timing"))
+
+            return search_http
+
+        def served_by(server: _Served) -> Callable[[], float]:
+            pid = server.process.process.pid
+            return lambda: process_cpu(pid) + postgres_cpu(pgdata)
 
         async def floor(n: int) -> None:
-            answer = await http.get(
+            answer = await clients[branch.label].get(
                 "/v1/conversations", params={"tenant_id": SMALL_TENANT, "limit": "1"},
-                headers=bearer,
+                headers=branch.bearer,
             )  # fmt: skip
             answer.raise_for_status()
 
@@ -808,16 +840,16 @@ async def _http_rounds(
         def in_process() -> float:
             return time.process_time() + postgres_cpu(pgdata)
 
-        def served() -> float:
-            return process_cpu(pid) + postgres_cpu(pgdata)
-
         cases = [
-            TimedCase("http: search, vector, new question (embedding included)", search_http,
-                      served),
-            TimedCase("http: floor (authenticated GET /v1/conversations?limit=1)", floor, served),
+            TimedCase(HTTP_SEARCH, search_on(branch), served_by(branch)),
+            TimedCase("http: floor (authenticated GET /v1/conversations?limit=1)", floor,
+                      served_by(branch)),
             TimedCase("model: embed_query of a new text, in process", model, in_process),
             TimedCase("service: search in process, new question (embedding included)",
                       service, in_process),
+        ] + [
+            TimedCase(f"{HTTP_SEARCH}, {s.label}", search_on(s), served_by(s))
+            for s in servers[1:]
         ]  # fmt: skip
         for case in cases:
             for i in range(20):
@@ -837,7 +869,8 @@ async def _http_rounds(
             )
             explained.append(await explain_search(runtime, query, vector, "exact"))
     finally:
-        await http.aclose()
+        for client in clients.values():
+            await client.aclose()
         await runtime.stop()
     timed = [e for e in explained if "execution_ms" in e]
     postgres = {
@@ -858,7 +891,17 @@ async def _http_rounds(
         "cases": figures,
         "p50_ms": {k: round(v, 3) for k, v in p50.items()},
         "http_minus_parts_ms": round(p50[names[0]] - p50[names[1]] - p50[names[2]], 3),
-    }
+    } | (
+        {
+            "baseline_src": config.baseline_src,
+            "baseline_ratio": round(p50[names[0]] / p50[f"{HTTP_SEARCH}, baseline"], 3),
+            "baseline_minus_parts_ms": round(
+                p50[f"{HTTP_SEARCH}, baseline"] - p50[names[1]] - p50[names[2]], 3
+            ),
+        }
+        if len(servers) > 1
+        else {}
+    )
 
 
 # --- every mode over the whole 1M tenant ------------------------------------------------
@@ -983,6 +1026,8 @@ def merge_section(
         results[section] = figures
     if data:
         results["data"] = data
+    if options.name != "scale_study":
+        results["name"] = options.name
     options.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", "utf-8")
     (options.out / f"{options.name}.md").write_text(render(results), "utf-8")
@@ -1179,6 +1224,28 @@ def render(results: dict[str, Any]) -> str:
             f"HTTP search p50 minus (floor + embedding) p50: {http['http_minus_parts_ms']} ms.",
             "",
         ]
+        if "baseline_ratio" in http:
+            lines += [
+                f"Beside it, a second server runs the code at `{http['baseline_src']}` on the"
+                " same database, its searches a case of the same rounds: this checkout / "
+                f"baseline p50 **{http['baseline_ratio']}x**; the baseline's HTTP search p50"
+                f" minus (floor + embedding): {http['baseline_minus_parts_ms']} ms.",
+                "",
+            ]
+        timings = [
+            (name, f["server_timing_p50_ms"])
+            for name, f in http["cases"].items()
+            if f.get("server_timing_p50_ms")
+        ]
+        if len(timings) > 1:
+            lines += [
+                "Each server's own account (Server-Timing p50, embedding / database ms): "
+                + "; ".join(
+                    f"{name}: {t['embedding']:.2f} / {t['database']:.2f}" for name, t in timings
+                )
+                + ".",
+                "",
+            ]
         own = http["cases"][next(iter(http["cases"]))].get("server_timing_p50_ms")
         if own:
             lines += [
@@ -1237,7 +1304,9 @@ def render(results: dict[str, Any]) -> str:
     notes = results.get("notes")
     if notes:
         lines += ["## Reading", "", *notes, ""]
-    lines.append("Every figure, with per-round values: `scale_study.json`.")
+    lines.append(
+        f"Every figure, with per-round values: `{results.get('name', 'scale_study')}.json`."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -1267,6 +1336,9 @@ def parse(argv: list[str]) -> tuple[Options, list[str], bool]:
     parser.add_argument("--http-rounds", type=int)
     parser.add_argument("--service-ef-values", type=_ints)
     parser.add_argument("--real-texts", choices=("turns", "all"))
+    parser.add_argument(
+        "--baseline-src", help="http: another checkout's layers/core, served beside this one"
+    )
     args = parser.parse_args(argv)
     options = Options(
         config=cli.from_args(StudyConfig, args),
