@@ -220,7 +220,7 @@ async def test_the_narrow_exact_generic_plan_starts_no_parallel_workers(
 ) -> None:
     """A generic plan guesses a tenant's rows as the table's share of a tenant: with one
     large tenant among a few, half the table. The plan then scanned a 1,000-row tenant with two
-    parallel workers, whose start took 7 of its 9 ms (bench/results/scale_study.md); a
+    parallel workers, whose start took 7 of its 9 ms (bench/results/scale_http_generic.md); a
     scope within the exact limit never needs them."""
     conv = await new_conversation(client, tenant)
     await store_batch(client, tenant, conv, TEXTS)

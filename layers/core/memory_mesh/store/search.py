@@ -608,7 +608,7 @@ def _plan_settings(
         # primary key, whatever a generic plan guesses of the scope's rows. Nor parallel
         # workers: guessing a tenant of the table's average rows (one large tenant among
         # a few: half the table), the plan scanned a 1,000-row tenant with two workers,
-        # whose start took 7 of its 9 ms (bench/results/scale_study.md, over HTTP)
+        # whose start took 7 of its 9 ms (bench/results/scale_http_generic.md)
         return exact | {
             "cache": "force_generic_plan",
             "sort": "on",
