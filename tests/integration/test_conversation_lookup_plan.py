@@ -22,40 +22,17 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
+from bench.explain import _ExplainingConn
 from memory_mesh.config import Settings
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.store import search as store_search
 from memory_mesh.store.database import APP_ROLE
 from memory_mesh.store.migrations import migrate
+from tests.integration.test_page_plans import _nodes
 
 MODEL = "lookup-test-model"
 GROWN = 3000  # the searched tenant's conversations, made after the last ANALYZE
-
-
-class _Explaining:
-    """The connection with the search statement run under EXPLAIN ANALYZE instead (its
-    plan kept, no rows answered); every other statement (the plan's settings) as usual."""
-
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-        self.plans: list[dict[str, Any]] = []
-
-    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = query.as_string(self._conn) if hasattr(query, "as_string") else str(query)
-        if not text.lstrip().lower().startswith("with "):
-            return await self._conn.execute(query, params, **kwargs)
-        cur = await self._conn.execute("explain (analyze, format json) " + text, params)
-        row = await cur.fetchone()
-        self.plans.append(next(iter(row.values()))[0]["Plan"])
-        return await self._conn.execute("select 1 where false")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
-def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
-    return [node] + [n for child in node.get("Plans", []) for n in _nodes(child)]
 
 
 def _unit_vectors(count: int, seed: int) -> list[np.ndarray]:
@@ -121,7 +98,7 @@ async def _search_plan(url: str, mode: SearchMode) -> dict[str, Any]:
         await conn.execute(f"set role {APP_ROLE}")
         async with conn.transaction():
             await conn.execute("select set_config('memory_mesh.tenant_id', 'grown', true)")
-            explaining = _Explaining(conn)
+            explaining = _ExplainingConn(conn)
             await store_search.run_search(
                 explaining,  # type: ignore[arg-type]
                 query=query,
@@ -138,7 +115,8 @@ async def _search_plan(url: str, mode: SearchMode) -> dict[str, Any]:
             )
     finally:
         await conn.close()
-    (plan,) = explaining.plans
+    assert explaining.plan is not None
+    plan: dict[str, Any] = explaining.plan["Plan"]
     return plan
 
 
