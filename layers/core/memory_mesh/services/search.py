@@ -16,7 +16,10 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 from uuid import UUID
+
+from psycopg import AsyncCursor
 
 from memory_mesh.domain.conversation_ref import parse_conversation_ref
 from memory_mesh.domain.models import SearchHit, SearchMode, SearchQuery
@@ -119,36 +122,44 @@ class SearchService:
                     ) from exc
                 log.warning("hybrid search degraded to keyword: %s", exc)
                 mode, degraded = SearchMode.keyword, True
-        pending = None
         database_started = time.perf_counter()
+        effective = replace(query, mode=mode)
         # one round trip when the scope's plan is remembered: BEGIN, the tenant, the plan's
-        # settings, the statement and COMMIT sent together, the hits read after
-        async with self.db.tenant_pipeline(query.tenant_id) as conn:
-            conversation_id = await self._conversation(conn, query)
-            effective = replace(query, mode=mode, conversation_id=conversation_id)
-            if query.conversation_id is not None and conversation_id is None:
-                plan = "exact"  # no conversation of that id: nothing stored (yet)
-            else:
-                scope = await self._choose_plan(conn, effective)
-                plan = scope.plan
-                indexed = store.indexed_keywords_apply(plan, large_scope=scope.large)
-                pending = await store.start_search(
-                    conn,
-                    query=effective,
-                    query_vector=vector,
-                    model=self.embedder.info.model,
-                    weights=self.weights,
-                    config=self.plan,
-                    plan=plan,
-                    indexed_keywords=indexed,
-                    scope_stats=await self._scope_stats(conn, effective, indexed),
-                )
+        # settings, the statement and COMMIT sent together, the hits read after (a read:
+        # its connection is taken without the checkout's round trip, Database.read)
+        plan, pending = await self.db.read(
+            query.tenant_id, lambda conn: self._send(conn, effective, vector)
+        )
         hits = await store.read_hits(pending) if pending is not None else []
         timings["database"] = _ms_since(database_started)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
         )
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded, timings=timings)
+
+    async def _send(
+        self, conn: Conn, query: SearchQuery, vector: QueryVector | None
+    ) -> tuple[str, AsyncCursor[dict[str, Any]] | None]:
+        """Send the search's statements in ``conn``'s pipeline: its plan, and the cursor
+        its hits are read from once the pipeline is synced (None: nothing to search)."""
+        conversation_id = await self._conversation(conn, query)
+        if query.conversation_id is not None and conversation_id is None:
+            return "exact", None  # no conversation of that id: nothing stored (yet)
+        effective = replace(query, conversation_id=conversation_id)
+        scope = await self._choose_plan(conn, effective)
+        indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
+        pending = await store.start_search(
+            conn,
+            query=effective,
+            query_vector=vector,
+            model=self.embedder.info.model,
+            weights=self.weights,
+            config=self.plan,
+            plan=scope.plan,
+            indexed_keywords=indexed,
+            scope_stats=await self._scope_stats(conn, effective, indexed),
+        )
+        return scope.plan, pending
 
     async def _embed_query(self, text: str) -> QueryVector:
         """The query's vector: a cache hit answered on the event loop (a worker thread's
