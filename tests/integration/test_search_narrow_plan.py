@@ -88,6 +88,11 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
 ) -> None:
     conv = await new_conversation(client, tenant)
     await store_batch(client, tenant, conv, TEXTS)
+    external_id = f"ext-{conv[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(
+            "update conversations set external_id = %s where id = %s", [external_id, conv]
+        )
     await many_small_tenants(runtime, database_url, 300)
     now = datetime.now(UTC)
     whole = SearchQuery(tenant_id=tenant, query="garden", mode=mode, top_k=5, reference_time=now)
@@ -98,6 +103,15 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             mode=mode,
             top_k=5,
             conversation_id=uuid.UUID(conv),
+            reference_time=now,
+        ),
+        # the statement looks the conversation up itself (no round trip of its own)
+        "conversation by external id": SearchQuery(
+            tenant_id=tenant,
+            query="garden",
+            mode=mode,
+            top_k=5,
+            conversation_id=external_id,
             reference_time=now,
         ),
         "tenant": whole,
@@ -141,6 +155,9 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
         # a conversation's search never reads its tenant's rows
         if query.conversation_id is not None:
             assert not any("messages_tenant" in n for n in nodes), (name, listed)
+        # an external id is looked up by the tenant's unique index, once per statement
+        if isinstance(query.conversation_id, str):
+            assert "Index Scan conversations_tenant_external_id" in nodes, (name, listed)
 
 
 def test_the_narrow_table_is_searched_with_the_querys_halfvec_bound_as_one() -> None:

@@ -38,6 +38,7 @@ from pgvector import HalfVector, Vector
 from psycopg import AsyncCursor, sql
 from psycopg.types.json import Jsonb
 
+from memory_mesh.domain.conversation_ref import ConversationRef, parse_conversation_ref
 from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.embeddings.base import QueryVector
@@ -70,6 +71,21 @@ def exact_limit(exact_max_rows: int, table_rows: int, *, narrowed: bool) -> int:
     return max(exact_max_rows, math.isqrt(exact_max_rows * max(table_rows, 0)))
 
 
+# the conversation an external id names, looked up in the statement that filters on it
+# (no round trip of its own; NULL, so no row, for an id the tenant does not have)
+_CONVERSATION_OF_EXTERNAL_ID = (
+    "(select c.id from conversations c"
+    " where c.tenant_id = %(tenant)s and c.external_id = %(conversation_external_id)s)"
+)
+
+
+def conversation_ref(query: SearchQuery) -> ConversationRef | None:
+    """The conversation filter as a UUID (the server's id) or a str (an external id)."""
+    if query.conversation_id is None:
+        return None
+    return parse_conversation_ref(query.conversation_id)
+
+
 async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> tuple[int, int]:
     """(rows in the query's tenant or conversation counted up to ``cap`` (bounded cost),
     rows in the whole table as the planner last estimated them)."""
@@ -79,9 +95,10 @@ async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> tuple[int, int
     )
     if query.conversation_id is not None:
         cur = await conn.execute(
-            f"select count(*) as n, {table_rows} from (select 1 from messages"
-            " where tenant_id = %s and conversation_id = %s limit %s) s",
-            [query.tenant_id, query.conversation_id, cap],
+            f"select count(*) as n, {table_rows} from (select 1 from messages m"
+            f" where m.tenant_id = %(tenant)s and {_conversation_clause(query)}"
+            " limit %(cap)s) s",
+            _conversation_values(query) | {"cap": cap},
         )
     else:
         cur = await conn.execute(
@@ -112,11 +129,27 @@ async def scope_statistics(conn: Conn, query: SearchQuery, context_weight: float
     return ScopeStats(docs=float(row["docs"]), avg_len=float(row["avg_len"]))
 
 
-def _filter_values(query: SearchQuery) -> dict[str, Any]:
-    """The values :func:`_filters`' clause (and migration 0013's function) binds."""
+def _conversation_values(query: SearchQuery) -> dict[str, Any]:
+    """The tenant and the conversation filter's value: ``conversation`` (a UUID) or
+    ``conversation_external_id`` (looked up by :data:`_CONVERSATION_OF_EXTERNAL_ID`)."""
+    ref = conversation_ref(query)
     return {
         "tenant": query.tenant_id,
-        "conversation": query.conversation_id,
+        "conversation": ref if not isinstance(ref, str) else None,
+        "conversation_external_id": ref if isinstance(ref, str) else None,
+    }
+
+
+def _conversation_clause(query: SearchQuery) -> str:
+    """``m.conversation_id`` equal to the conversation named by UUID or by external id."""
+    if isinstance(conversation_ref(query), str):
+        return f"m.conversation_id = {_CONVERSATION_OF_EXTERNAL_ID}"
+    return "m.conversation_id = %(conversation)s"
+
+
+def _filter_values(query: SearchQuery) -> dict[str, Any]:
+    """The values :func:`_filters`' clause (and migration 0013's function) binds."""
+    return _conversation_values(query) | {
         "role": query.role.value if query.role else None,
         "after": query.created_after,
         "before": query.created_before,
@@ -130,7 +163,7 @@ def _filters(query: SearchQuery) -> sql.Composable:
     """The WHERE clause every candidate set shares; only fixed text, values are bound."""
     parts = [sql.SQL("m.tenant_id = %(tenant)s")]
     if query.conversation_id is not None:
-        parts.append(sql.SQL("m.conversation_id = %(conversation)s"))
+        parts.append(sql.SQL(_conversation_clause(query)))
     if query.role is not None:
         parts.append(sql.SQL("m.role = %(role)s"))
     if query.created_after is not None:
@@ -540,6 +573,9 @@ def statement(
     if postings:
         terms = sql.SQL(keywords(_TERMS_FROM_POSTINGS)).format(where=where)
     else:
+        if indexed_keywords and isinstance(conversation_ref(query), str):
+            # migration 0013's function takes the conversation's UUID
+            raise ValueError("a large scope's conversation is resolved to its UUID first")
         matches = _INDEXED_MATCHES if indexed_keywords else _MATCHES
         terms = sql.SQL(keywords(_TERMS_FROM_ROWS)).format(
             keyword_matches=sql.SQL(keywords(matches)).format(where=where)
