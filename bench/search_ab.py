@@ -59,8 +59,9 @@ def baseline_tree(ref: str, into: Path) -> Path:
     return into / "layers/core"
 
 
-async def _prepare(url: str, turns: list[tuple[str, str]]) -> tuple[str, str]:
-    """Register, make an API key, store the conversation; (api key, conversation id)."""
+async def _prepare(url: str, turns: list[tuple[str, str]], ref: str) -> tuple[str, str]:
+    """Register, make an API key, store the conversation; (api key, conversation id: its
+    UUID, or with ``ref`` "external" the client's own id its first messages created)."""
     async with httpx.AsyncClient(base_url=url, timeout=600) as http:
         creds = {"email": "ab@bench.example.com", "password": PASSWORD}
         response = await http.post("/v1/auth/register", json={**creds, "tenant_id": "ab"})
@@ -74,7 +75,10 @@ async def _prepare(url: str, turns: list[tuple[str, str]]) -> tuple[str, str]:
             )
         ).json()["key"]
         http.headers["x-api-key"] = key
-        conv = (await http.post("/v1/conversations", json={})).json()["id"]
+        if ref == "external":
+            conv = "bench-conversation"
+        else:
+            conv = (await http.post("/v1/conversations", json={})).json()["id"]
         for start in range(0, len(turns), 250):
             items = [
                 {"conversation_id": conv, "role": "user", "content": text, "created_at": when}
@@ -132,7 +136,9 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     try:
         urls = {name: server.url() for name, server in servers.items()}
-        prepared = await asyncio.gather(*(_prepare(url, turns) for url in urls.values()))
+        prepared = await asyncio.gather(
+            *(_prepare(url, turns, args.conversation_ref) for url in urls.values())
+        )
         keys = {name: p[0] for name, p in zip(urls, prepared, strict=True)}
         convs = {name: p[1] for name, p in zip(urls, prepared, strict=True)}
         clients = {
@@ -166,10 +172,16 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "turns": len(turns),
         "queries_per_round": len(questions),
         "rounds": args.rounds,
+        "conversation_ref": args.conversation_ref,
         "embedding": "deterministic (query embedding left out of both)",
         "modes": out,
         "load_average_at_end": load_average(),
     }
+
+
+# how the searches name the conversation (results from before the option say nothing:
+# by UUID)
+_NAMED_BY = {"uuid": " (named by its UUID)", "external": " (named by the client's own id)"}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -178,7 +190,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Reproduce: `{result['command']}`. One conversation of {result['turns']} turns in "
         f"each server; {result['queries_per_round']} questions a round, alternating servers, "
-        f"one request at a time, top_k 10, scoped to the conversation; {result['rounds']} "
+        f"one request at a time, top_k 10, scoped to the conversation"
+        f"{_NAMED_BY.get(result.get('conversation_ref'), '')}; {result['rounds']} "
         f"rounds. Embedding: {result['embedding']}. Load average at the end "
         f"{result['load_average_at_end']} (shared machine: compare the ratio).",
         "",
@@ -203,11 +216,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
+    parser.add_argument(
+        "--conversation-ref",
+        choices=["uuid", "external"],
+        default="uuid",
+        help="name the conversation by its UUID or by the client's own id (uuid)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--name", default="search_ab", help="results file name (search_ab)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mm-search-ab-") as tmp:
         result = asyncio.run(measure(args, Path(tmp)))
-    report.write_json_and_markdown(result, args.out, "search_ab", markdown)
+    report.write_json_and_markdown(result, args.out, args.name, markdown)
     print(markdown(result))
 
 
