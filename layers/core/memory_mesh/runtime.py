@@ -35,7 +35,7 @@ from memory_mesh.services.health import HealthService
 from memory_mesh.services.idempotency import IdempotencyService
 from memory_mesh.services.messages import MessageService
 from memory_mesh.services.tokens import NoTokens, TokenIssuer
-from memory_mesh.store.database import REVALIDATE_AFTER_SECONDS, Credentials, Database
+from memory_mesh.store.database import Credentials, Database
 from memory_mesh.store.embedded import start_embedded_postgres
 from memory_mesh.store.migrations import migrate
 
@@ -134,15 +134,12 @@ class Runtime:
         metrics: MetricsRecorder | None = None,
         wait_for_database: bool = True,
         credentials: Credentials | None = None,
-        revalidate_connections_after: float = REVALIDATE_AFTER_SECONDS,
     ) -> Runtime:
         """Connect (starting the embedded database if no URL is set), migrate, build.
         ``metrics``: a recorder to use instead of the one MEMORY_METRICS_BACKEND names.
         ``wait_for_database`` False (Lambda): start even while the database is unreachable;
         requests then answer 503 until it is back. ``credentials`` (Lambda): the pool
-        asks them for each new connection instead of using the settings' URL.
-        ``revalidate_connections_after`` 0 (Lambda): every checkout checks its connection
-        with a round trip (:class:`~memory_mesh.store.database.Database`)."""
+        asks them for each new connection instead of using the settings' URL."""
         url = await anyio.to_thread.run_sync(database_url, settings)
         if settings.auto_migrate:
             await anyio.to_thread.run_sync(
@@ -154,7 +151,6 @@ class Runtime:
             max_size=settings.db_pool_max_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
             pool_timeout=settings.db_pool_timeout_seconds,
-            revalidate_after=revalidate_connections_after,
         )
         await db.open(wait=wait_for_database)
         if embedder is None:

@@ -91,9 +91,6 @@ class LambdaContainer:
                     # a database that is down answers 503 per request, within the pool
                     # timeout, instead of timing out the container's first invocation
                     wait_for_database=False,
-                    # a frozen container's clock says nothing of how long its connections
-                    # sat idle: each checkout checks its connection with a round trip
-                    revalidate_connections_after=0.0,
                 )
             )
         return self._runtime

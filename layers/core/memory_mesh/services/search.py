@@ -124,11 +124,9 @@ class SearchService:
         database_started = time.perf_counter()
         effective = replace(query, mode=mode)
         # one round trip when the scope's plan is remembered: BEGIN, the tenant, the plan's
-        # settings, the statement and COMMIT sent together, the hits read after (a read:
-        # its connection is taken without the checkout's round trip, Database.read)
-        plan, pending = await self.db.read(
-            query.tenant_id, lambda conn: self._send(conn, effective, vector)
-        )
+        # settings, the statement and COMMIT sent together, the hits read after
+        async with self.db.tenant_pipeline(query.tenant_id) as conn:
+            plan, pending = await self._send(conn, effective, vector)
         hits = await store.read_hits(pending) if pending is not None else []
         timings["database"] = _ms_since(database_started)
         self.metrics.search(
