@@ -104,6 +104,13 @@ async def test_the_indexed_matches_rank_exactly_as_the_scope_read_whole(
                             postings=True, scope_stats=given,
                         )
                     )  # fmt: skip
+                # a small scope's postings (its statistics counted by the statement)
+                large.append(
+                    await run_planned(
+                        conn, runtime, query, plan="exact", indexed_keywords=False,
+                        postings=True,
+                    )
+                )  # fmt: skip
         assert any(h.scores.keyword for h in read), query  # every variant matches some
         expected = [(h.message.id, h.scores.keyword, h.scores.score) for h in read]
         for hits in large:
@@ -370,3 +377,45 @@ async def test_a_large_conversation_searched_exactly_finds_its_keywords_through_
     large, _, small, _ = sent  # the service's, each followed by the reading one's
     assert (large["indexed_keywords"], large["scope_stats"] is not None) == (True, True)
     assert (small["indexed_keywords"], small["scope_stats"]) == (False, None)
+
+
+async def test_a_small_scope_reads_the_postings_when_its_tenant_is_about_its_size(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    tenant: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from memory_mesh.services import search as search_service
+
+    big = await new_conversation(client, tenant)
+    small = await new_conversation(client, tenant)
+    await store_batch(client, tenant, big, [f"the {w} on day {i}" for i in range(9) for w in WORDS])
+    await store_batch(client, tenant, small, ["the garden gate", "a fence by the garden"])
+    sent: list[bool | None] = []
+    real_start = search_service.store.start_search
+
+    async def recording(conn: Any, **search: Any) -> Any:
+        sent.append(search["postings"])
+        return await real_start(conn, **search)
+
+    monkeypatch.setattr(search_service.store, "start_search", recording)
+    base = SearchQuery(tenant_id=tenant, query="garden fence", mode=SearchMode.keyword)
+    cases = {
+        # the tenant's 74 rows: its own postings
+        "the tenant": (base, True),
+        # 72 of the tenant's 74 rows
+        "its bulk": (replace(base, conversation_id=uuid.UUID(big)), True),
+        # 2 rows of 74: more than POSTINGS_TENANT_RATIO times as many postings to read
+        "a small conversation": (replace(base, conversation_id=uuid.UUID(small)), False),
+        # a role or a time range may narrow the scope far below the tenant's postings
+        "a role": (replace(base, role=Role.user), False),
+        "a time range": (replace(base, created_after=NOW - timedelta(days=1)), False),
+        "metadata": (replace(base, metadata={"topic": "home"}), False),
+    }
+    for name, (query, postings) in cases.items():
+        for search_mode in (SearchMode.keyword, SearchMode.hybrid):
+            sent.clear()
+            hits = (await runtime.search.search(replace(query, mode=search_mode))).hits
+            assert sent == [postings], (name, search_mode)
+            if name != "metadata":
+                assert hits, (name, search_mode)

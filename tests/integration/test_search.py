@@ -326,7 +326,7 @@ async def test_a_scopes_plan_is_not_counted_again_while_remembered(
     counted: list[str] = []
     real_scope_size = search_service.store.scope_size
 
-    async def counting(conn: Any, query: SearchQuery, cap: int) -> tuple[int, int]:
+    async def counting(conn: Any, query: SearchQuery, cap: int) -> Any:
         counted.append(query.tenant_id)
         return await real_scope_size(conn, query, cap)
 

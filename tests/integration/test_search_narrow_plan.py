@@ -61,6 +61,9 @@ KEYWORD_READS = (
     "Index Scan messages_conversation_arrival",
     "Index Scan messages_tenant_created",
 )
+# or, read from the postings (a scope filtered by its tenant or conversation alone, whose
+# tenant's postings cost about its rows): a range of their (tenant, word) B-tree per word
+POSTINGS_READS = ("Index Scan message_terms_pkey", "Index Only Scan message_terms_pkey")
 
 
 # how each mode's statement opens (the generic one of hybrid and keyword modes reads the
@@ -77,9 +80,14 @@ def _forbidden(node: str) -> bool:
     return node.startswith(("Seq Scan", "Bitmap", "Hash Join", "Merge Join")) or node == "Hash"
 
 
-@pytest.mark.parametrize("mode", list(READS))
+@pytest.mark.parametrize(
+    ("mode", "postings"),
+    [(mode, False) for mode in READS] + [(SearchMode.hybrid, True), (SearchMode.keyword, True)],
+    ids=lambda value: value.value if isinstance(value, SearchMode) else ("", "postings")[value],
+)
 async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_scope_indexes(
     mode: SearchMode,
+    postings: bool,
     runtime: Runtime,
     client: httpx.AsyncClient,
     tenant: str,
@@ -125,6 +133,12 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             reference_time=now,
         ),
     }
+    if postings:  # only a scope filtered by its tenant or conversation reads them
+        del queries["role and time"]
+        assert all(
+            store_search.postings_apply(q, indexed_keywords=False, postings_cheap=True)
+            for q in queries.values()
+        )
     for name, query in queries.items():
         assert store_search.generic_plan_applies(query, "exact"), name
         vector = runtime.search.embedder.embed_query(query.query)
@@ -132,7 +146,9 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             await conn.execute("deallocate all")  # psycopg forgets its prepared ones too
             found = []
             for _ in range(8):  # psycopg prepares a statement on its 6th execution
-                hits = await run_planned(conn, runtime, query, plan="exact", vector=vector)
+                hits = await run_planned(
+                    conn, runtime, query, plan="exact", vector=vector, postings=postings
+                )
                 found.append(_ranking(hits))
             prepared = await prepared_generic(conn, OPENING[mode])
             # the generic plan, under the settings the search set in this transaction
@@ -141,7 +157,9 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
         with monkeypatch.context() as patch:
             patch.setattr(store_search, "generic_plan_applies", lambda *a, **k: False)
             async with runtime.db.tenant(tenant) as conn:
-                custom = await run_planned(conn, runtime, query, plan="exact", vector=vector)
+                custom = await run_planned(
+                    conn, runtime, query, plan="exact", vector=vector, postings=postings
+                )
         assert len(found[0]) == 5 and all(_same(f, found[0]) for f in found), name
         assert _same(found[0], _ranking(custom)), name
         assert len(prepared) == 1 and prepared[0]["custom_plans"] == 0, (name, prepared)
@@ -150,7 +168,8 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
         for read in READS[mode]:
             assert read in nodes, (name, read, listed)
         if mode is not SearchMode.vector:
-            assert any(read in nodes for read in KEYWORD_READS), (name, listed)
+            reads = POSTINGS_READS if postings else KEYWORD_READS
+            assert any(read in nodes for read in reads), (name, listed)
         assert not any(_forbidden(n) for n in nodes), (name, listed)
         # a conversation's search never reads its tenant's rows
         if query.conversation_id is not None:

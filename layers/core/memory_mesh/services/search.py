@@ -58,11 +58,14 @@ SMALL_SCOPE_SECONDS = 5.0
 @dataclass(frozen=True)
 class ScopePlan:
     """How a scope is searched: its vector candidates' ``plan`` (``exact`` or ``hnsw``),
-    and whether it is ``large`` (more than ``exact_max_rows`` rows: its keyword matches
-    are then found through the GIN indexes, its BM25 statistics counted once a while)."""
+    whether it is ``large`` (more than ``exact_max_rows`` rows: its keyword matches are
+    then found through the GIN indexes, its BM25 statistics counted once a while), and
+    whether its tenant's postings cost about its own rows (``postings_cheap``: a small
+    scope's keyword terms are then read from them, store/search.py's postings_apply)."""
 
     plan: str
     large: bool
+    postings_cheap: bool = False
 
 
 @dataclass
@@ -152,6 +155,9 @@ class SearchService:
                 return "exact", None  # no conversation of that id: nothing stored (yet)
             scoped = replace(scoped, conversation_id=found[ref])
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
+        postings = store.postings_apply(
+            scoped, indexed_keywords=indexed, postings_cheap=scope.postings_cheap
+        )
         pending = await store.start_search(
             conn,
             query=scoped,
@@ -161,6 +167,7 @@ class SearchService:
             config=self.plan,
             plan=scope.plan,
             indexed_keywords=indexed,
+            postings=postings,
             scope_stats=await self._scope_stats(conn, scoped, indexed),
         )
         return scope.plan, pending
@@ -183,13 +190,13 @@ class SearchService:
             return remembered
         narrowed = query.conversation_id is not None
         first_cap = self.plan.exact_max_rows + 1
-        rows, table_rows = await store.scope_size(conn, query, first_cap)
-        large = rows >= first_cap
-        limit = store.exact_limit(self.plan.exact_max_rows, table_rows, narrowed=narrowed)
+        size = await store.scope_size(conn, query, first_cap)
+        large = size.rows >= first_cap
+        limit = store.exact_limit(self.plan.exact_max_rows, size.table_rows, narrowed=narrowed)
         if large and limit > self.plan.exact_max_rows:
-            rows, _ = await store.scope_size(conn, query, limit + 1)
-        if rows <= limit:
-            scope = ScopePlan("exact", large)
+            size = await store.scope_size(conn, query, limit + 1)
+        if size.rows <= limit:
+            scope = ScopePlan("exact", large, postings_cheap=size.postings_cheap)
             self._scope_plans.put(key, scope, at_most_seconds=self._small_scope_seconds)
             return scope
         scope = ScopePlan("hnsw", large=True)
