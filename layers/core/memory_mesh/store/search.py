@@ -7,8 +7,9 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
   covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
   at full precision. That statement reuses its generic plan (in every mode, the
-  keyword matches of a scope within the exact limit read from its rows), held to the
-  scope's B-trees and primary-key reads by its settings (:func:`generic_plan_applies`).
+  keyword terms of a scope within the exact limit read from its rows or postings), held
+  to the scope's B-trees and primary-key reads by its settings (:func:`generic_plan_applies`);
+  a conversation named by its external id is looked up by the statement itself.
   A metadata filter (not in that table) reads ``messages`` instead, with index scans off
   so the planner cannot pick the HNSW index plus a filter, which is slow and returns too
   few rows.
@@ -20,11 +21,13 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
 Otherwise ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
 would pick the slow HNSW+filter path after a few runs.
 
-Keyword matches (BM25, below): an exact scope's are found by reading its rows, which
-row-level security requires of a plain query (``@@`` is not leakproof); a larger scope's
-terms are read from migration 0015's postings (one B-tree range per query word), or,
-under a metadata filter, its matches come from migration 0013's function through the GIN
-indexes; the service gives a large scope's statement its BM25 statistics, counted once a
+Keyword matches (BM25, below): a larger scope's terms are read from migration 0015's
+postings (one B-tree range per query word), and so are an exact scope's filtered by its
+tenant or conversation alone whose tenant's postings cost about its rows
+(:func:`postings_apply`); any other exact scope's are found by reading its rows, which
+row-level security requires of a plain query (``@@`` is not leakproof); under a metadata
+filter a large scope's matches come from migration 0013's function through the GIN
+indexes. The service gives a large scope's statement its BM25 statistics, counted once a
 minute.
 """
 
@@ -89,12 +92,11 @@ def conversation_ref(query: SearchQuery) -> ConversationRef | None:
 # a small scope's keyword terms are read from the postings (migration 0015) when its
 # tenant holds at most this many times the scope's rows: a query word's postings are one
 # range of the tenant's (tenant, word) B-tree, whatever the conversation, so a tiny
-# conversation of a large tenant reads its rows instead. Over a 1,500-turn conversation
-# whose tenant it was, the keyword statement took 6.0 against 11.3 ms (median of 30
-# LoCoMo questions, EXPLAIN ANALYZE), and 0.33 against 2.83 ms in a tenant of 10 such
-# conversations; reading the rows costs ~5 us a row of the scope, the postings ~1.7 us a
-# posting of the tenant, and a question's words are found in up to about the tenant's rows
-POSTINGS_TENANT_RATIO = 4
+# conversation of a large tenant reads its rows instead. A 1,500-turn conversation of
+# real text (median of 30 LoCoMo questions, EXPLAIN ANALYZE): the keyword statement 6.0
+# against 11.3 ms as its tenant's only conversation, 5.7 against 9.9 ms among 10 such
+# (hybrid 8.4 against 13.9); not measured further apart
+POSTINGS_TENANT_RATIO = 10
 
 
 @dataclass(frozen=True)
