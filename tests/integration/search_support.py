@@ -74,7 +74,7 @@ async def prepared_generic(conn: Any, opening: str) -> list[dict[str, Any]]:
     generic plan (others an earlier test prepared on the pooled connection are planned
     per search)."""
     cur = await conn.execute(
-        "select statement, generic_plans, custom_plans from pg_prepared_statements"
+        "select name, statement, generic_plans, custom_plans from pg_prepared_statements"
         " where starts_with(statement, %s)",
         [opening],
     )

@@ -281,14 +281,15 @@ async def _generic_plans(
     transaction's JIT setting."""
     async with runtime.db.tenant(query.tenant_id) as conn:
         await conn.execute(_PARALLEL_FREE)
-        before = {p["statement"]: p["generic_plans"] for p in await prepared_generic(conn, "")}
+        # by name: a text evicted from psycopg's cache and prepared again has two rows
+        before = {p["name"]: p["generic_plans"] for p in await prepared_generic(conn, "")}
         for _ in range(8):  # psycopg prepares a statement on its 6th execution
             hits = await run_planned(conn, runtime, query, plan="exact", vector=vector)
         # the statement this search prepared (or found prepared) and ran generically
         prepared = [
             p
             for p in await prepared_generic(conn, OPENING[query.mode])
-            if p["generic_plans"] > before.get(p["statement"], 0)
+            if p["generic_plans"] > before.get(p["name"], 0)
         ]
         nodes = await plan_nodes(conn, prepared[0]["statement"]) if prepared else []
         cur = await conn.execute("select current_setting('jit') as jit")
