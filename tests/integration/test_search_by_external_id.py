@@ -1,13 +1,11 @@
 """A search scoped to a conversation named by the client's own id (its external id) finds
-what the same search by the conversation's UUID finds, and costs no round trip more: the
-statement looks the conversation up itself, except in a large scope, whose plan the
-planner makes on the UUID, read first."""
+what the same search by the conversation's UUID finds, in a small scope and a large one,
+and nothing for an id the tenant does not have."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +13,6 @@ import pytest
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
-from memory_mesh.store.database import Database
 from tests.integration.batch import store_batch
 from tests.integration.search_support import service_with_exact_limit
 
@@ -71,41 +68,3 @@ async def test_an_external_id_the_tenant_does_not_have_finds_nothing(
     for name, service in _services(runtime).items():
         for _ in range(2):
             assert (await service.search(query)).hits == [], name
-
-
-async def test_a_search_by_external_id_is_one_round_trip_once_its_plan_is_known(
-    runtime: Runtime, client: httpx.AsyncClient, tenant: str, database_url: str, tmp_path: Path
-) -> None:
-    external_id, _ = await _conversation_pair(client, tenant)
-    db = Database(database_url, min_size=1, max_size=1, statement_timeout_ms=5_000)
-    await db.open()
-    try:
-        service = SearchService(
-            db,
-            runtime.embedder,
-            weights=runtime.search.weights,
-            plan=runtime.search.plan,
-            limits=runtime.search.limits,
-        )
-        query = SearchQuery(
-            tenant_id=tenant, query="garden", mode=SearchMode.vector, conversation_id=external_id
-        )
-        assert len((await service.search(query)).hits) == 10  # counts the scope
-        trace_file = tmp_path / "trace"
-        with trace_file.open("w") as trace:
-            async with db.connection() as conn:  # the pool's one connection
-                conn.pgconn.trace(trace.fileno())
-            outcome = await service.search(query)
-            async with db.connection() as conn:
-                conn.pgconn.untrace()
-    finally:
-        await db.close()
-    assert len(outcome.hits) == 10
-    sent = [line.split("\t")[3] for line in trace_file.read_text().splitlines() if "\tF\t" in line]
-    search = sent[: sent.index("Sync") + 1]
-    # the checkout's check (an empty simple Query), then BEGIN, the tenant, the plan's
-    # settings, the statement and COMMIT before one Sync: nothing read mid-pipeline (a
-    # Flush: the old lookup of the external id, waited for before the statement)
-    assert search[0] == "Query" and "Query" not in search[1:]
-    assert search.count("Execute") == 5
-    assert "Flush" not in search

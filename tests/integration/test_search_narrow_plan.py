@@ -113,15 +113,6 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             conversation_id=uuid.UUID(conv),
             reference_time=now,
         ),
-        # the statement looks the conversation up itself (no round trip of its own)
-        "conversation by external id": SearchQuery(
-            tenant_id=tenant,
-            query="garden",
-            mode=mode,
-            top_k=5,
-            conversation_id=external_id,
-            reference_time=now,
-        ),
         "tenant": whole,
         "role and time": SearchQuery(
             tenant_id=tenant,
@@ -174,9 +165,6 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
         # a conversation's search never reads its tenant's rows
         if query.conversation_id is not None:
             assert not any("messages_tenant" in n for n in nodes), (name, listed)
-        # an external id is looked up by the tenant's unique index, once per statement
-        if isinstance(query.conversation_id, str):
-            assert "Index Scan conversations_tenant_external_id" in nodes, (name, listed)
 
 
 def test_the_narrow_table_is_searched_with_the_querys_halfvec_bound_as_one() -> None:

@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
+from uuid import UUID
 
 from psycopg import AsyncCursor
 
@@ -141,19 +142,12 @@ class SearchService:
         self, conn: Conn, query: SearchQuery, vector: QueryVector | None
     ) -> tuple[str, AsyncCursor[dict[str, Any]] | None]:
         """Send the search's statements in ``conn``'s pipeline: its plan, and the cursor
-        its hits are read from once the pipeline is synced (None: nothing to search).
-
-        A conversation named by its external id is looked up by the statement itself (no
-        round trip of its own), except in a large scope: its plan is the planner's own
-        choice, made on the conversation's UUID, which is then read first."""
-        ref = store.conversation_ref(query)
-        scoped = replace(query, conversation_id=ref)
+        its hits are read from once the pipeline is synced (None: nothing to search)."""
+        conversation_id = await self._conversation(conn, query)
+        if query.conversation_id is not None and conversation_id is None:
+            return "exact", None  # no conversation of that id: nothing stored (yet)
+        scoped = replace(query, conversation_id=conversation_id)
         scope = await self._choose_plan(conn, scoped)
-        if isinstance(ref, str) and scope.large:
-            found = await resolve_many(conn, query.tenant_id, [ref], create=False)
-            if ref not in found:
-                return "exact", None  # no conversation of that id: nothing stored (yet)
-            scoped = replace(scoped, conversation_id=found[ref])
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
         postings = store.postings_apply(
             scoped, indexed_keywords=indexed, postings_cheap=scope.postings_cheap
@@ -177,6 +171,19 @@ class SearchService:
         hand-off costs more than the lookup); a miss runs the model in a thread, once per
         batch of concurrent queries (embeddings/aio.py, the query cache's async path)."""
         return await embed_query_async(self.embedder, text)
+
+    @staticmethod
+    async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
+        """The UUID of the conversation filter; None when there is no filter or the tenant
+        has no conversation of that external id. A UUID is taken as it is, unread: the
+        statement's tenant filter finds nothing for another tenant's or a missing one."""
+        if query.conversation_id is None:
+            return None
+        ref = parse_conversation_ref(query.conversation_id)
+        if isinstance(ref, UUID):
+            return ref
+        found = await resolve_many(conn, query.tenant_id, [ref], create=False)
+        return found.get(ref)
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> ScopePlan:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,

@@ -9,7 +9,6 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   at full precision. That statement reuses its generic plan (in every mode, the
   keyword terms of a scope within the exact limit read from its rows or postings), held
   to the scope's B-trees and primary-key reads by its settings (:func:`generic_plan_applies`);
-  a conversation named by its external id is looked up by the statement itself.
   A metadata filter (not in that table) reads ``messages`` instead, with index scans off
   so the planner cannot pick the HNSW index plus a filter, which is slow and returns too
   few rows.
@@ -41,7 +40,6 @@ from pgvector import HalfVector, Vector
 from psycopg import AsyncCursor, sql
 from psycopg.types.json import Jsonb
 
-from memory_mesh.domain.conversation_ref import ConversationRef, parse_conversation_ref
 from memory_mesh.domain.models import ScoreParts, SearchHit, SearchMode, SearchQuery
 from memory_mesh.domain.ranking import RankingWeights
 from memory_mesh.embeddings.base import QueryVector
@@ -72,21 +70,6 @@ def exact_limit(exact_max_rows: int, table_rows: int, *, narrowed: bool) -> int:
     if not narrowed:
         return exact_max_rows
     return max(exact_max_rows, math.isqrt(exact_max_rows * max(table_rows, 0)))
-
-
-# the conversation an external id names, looked up in the statement that filters on it
-# (no round trip of its own; NULL, so no row, for an id the tenant does not have)
-_CONVERSATION_OF_EXTERNAL_ID = (
-    "(select c.id from conversations c"
-    " where c.tenant_id = %(tenant)s and c.external_id = %(conversation_external_id)s)"
-)
-
-
-def conversation_ref(query: SearchQuery) -> ConversationRef | None:
-    """The conversation filter as a UUID (the server's id) or a str (an external id)."""
-    if query.conversation_id is None:
-        return None
-    return parse_conversation_ref(query.conversation_id)
 
 
 # a small scope's keyword terms are read from the postings (migration 0015) when its
@@ -125,14 +108,14 @@ async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> ScopeSize:
     )
     if query.conversation_id is not None:
         cur = await conn.execute(
-            "with scope as (select count(*) as n from (select 1 from messages m"
-            f" where m.tenant_id = %(tenant)s and {_conversation_clause(query)}"
+            "with scope as (select count(*) as n from (select 1 from messages"
+            " where tenant_id = %(tenant)s and conversation_id = %(conversation)s"
             " limit %(cap)s) s)"
-            " select scope.n, (select count(*) from (select 1 from messages m"
-            " where m.tenant_id = %(tenant)s"
+            " select scope.n, (select count(*) from (select 1 from messages"
+            " where tenant_id = %(tenant)s"
             f" limit (select {POSTINGS_TENANT_RATIO} * n + 1 from scope)) t) as tenant_n,"
             f" {table_rows} from scope",
-            _conversation_values(query) | {"cap": cap},
+            {"tenant": query.tenant_id, "conversation": query.conversation_id, "cap": cap},
         )
     else:
         cur = await conn.execute(
@@ -165,27 +148,11 @@ async def scope_statistics(conn: Conn, query: SearchQuery, context_weight: float
     return ScopeStats(docs=float(row["docs"]), avg_len=float(row["avg_len"]))
 
 
-def _conversation_values(query: SearchQuery) -> dict[str, Any]:
-    """The tenant and the conversation filter's value: ``conversation`` (a UUID) or
-    ``conversation_external_id`` (looked up by :data:`_CONVERSATION_OF_EXTERNAL_ID`)."""
-    ref = conversation_ref(query)
-    return {
-        "tenant": query.tenant_id,
-        "conversation": ref if not isinstance(ref, str) else None,
-        "conversation_external_id": ref if isinstance(ref, str) else None,
-    }
-
-
-def _conversation_clause(query: SearchQuery) -> str:
-    """``m.conversation_id`` equal to the conversation named by UUID or by external id."""
-    if isinstance(conversation_ref(query), str):
-        return f"m.conversation_id = {_CONVERSATION_OF_EXTERNAL_ID}"
-    return "m.conversation_id = %(conversation)s"
-
-
 def _filter_values(query: SearchQuery) -> dict[str, Any]:
     """The values :func:`_filters`' clause (and migration 0013's function) binds."""
-    return _conversation_values(query) | {
+    return {
+        "tenant": query.tenant_id,
+        "conversation": query.conversation_id,
         "role": query.role.value if query.role else None,
         "after": query.created_after,
         "before": query.created_before,
@@ -199,7 +166,7 @@ def _filters(query: SearchQuery) -> sql.Composable:
     """The WHERE clause every candidate set shares; only fixed text, values are bound."""
     parts = [sql.SQL("m.tenant_id = %(tenant)s")]
     if query.conversation_id is not None:
-        parts.append(sql.SQL(_conversation_clause(query)))
+        parts.append(sql.SQL("m.conversation_id = %(conversation)s"))
     if query.role is not None:
         parts.append(sql.SQL("m.role = %(role)s"))
     if query.created_after is not None:
@@ -619,9 +586,6 @@ def statement(
     if postings:
         terms = sql.SQL(keywords(_TERMS_FROM_POSTINGS)).format(where=where)
     else:
-        if indexed_keywords and isinstance(conversation_ref(query), str):
-            # migration 0013's function takes the conversation's UUID
-            raise ValueError("a large scope's conversation is resolved to its UUID first")
         matches = _INDEXED_MATCHES if indexed_keywords else _MATCHES
         terms = sql.SQL(keywords(_TERMS_FROM_ROWS)).format(
             keyword_matches=sql.SQL(keywords(matches)).format(where=where)
