@@ -86,9 +86,19 @@ def jwt_secret(settings: Settings) -> str:
     path = settings.data_dir / "jwt-secret"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        # written whole under a name of its own, then linked into place: processes starting
+        # together (two servers on one data directory) all read the one that got there
+        # first, never a half-written file (one of them failed at start with "File exists")
+        draft = path.with_name(f".jwt-secret-{os.getpid()}-{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process's secret is in place: it is the one
+        finally:
+            draft.unlink(missing_ok=True)
     return path.read_text().strip()
 
 
