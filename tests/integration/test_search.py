@@ -326,9 +326,9 @@ async def test_a_scopes_plan_is_not_counted_again_while_remembered(
     counted: list[str] = []
     real_scope_size = search_service.store.scope_size
 
-    async def counting(conn: Any, query: SearchQuery, cap: int) -> Any:
+    async def counting(conn: Any, query: SearchQuery, cap: int, **options: Any) -> Any:
         counted.append(query.tenant_id)
-        return await real_scope_size(conn, query, cap)
+        return await real_scope_size(conn, query, cap, **options)
 
     monkeypatch.setattr(search_service.store, "scope_size", counting)
 

@@ -201,7 +201,7 @@ class SearchService:
         large = size.rows >= first_cap
         limit = store.exact_limit(self.plan.exact_max_rows, size.table_rows, narrowed=narrowed)
         if large and limit > self.plan.exact_max_rows:
-            size = await store.scope_size(conn, query, limit + 1)
+            size = await store.scope_size(conn, query, limit + 1, small_below=first_cap)
         if size.rows <= limit:
             scope = ScopePlan("exact", large, postings_cheap=size.postings_cheap)
             self._scope_plans.put(key, scope, at_most_seconds=self._small_scope_seconds)

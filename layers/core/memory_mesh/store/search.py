@@ -86,22 +86,28 @@ POSTINGS_TENANT_RATIO = 10
 class ScopeSize:
     """A search scope's rows (its tenant's, or its conversation's) counted up to a cap,
     its tenant's counted up to :data:`POSTINGS_TENANT_RATIO` times those and one (the
-    scope's own for a tenant scope), and the whole table's as the planner last estimated
-    them."""
+    scope's own for a tenant scope; None: not counted), and the whole table's as the
+    planner last estimated them."""
 
     rows: int
-    tenant_rows: int
+    tenant_rows: int | None
     table_rows: int
 
     @property
     def postings_cheap(self) -> bool:
         """Whether the tenant's postings of a word cost at most about the scope's rows."""
-        return self.tenant_rows <= POSTINGS_TENANT_RATIO * self.rows
+        return self.tenant_rows is not None and self.tenant_rows <= (
+            POSTINGS_TENANT_RATIO * self.rows
+        )
 
 
-async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> ScopeSize:
+async def scope_size(
+    conn: Conn, query: SearchQuery, cap: int, *, small_below: int | None = None
+) -> ScopeSize:
     """The query's tenant or conversation counted up to ``cap`` rows (bounded cost), and
-    for a conversation its tenant up to :data:`POSTINGS_TENANT_RATIO` times as many."""
+    for a conversation of fewer than ``small_below`` rows (default ``cap``) its tenant up
+    to :data:`POSTINGS_TENANT_RATIO` times as many: a larger scope's keyword terms come
+    from the postings whatever its tenant holds, so its tenant is not counted."""
     table_rows = (
         "(select greatest(reltuples, 0)::bigint from pg_class"
         " where oid = 'messages'::regclass) as table_rows"
@@ -111,11 +117,16 @@ async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> ScopeSize:
             "with scope as (select count(*) as n from (select 1 from messages"
             " where tenant_id = %(tenant)s and conversation_id = %(conversation)s"
             " limit %(cap)s) s)"
-            " select scope.n, (select count(*) from (select 1 from messages"
-            " where tenant_id = %(tenant)s"
-            f" limit (select {POSTINGS_TENANT_RATIO} * n + 1 from scope)) t) as tenant_n,"
-            f" {table_rows} from scope",
-            {"tenant": query.tenant_id, "conversation": query.conversation_id, "cap": cap},
+            " select scope.n, case when scope.n < %(small)s then (select count(*) from"
+            " (select 1 from messages where tenant_id = %(tenant)s"
+            f" limit (select {POSTINGS_TENANT_RATIO} * n + 1 from scope)) t) end"
+            f" as tenant_n, {table_rows} from scope",
+            {
+                "tenant": query.tenant_id,
+                "conversation": query.conversation_id,
+                "cap": cap,
+                "small": cap if small_below is None else small_below,
+            },
         )
     else:
         cur = await conn.execute(
@@ -126,7 +137,8 @@ async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> ScopeSize:
     row = await cur.fetchone()
     if row is None:
         return ScopeSize(0, 0, 0)
-    return ScopeSize(int(row["n"]), int(row["tenant_n"]), int(row["table_rows"] or 0))
+    tenant_rows = None if row["tenant_n"] is None else int(row["tenant_n"])
+    return ScopeSize(int(row["n"]), tenant_rows, int(row["table_rows"] or 0))
 
 
 @dataclass(frozen=True)
