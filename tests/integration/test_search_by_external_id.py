@@ -1,11 +1,14 @@
 """A search scoped to a conversation named by the client's own id (its external id) finds
 what the same search by the conversation's UUID finds, in a small scope and a large one,
-and nothing for an id the tenant does not have."""
+and nothing for an id the tenant does not have; the UUID is remembered (no lookup before
+the statement), and a conversation deleted and created again under that id is searched
+under its new UUID."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +16,7 @@ import pytest
 from memory_mesh.domain.models import SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
+from memory_mesh.store.database import Database
 from tests.integration.batch import store_batch
 from tests.integration.search_support import service_with_exact_limit
 
@@ -68,3 +72,72 @@ async def test_an_external_id_the_tenant_does_not_have_finds_nothing(
     for name, service in _services(runtime).items():
         for _ in range(2):
             assert (await service.search(query)).hits == [], name
+
+
+@pytest.mark.parametrize("mode", list(SearchMode))
+async def test_a_conversation_deleted_and_created_again_is_searched_under_its_new_uuid(
+    mode: SearchMode, runtime: Runtime, client: httpx.AsyncClient, tenant: str
+) -> None:
+    external_id, old = await _conversation_pair(client, tenant)
+    query = SearchQuery(
+        tenant_id=tenant, query="garden", mode=mode, top_k=5, conversation_id=external_id
+    )
+    services = _services(runtime)
+    for service in services.values():
+        assert {h.message.conversation_id for h in (await service.search(query)).hits} == {old}
+    deleted = await client.delete(f"/v1/conversations/{external_id}", params={"tenant_id": tenant})
+    assert deleted.status_code in (200, 204), deleted.text
+    for name, service in services.items():  # gone: nothing found, the id forgotten
+        assert (await service.search(query)).hits == [], name
+    new_ids = set(await store_batch(client, tenant, external_id, TEXTS[:12]))
+    for name, service in services.items():  # remembered again, then under the new UUID
+        for _ in range(2):
+            hits = (await service.search(query)).hits
+            assert len(hits) == 5, name
+            assert {str(h.message.id) for h in hits} <= new_ids, name
+    # deleted and created again between two searches: the remembered UUID finds nothing,
+    # the search asks again and finds the new conversation's messages
+    deleted = await client.delete(f"/v1/conversations/{external_id}", params={"tenant_id": tenant})
+    assert deleted.status_code in (200, 204), deleted.text
+    newest_ids = set(await store_batch(client, tenant, external_id, TEXTS[:12]))
+    for name, service in services.items():
+        hits = (await service.search(query)).hits
+        assert len(hits) == 5, name
+        assert {str(h.message.id) for h in hits} <= newest_ids, name
+
+
+async def test_a_search_by_external_id_is_one_round_trip_once_its_uuid_is_known(
+    runtime: Runtime, client: httpx.AsyncClient, tenant: str, database_url: str, tmp_path: Path
+) -> None:
+    external_id, _ = await _conversation_pair(client, tenant)
+    db = Database(database_url, min_size=1, max_size=1, statement_timeout_ms=5_000)
+    await db.open()
+    try:
+        service = SearchService(
+            db,
+            runtime.embedder,
+            weights=runtime.search.weights,
+            plan=runtime.search.plan,
+            limits=runtime.search.limits,
+        )
+        query = SearchQuery(
+            tenant_id=tenant, query="garden", mode=SearchMode.vector, conversation_id=external_id
+        )
+        assert len((await service.search(query)).hits) == 10  # reads the UUID, counts the scope
+        trace_file = tmp_path / "trace"
+        with trace_file.open("w") as trace:
+            async with db.connection() as conn:  # the pool's one connection
+                conn.pgconn.trace(trace.fileno())
+            outcome = await service.search(query)
+            async with db.connection() as conn:
+                conn.pgconn.untrace()
+    finally:
+        await db.close()
+    assert len(outcome.hits) == 10
+    sent = [line.split("\t")[3] for line in trace_file.read_text().splitlines() if "\tF\t" in line]
+    assert sent[0] == "Query"  # the pool's check of the connection at checkout
+    search = sent[1 : sent.index("Sync") + 1]
+    # BEGIN, the tenant, the plan's settings, the statement, COMMIT, then Sync: nothing
+    # waited for before (a Flush: a result read mid-pipeline, e.g. the conversation's UUID)
+    assert search.count("Execute") == 5
+    assert "Flush" not in search and "Query" not in search

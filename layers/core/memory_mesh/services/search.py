@@ -5,7 +5,8 @@ found and ranked in one SQL statement (store/search.py), sent with its transacti
 round trip. A scope's plan is remembered (:data:`LARGE_SCOPE_SECONDS` for the HNSW plan,
 :data:`SMALL_SCOPE_SECONDS` for the exact one), so searches do not count its rows every
 time; so are a large scope's BM25 statistics (its keyword matches are found through the
-GIN indexes, migration 0013), which cost more to count than the search itself. In hybrid
+GIN indexes, migration 0013), which cost more to count than the search itself, and a
+conversation's UUID by its external id (no lookup before the statement). In hybrid
 mode an unavailable embedder degrades the search to keywords (reported as ``degraded``)
 instead of failing.
 """
@@ -54,6 +55,12 @@ LARGE_SCOPE_SECONDS = 60.0
 # the exact plan is complete at any size, so a scope grown meanwhile (at most this long)
 # costs a slower scan, never a hit
 SMALL_SCOPE_SECONDS = 5.0
+# how long a conversation's UUID is remembered by its external id, so a search naming it
+# so reads no lookup first (a round trip of its own): an external id never changes, and a
+# conversation deleted and created again under it has a new UUID, under which the
+# remembered one finds nothing; a search that finds nothing under a remembered UUID asks
+# again (:meth:`SearchService.search`)
+CONVERSATION_ID_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ class SearchService:
         metrics: MetricsRecorder = NULL_METRICS,
         large_scope_seconds: float = LARGE_SCOPE_SECONDS,
         small_scope_seconds: float = SMALL_SCOPE_SECONDS,
+        conversation_id_seconds: float = CONVERSATION_ID_SECONDS,
     ) -> None:
         self.db = db
         self.embedder = embedder
@@ -105,6 +113,8 @@ class SearchService:
         self._small_scope_seconds = small_scope_seconds
         # a large scope's filters -> its BM25 statistics when counted (:meth:`_scope_stats`)
         self._scope_statistics: TtlCache[store.ScopeStats] = TtlCache(large_scope_seconds)
+        # (tenant, external id) -> the UUID of the tenant's conversation of that id
+        self._conversation_ids: TtlCache[UUID] = TtlCache(conversation_id_seconds)
 
     async def search(self, query: SearchQuery) -> SearchOutcome:
         self._validate(query)
@@ -130,8 +140,18 @@ class SearchService:
         # one round trip when the scope's plan is remembered: BEGIN, the tenant, the plan's
         # settings, the statement and COMMIT sent together, the hits read after
         async with self.db.tenant_pipeline(query.tenant_id) as conn:
-            plan, pending = await self._send(conn, effective, vector)
+            conversation, remembered = await self._conversation(conn, effective)
+            plan, pending = await self._send(conn, effective, conversation, vector)
         hits = await store.read_hits(pending) if pending is not None else []
+        if remembered and not hits:
+            # the conversation remembered by its external id may be gone, and another
+            # created under that id since: asked for again, searched if it is another
+            async with self.db.tenant_pipeline(query.tenant_id) as conn:
+                current, _ = await self._conversation(conn, effective, remembered=False)
+                pending = None
+                if current is not None and current != conversation:
+                    plan, pending = await self._send(conn, effective, current, vector)
+            hits = await store.read_hits(pending) if pending is not None else []
         timings["database"] = _ms_since(database_started)
         self.metrics.search(
             mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
@@ -139,11 +159,15 @@ class SearchService:
         return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded, timings=timings)
 
     async def _send(
-        self, conn: Conn, query: SearchQuery, vector: QueryVector | None
+        self,
+        conn: Conn,
+        query: SearchQuery,
+        conversation_id: UUID | None,
+        vector: QueryVector | None,
     ) -> tuple[str, AsyncCursor[dict[str, Any]] | None]:
-        """Send the search's statements in ``conn``'s pipeline: its plan, and the cursor
-        its hits are read from once the pipeline is synced (None: nothing to search)."""
-        conversation_id = await self._conversation(conn, query)
+        """Send the search's statements in ``conn``'s pipeline, scoped to the UUID of its
+        conversation filter (:meth:`_conversation`): its plan, and the cursor its hits are
+        read from once the pipeline is synced (None: nothing to search)."""
         if query.conversation_id is not None and conversation_id is None:
             return "exact", None  # no conversation of that id: nothing stored (yet)
         scoped = replace(query, conversation_id=conversation_id)
@@ -172,18 +196,28 @@ class SearchService:
         batch of concurrent queries (embeddings/aio.py, the query cache's async path)."""
         return await embed_query_async(self.embedder, text)
 
-    @staticmethod
-    async def _conversation(conn: Conn, query: SearchQuery) -> UUID | None:
-        """The UUID of the conversation filter; None when there is no filter or the tenant
-        has no conversation of that external id. A UUID is taken as it is, unread: the
-        statement's tenant filter finds nothing for another tenant's or a missing one."""
+    async def _conversation(
+        self, conn: Conn, query: SearchQuery, *, remembered: bool = True
+    ) -> tuple[UUID | None, bool]:
+        """The UUID of the conversation filter (None when there is no filter or the
+        tenant has no conversation of that external id), and whether it was
+        ``remembered`` from an earlier search rather than read. A UUID is taken as it is,
+        unread: the statement's tenant filter finds nothing for another tenant's or a
+        missing one."""
         if query.conversation_id is None:
-            return None
+            return None, False
         ref = parse_conversation_ref(query.conversation_id)
         if isinstance(ref, UUID):
-            return ref
-        found = await resolve_many(conn, query.tenant_id, [ref], create=False)
-        return found.get(ref)
+            return ref, False
+        key = (query.tenant_id, ref)
+        if remembered and (known := self._conversation_ids.get(key)) is not None:
+            return known, True
+        found = (await resolve_many(conn, query.tenant_id, [ref], create=False)).get(ref)
+        if found is None:
+            self._conversation_ids.forget(key)  # none yet: its first message creates it
+        else:
+            self._conversation_ids.put(key, found)
+        return found, False
 
     async def _choose_plan(self, conn: Conn, query: SearchQuery) -> ScopePlan:
         """``exact`` for a scope within :func:`~memory_mesh.store.search.exact_limit`,
