@@ -19,9 +19,10 @@ from fastapi import FastAPI
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from memory_mesh.domain.models import SearchMode, SearchQuery
+from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.domain.retention import Conditions, RuleAction, RuleSpec
 from memory_mesh.runtime import Runtime
+from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import search as store_search
 from memory_mesh.store.migrations import available_migrations
 from tests.conftest import http_client, make_tenant, new_conversation
@@ -244,6 +245,47 @@ async def test_the_narrow_scan_ranks_exactly_as_the_scan_of_the_messages(
                 wide = await _ranked(runtime, query, narrow=False)
                 assert [i for i, _, _ in narrow] == [i for i, _, _ in wide]
                 assert np.allclose([s for _, s, _ in narrow], [s for _, s, _ in wide])
+
+
+async def test_the_narrow_hybrid_scan_reads_back_every_match_still_awaiting_its_vector(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: str
+) -> None:
+    # the narrow hybrid statement reads back from messages only the best candidates by a
+    # rough score taken from message_vectors; a keyword match with no vector yet has none
+    # there, and must still rank as the wide scan ranks it
+    conv = await new_conversation(client, tenant)
+    await store_batch(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
+    service = runtime.messages
+    service.inline = False  # stored, not embedded: the worker is not running here
+    try:
+        for i in range(30):
+            await service.create(
+                tenant,
+                MessageInput(
+                    conversation_id=uuid.UUID(conv),
+                    role=Role.user,
+                    content=f"the zebra in the park chased our dog's tennis balls ({i})",
+                ),
+            )
+    finally:
+        service.inline = True
+    for question in ("zebra", "what does the dog like", "tennis balls in the park"):
+        query = SearchQuery(
+            tenant_id=tenant,
+            query=question,
+            mode=SearchMode.hybrid,
+            top_k=20,
+            conversation_id=uuid.UUID(conv),
+        )
+        narrow = await _ranked(runtime, query, narrow=True)
+        wide = await _ranked(runtime, query, narrow=False)
+        assert [i for i, _, _ in narrow] == [i for i, _, _ in wide], question
+        assert np.allclose([s for _, s, _ in narrow], [s for _, s, _ in wide]), question
+    zebra = SearchQuery(
+        tenant_id=tenant, query="zebra", mode=SearchMode.hybrid, top_k=20, conversation_id=conv
+    )
+    assert len(await _ranked(runtime, zebra, narrow=True)) == 20  # the 30 awaiting ones
+    await runtime.pipeline.embed_due()
 
 
 class _Explaining:
