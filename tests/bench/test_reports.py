@@ -70,6 +70,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_postings": search_ab.markdown,
     "search_ab_external_id": search_ab.markdown,
     "search_ab_conversation_ids": search_ab.markdown,
+    "search_ab_hybrid_reread": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
 }
