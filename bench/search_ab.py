@@ -59,9 +59,12 @@ def baseline_tree(ref: str, into: Path) -> Path:
     return into / "layers/core"
 
 
-async def _prepare(url: str, turns: list[tuple[str, str]], ref: str) -> tuple[str, str]:
-    """Register, make an API key, store the conversation; (api key, conversation id: its
-    UUID, or with ``ref`` "external" the client's own id its first messages created)."""
+async def _prepare(
+    url: str, turns: list[tuple[str, str]], ref: str, conversations: int = 1
+) -> tuple[str, str]:
+    """Register, make an API key, store ``conversations`` conversations of ``turns``;
+    (api key, the first's id: its UUID, or with ``ref`` "external" the client's own id its
+    first messages created)."""
     async with httpx.AsyncClient(base_url=url, timeout=600) as http:
         creds = {"email": "ab@bench.example.com", "password": PASSWORD}
         response = await http.post("/v1/auth/register", json={**creds, "tenant_id": "ab"})
@@ -75,19 +78,22 @@ async def _prepare(url: str, turns: list[tuple[str, str]], ref: str) -> tuple[st
             )
         ).json()["key"]
         http.headers["x-api-key"] = key
-        if ref == "external":
-            conv = "bench-conversation"
-        else:
-            conv = (await http.post("/v1/conversations", json={})).json()["id"]
-        for start in range(0, len(turns), 250):
-            items = [
-                {"conversation_id": conv, "role": "user", "content": text, "created_at": when}
-                for text, when in turns[start : start + 250]
-            ]
-            body = (await http.post("/v1/messages/batch", json={"items": items})).json()
-            if body.get("failed"):
-                raise RuntimeError(f"turns not stored: {body}")
-        return key, conv
+        convs = []
+        for number in range(conversations):
+            if ref == "external":
+                conv = "bench-conversation" + (f"-{number + 1}" if number else "")
+            else:
+                conv = (await http.post("/v1/conversations", json={})).json()["id"]
+            convs.append(conv)
+            for start in range(0, len(turns), 250):
+                items = [
+                    {"conversation_id": conv, "role": "user", "content": text, "created_at": when}
+                    for text, when in turns[start : start + 250]
+                ]
+                body = (await http.post("/v1/messages/batch", json={"items": items})).json()
+                if body.get("failed"):
+                    raise RuntimeError(f"turns not stored: {body}")
+        return key, convs[0]
 
 
 async def _round(
@@ -137,7 +143,10 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     try:
         urls = {name: server.url() for name, server in servers.items()}
         prepared = await asyncio.gather(
-            *(_prepare(url, turns, args.conversation_ref) for url in urls.values())
+            *(
+                _prepare(url, turns, args.conversation_ref, args.conversations)
+                for url in urls.values()
+            )
         )
         keys = {name: p[0] for name, p in zip(urls, prepared, strict=True)}
         convs = {name: p[1] for name, p in zip(urls, prepared, strict=True)}
@@ -173,6 +182,7 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "queries_per_round": len(questions),
         "rounds": args.rounds,
         "conversation_ref": args.conversation_ref,
+        "conversations": args.conversations,
         "embedding": "deterministic (query embedding left out of both)",
         "modes": out,
         "load_average_at_end": load_average(),
@@ -184,12 +194,17 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 _NAMED_BY = {"uuid": " (named by its UUID)", "external": " (named by the client's own id)"}
 
 
+def _among(conversations: int) -> str:
+    return f", among {conversations} such in its tenant" if conversations > 1 else ""
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Search latency over HTTP: this tree against the baseline, side by side",
         "",
         f"Reproduce: `{result['command']}`. One conversation of {result['turns']} turns in "
-        f"each server; {result['queries_per_round']} questions a round, alternating servers, "
+        f"each server{_among(result.get('conversations', 1))}; "
+        f"{result['queries_per_round']} questions a round, alternating servers, "
         f"one request at a time, top_k 10, scoped to the conversation"
         f"{_NAMED_BY.get(result.get('conversation_ref'), '')}; {result['rounds']} "
         f"rounds. Embedding: {result['embedding']}. Load average at the end "
@@ -221,6 +236,12 @@ def main(argv: list[str] | None = None) -> None:
         choices=["uuid", "external"],
         default="uuid",
         help="name the conversation by its UUID or by the client's own id (uuid)",
+    )
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        default=1,
+        help="conversations of those turns in the tenant; the first is searched (1)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--name", default="search_ab", help="results file name (search_ab)")

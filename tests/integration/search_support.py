@@ -69,6 +69,24 @@ async def plan_nodes(conn: Any, statement: str) -> list[str]:
     return _walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
 
 
+async def index_conditions(conn: Any, statement: str, index: str) -> list[str]:
+    """The index conditions of each read of ``index`` in ``statement``'s generic plan
+    under the settings of ``conn``'s transaction."""
+    cur = await conn.execute("explain (generic_plan, format json) " + statement)
+    row = await cur.fetchone()
+    plan = next(iter(row.values()))
+    found: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Index Name") == index:
+            found.append(str(node.get("Index Cond", "")))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"])
+    return found
+
+
 async def prepared_generic(conn: Any, opening: str) -> list[dict[str, Any]]:
     """The statements prepared on ``conn`` starting with ``opening`` that run their
     generic plan (others an earlier test prepared on the pooled connection are planned

@@ -1,17 +1,22 @@
 """Migration 0015 on the real database: ``message_terms`` (a large scope's keyword
 postings) stays in step with ``messages`` through every write the API makes (store, the
 context the next message gives, edit, archive, move, delete, a conversation's delete), and
-row-level security keeps each tenant's postings to itself."""
+row-level security keeps each tenant's postings to itself; migrations 0019-0020 move an
+existing database's postings onto the key (tenant, word, conversation, message), safely
+run twice."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from memory_mesh.runtime import Runtime
+from memory_mesh.store.migrations import available_migrations
 from tests.conftest import make_tenant, new_conversation
 from tests.integration.batch import store_batch
 
@@ -105,3 +110,68 @@ async def test_each_tenant_reads_its_own_postings_only(
                 " gen_random_uuid(), 'user', now(), false, 1, 0, 1, 0)",
                 [tenant],
             )
+
+
+def _apply(conn: psycopg.Connection[Any], versions: range) -> None:
+    for migration in available_migrations():
+        if migration.version in versions:
+            for statement in migration.statements(3):
+                conn.execute(statement)
+
+
+def test_an_existing_databases_postings_move_onto_the_conversation_key(
+    database_url: str,
+) -> None:
+    name = f"mm_terms_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+    url = make_conninfo(database_url, dbname=name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            _apply(conn, range(1, 19))
+            conn.execute("insert into tenants (id, name) values ('a', 'a')")
+            convs = [
+                row[0]
+                for row in conn.execute(
+                    "insert into conversations (id, tenant_id, title) select"
+                    " gen_random_uuid(), 'a', 'c' from generate_series(1, 3) returning id"
+                ).fetchall()
+            ]
+            conn.execute(
+                "insert into messages (id, tenant_id, conversation_id, role, content, importance)"
+                " select gen_random_uuid(), 'a', (%s::uuid[])[1 + i %% 3], 'user',"
+                " 'the garden fence and the boat ' || i, 0.5 from generate_series(1, 30) i",
+                [convs],
+            )
+            _apply(conn, range(19, 21))
+            _apply(conn, range(20, 21))  # again, as after a failure half-way: a no-op
+
+            [key] = conn.execute(
+                "select pg_get_indexdef(conindid) from pg_constraint"
+                " where conname = 'message_terms_pkey'"
+            ).fetchone() or [""]
+            assert "(tenant_id, lexeme, conversation_id, message_id)" in key
+            indexes = conn.execute(
+                "select indexname from pg_indexes where tablename = 'message_terms'"
+            ).fetchall()
+            assert indexes == [("message_terms_pkey",)]
+
+            def in_step(step: str) -> None:
+                stored = set(conn.execute(_STORED, ["a"]).fetchall())
+                assert stored == set(conn.execute(_EXPECTED, ["a"]).fetchall()), step
+                assert stored, step
+
+            in_step("migrated")
+            moved = conn.execute(
+                "update messages set conversation_id = %s where conversation_id = %s returning id",
+                [convs[0], convs[1]],
+            ).fetchall()
+            assert len(moved) == 10
+            in_step("moved")
+            conn.execute("update messages set content = 'a sailing boat' where content like '%%1'")
+            in_step("edited")
+            conn.execute("delete from messages where conversation_id = %s", [convs[2]])
+            in_step("deleted")
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f"drop database {name} with (force)")

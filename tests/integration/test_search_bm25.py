@@ -12,7 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from memory_mesh.domain.models import SearchMode, SearchQuery
+from memory_mesh.domain.models import Role, SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
 from memory_mesh.store.search import statement
 from tests.conftest import new_conversation
@@ -161,6 +161,7 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     async with runtime.db.system() as conn:
         text = statement(query, plan, 384).as_string(conn)
         filtered = statement(replace(query, metadata={"k": "v"}), plan, 384).as_string(conn)
+        by_role = statement(replace(query, role=Role.user), plan, 384).as_string(conn)
     assert "{" not in text and "}" not in text  # every placeholder composed
     assert "m.tenant_id = %(tenant)s and not m.archived" in text
     # both plans order their vector candidates by halfvec distance: the HNSW index's, or
@@ -168,10 +169,13 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
     assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
-    # a large scope's keyword terms come from migration 0015's postings, or, under a
-    # metadata filter, its matches from migration 0013's function (GIN indexes)
+    # keyword terms come from migration 0015's postings for a scope filtered by its tenant
+    # or conversation alone, and for any large scope but one filtered by metadata, whose
+    # matches come from migration 0013's function (GIN indexes); a small scope filtered
+    # otherwise reads its rows
     large = plan == "hnsw" and mode is not SearchMode.vector
-    assert ("from message_terms m" in text) == large
+    assert ("from message_terms m" in text) == (mode is not SearchMode.vector)
+    assert ("from message_terms m" in by_role) == large
     assert "from memory_mesh_keyword_matches(" not in text
     assert ("from memory_mesh_keyword_matches(" in filtered) == large
     assert "from message_terms" not in filtered

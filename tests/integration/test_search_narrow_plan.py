@@ -24,6 +24,7 @@ from memory_mesh.store import search as store_search
 from tests.conftest import new_conversation
 from tests.integration.batch import store_batch
 from tests.integration.search_support import (
+    index_conditions,
     many_small_tenants,
     plan_nodes,
     prepared_generic,
@@ -126,10 +127,7 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
     }
     if postings:  # only a scope filtered by its tenant or conversation reads them
         del queries["role and time"]
-        assert all(
-            store_search.postings_apply(q, indexed_keywords=False, postings_cheap=True)
-            for q in queries.values()
-        )
+        assert all(store_search.postings_apply(q, indexed_keywords=False) for q in queries.values())
     for name, query in queries.items():
         assert store_search.generic_plan_applies(query, "exact"), name
         vector = runtime.search.embedder.embed_query(query.query)
@@ -144,6 +142,11 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             prepared = await prepared_generic(conn, OPENING[mode])
             # the generic plan, under the settings the search set in this transaction
             nodes = await plan_nodes(conn, prepared[0]["statement"]) if prepared else []
+            postings_ranges = (
+                await index_conditions(conn, prepared[0]["statement"], "message_terms_pkey")
+                if prepared
+                else []
+            )
         # the plan made per search, as before: the same hits, order and scores
         with monkeypatch.context() as patch:
             patch.setattr(store_search, "generic_plan_applies", lambda *a, **k: False)
@@ -162,9 +165,14 @@ async def test_the_narrow_exact_statement_reuses_a_generic_plan_that_reads_the_s
             reads = POSTINGS_READS if postings else KEYWORD_READS
             assert any(read in nodes for read in reads), (name, listed)
         assert not any(_forbidden(n) for n in nodes), (name, listed)
-        # a conversation's search never reads its tenant's rows
+        # a conversation's search never reads its tenant's rows, nor its tenant's
+        # postings: the conversation is in their key (migration 0020)
         if query.conversation_id is not None:
             assert not any("messages_tenant" in n for n in nodes), (name, listed)
+            for condition in postings_ranges:
+                assert "conversation_id" in condition, (name, postings_ranges)
+        if postings:
+            assert postings_ranges and all("lexeme" in c for c in postings_ranges), name
 
 
 def test_the_narrow_table_is_searched_with_the_querys_halfvec_bound_as_one() -> None:
@@ -177,11 +185,16 @@ def test_the_narrow_table_is_searched_with_the_querys_halfvec_bound_as_one() -> 
 
 def test_a_generic_statement_computes_the_querys_keywords_once() -> None:
     query = SearchQuery(tenant_id="t", query="q", mode=SearchMode.hybrid)
-    custom = store_search.statement(query, "exact", 384).as_string(None)
-    generic = store_search.statement(query, "exact", 384, generic=True).as_string(None)
+    custom = store_search.statement(query, "exact", 384, postings=False).as_string(None)
+    generic = store_search.statement(query, "exact", 384, postings=False, generic=True).as_string(
+        None
+    )
     assert custom.count("plainto_tsquery") == 2  # in each field's match, folded once planned
     assert generic.count("plainto_tsquery") == generic.count("to_tsvector('english'") == 1
     assert generic.startswith("with query_terms as materialized")
+    postings = store_search.statement(query, "exact", 384, generic=True).as_string(None)
+    assert postings.count("to_tsvector('english'") == 1
+    assert postings.startswith("with query_terms as materialized")
 
 
 # every cost of a parallel plan made nil, in the test's transaction: the planner then

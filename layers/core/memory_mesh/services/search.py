@@ -66,14 +66,11 @@ CONVERSATION_ID_SECONDS = 300.0
 @dataclass(frozen=True)
 class ScopePlan:
     """How a scope is searched: its vector candidates' ``plan`` (``exact`` or ``hnsw``),
-    whether it is ``large`` (more than ``exact_max_rows`` rows: its keyword matches are
-    then found through the GIN indexes, its BM25 statistics counted once a while), and
-    whether its tenant's postings cost about its own rows (``postings_cheap``: a small
-    scope's keyword terms are then read from them, store/search.py's postings_apply)."""
+    and whether it is ``large`` (more than ``exact_max_rows`` rows: its keyword matches
+    are then found through the GIN indexes, its BM25 statistics counted once a while)."""
 
     plan: str
     large: bool
-    postings_cheap: bool = False
 
 
 @dataclass
@@ -173,9 +170,7 @@ class SearchService:
         scoped = replace(query, conversation_id=conversation_id)
         scope = await self._choose_plan(conn, scoped)
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
-        postings = store.postings_apply(
-            scoped, indexed_keywords=indexed, postings_cheap=scope.postings_cheap
-        )
+        postings = store.postings_apply(scoped, indexed_keywords=indexed)
         pending = await store.start_search(
             conn,
             query=scoped,
@@ -235,9 +230,9 @@ class SearchService:
         large = size.rows >= first_cap
         limit = store.exact_limit(self.plan.exact_max_rows, size.table_rows, narrowed=narrowed)
         if large and limit > self.plan.exact_max_rows:
-            size = await store.scope_size(conn, query, limit + 1, small_below=first_cap)
+            size = await store.scope_size(conn, query, limit + 1)
         if size.rows <= limit:
-            scope = ScopePlan("exact", large, postings_cheap=size.postings_cheap)
+            scope = ScopePlan("exact", large)
             self._scope_plans.put(key, scope, at_most_seconds=self._small_scope_seconds)
             return scope
         scope = ScopePlan("hnsw", large=True)

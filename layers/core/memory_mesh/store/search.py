@@ -74,73 +74,37 @@ def exact_limit(exact_max_rows: int, table_rows: int, *, narrowed: bool) -> int:
     return max(exact_max_rows, math.isqrt(exact_max_rows * max(table_rows, 0)))
 
 
-# a small scope's keyword terms are read from the postings (migration 0015) when its
-# tenant holds at most this many times the scope's rows: a query word's postings are one
-# range of the tenant's (tenant, word) B-tree, whatever the conversation, so a tiny
-# conversation of a large tenant reads its rows instead. A 1,500-turn conversation of
-# real text (median of 30 LoCoMo questions, EXPLAIN ANALYZE): the keyword statement 6.0
-# against 11.3 ms as its tenant's only conversation, 5.7 against 9.9 ms among 10 such
-# (hybrid 8.4 against 13.9); not measured further apart
-POSTINGS_TENANT_RATIO = 10
-
-
 @dataclass(frozen=True)
 class ScopeSize:
     """A search scope's rows (its tenant's, or its conversation's) counted up to a cap,
-    its tenant's counted up to :data:`POSTINGS_TENANT_RATIO` times those and one (the
-    scope's own for a tenant scope; None: not counted), and the whole table's as the
-    planner last estimated them."""
+    and the whole table's as the planner last estimated them."""
 
     rows: int
-    tenant_rows: int | None
     table_rows: int
 
-    @property
-    def postings_cheap(self) -> bool:
-        """Whether the tenant's postings of a word cost at most about the scope's rows."""
-        return self.tenant_rows is not None and self.tenant_rows <= (
-            POSTINGS_TENANT_RATIO * self.rows
-        )
 
-
-async def scope_size(
-    conn: Conn, query: SearchQuery, cap: int, *, small_below: int | None = None
-) -> ScopeSize:
-    """The query's tenant or conversation counted up to ``cap`` rows (bounded cost), and
-    for a conversation of fewer than ``small_below`` rows (default ``cap``) its tenant up
-    to :data:`POSTINGS_TENANT_RATIO` times as many: a larger scope's keyword terms come
-    from the postings whatever its tenant holds, so its tenant is not counted."""
+async def scope_size(conn: Conn, query: SearchQuery, cap: int) -> ScopeSize:
+    """The query's tenant or conversation counted up to ``cap`` rows (bounded cost)."""
     table_rows = (
         "(select greatest(reltuples, 0)::bigint from pg_class"
         " where oid = 'messages'::regclass) as table_rows"
     )
     if query.conversation_id is not None:
         cur = await conn.execute(
-            "with scope as (select count(*) as n from (select 1 from messages"
-            " where tenant_id = %(tenant)s and conversation_id = %(conversation)s"
-            " limit %(cap)s) s)"
-            " select scope.n, case when scope.n < %(small)s then (select count(*) from"
-            " (select 1 from messages where tenant_id = %(tenant)s"
-            f" limit (select {POSTINGS_TENANT_RATIO} * n + 1 from scope)) t) end"
-            f" as tenant_n, {table_rows} from scope",
-            {
-                "tenant": query.tenant_id,
-                "conversation": query.conversation_id,
-                "cap": cap,
-                "small": cap if small_below is None else small_below,
-            },
+            f"select count(*) as n, {table_rows} from (select 1 from messages"
+            " where tenant_id = %s and conversation_id = %s limit %s) s",
+            [query.tenant_id, query.conversation_id, cap],
         )
     else:
         cur = await conn.execute(
-            f"select count(*) as n, count(*) as tenant_n, {table_rows} from (select 1"
-            " from messages where tenant_id = %s limit %s) s",
+            f"select count(*) as n, {table_rows} from (select 1 from messages"
+            " where tenant_id = %s limit %s) s",
             [query.tenant_id, cap],
         )
     row = await cur.fetchone()
     if row is None:
-        return ScopeSize(0, 0, 0)
-    tenant_rows = None if row["tenant_n"] is None else int(row["tenant_n"])
-    return ScopeSize(int(row["n"]), tenant_rows, int(row["table_rows"] or 0))
+        return ScopeSize(0, 0)
+    return ScopeSize(int(row["n"]), int(row["table_rows"] or 0))
 
 
 @dataclass(frozen=True)
@@ -569,21 +533,19 @@ def indexed_keywords_apply(plan: str, *, large_scope: bool = False) -> bool:
     return plan == "hnsw" or large_scope
 
 
-def postings_apply(
-    query: SearchQuery, *, indexed_keywords: bool, postings_cheap: bool = False
-) -> bool:
-    """Whether the keyword terms come from migration 0015's postings (``message_terms``):
-    for a large scope (``indexed_keywords``) whose filters that table holds (all but
-    metadata; a metadata filter keeps migration 0013's function), and for a small one
-    filtered by its tenant or conversation alone whose tenant's postings cost about its
-    own rows (``postings_cheap``, :attr:`ScopeSize.postings_cheap`; a role or a time
-    range can narrow a scope far below its tenant's postings)."""
+def postings_apply(query: SearchQuery, *, indexed_keywords: bool) -> bool:
+    """Whether the keyword terms come from migration 0015's postings (``message_terms``,
+    keyed by tenant, word and conversation since migration 0020): for a large scope
+    (``indexed_keywords``) whose filters that table holds (all but metadata; a metadata
+    filter keeps migration 0013's function), and for a small one filtered by its tenant or
+    conversation alone, whose postings of a word are one range of that key (a role or a
+    time range can narrow a scope far below them: its rows are read)."""
     if query.metadata:
         return False
     if indexed_keywords:
         return True
     unfiltered = query.role is None and query.created_after is None
-    return postings_cheap and unfiltered and query.created_before is None
+    return unfiltered and query.created_before is None
 
 
 def statement(
