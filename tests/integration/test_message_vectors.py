@@ -247,12 +247,11 @@ async def test_the_narrow_scan_ranks_exactly_as_the_scan_of_the_messages(
                 assert np.allclose([s for _, s, _ in narrow], [s for _, s, _ in wide])
 
 
-async def test_the_narrow_hybrid_scan_reads_back_every_match_still_awaiting_its_vector(
+async def test_the_narrow_hybrid_scan_ranks_matches_still_awaiting_their_vector(
     client: httpx.AsyncClient, runtime: Runtime, tenant: str
 ) -> None:
-    # the narrow hybrid statement reads back from messages only the best candidates by a
-    # rough score taken from message_vectors; a keyword match with no vector yet has none
-    # there, and must still rank as the wide scan ranks it
+    # a keyword match with no vector yet has no row in message_vectors: the narrow hybrid
+    # scan must still rank it as the wide scan ranks it
     conv = await new_conversation(client, tenant)
     await store_batch(client, tenant, conv, [f"{t} (note {i})" for i in range(12) for t in TEXTS])
     service = runtime.messages

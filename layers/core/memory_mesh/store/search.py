@@ -6,11 +6,9 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
   every vector's distance computed: complete and ~1 ms per thousand rows. The vectors are
   read from ``message_vectors`` (migration 0009: a halfvec and the scope columns in a
   covering B-tree, ~7x fewer buffers than the messages' rows), the candidates re-ranked
-  at full precision: in vector and hybrid mode only the best few by a rough score taken
-  from that table are read back from ``messages``. That statement reuses its generic
-  plan (in every mode, the keyword terms of a scope within the exact limit read from its
-  rows or postings), held to the scope's B-trees and primary-key reads by its settings
-  (:func:`generic_plan_applies`).
+  at full precision. That statement reuses its generic plan (in every mode, the
+  keyword terms of a scope within the exact limit read from its rows or postings), held
+  to the scope's B-trees and primary-key reads by its settings (:func:`generic_plan_applies`);
   A metadata filter (not in that table) reads ``messages`` instead, with index scans off
   so the planner cannot pick the HNSW index plus a filter, which is slow and returns too
   few rows.
@@ -405,7 +403,7 @@ cands as (
 # aggregate over the two lists: joining them (left joins of each list on the ids) was
 # planned as nested loops that rescanned the keyword matches once per candidate (98 x
 # 453 rows for a question over a 1,500-turn conversation: 10 of the statement's 25 ms)
-_HYBRID_CANDIDATES = """
+HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},
 cands as (
     select id, min(vec_rank) as vec_rank, min(kw_rank) as kw_rank,
            coalesce(max(keyword), 0)::float8 as keyword
@@ -416,37 +414,7 @@ cands as (
     ) u
     group by id
     having min(vec_rank) is not null or min(kw_rank) <= %(candidates)s
-)"""
-
-HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},{_HYBRID_CANDIDATES},\
-{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
-"""
-
-# the exact plan in hybrid mode over the narrow table: every candidate (of either list)
-# given a rough score from its row of message_vectors (halfvec similarity, importance,
-# created_at: a primary-key read of a narrow row), and only the ``reread`` best by it read
-# back from ``messages`` (a wide row, its vector out of line) for their columns and
-# full-precision similarity, by which the tail ranks them, as NARROW_VECTOR_SQL does. A
-# candidate without a row there (its embedding not ready: a keyword match) has no rough
-# score and is read back whatever its place
-_ROUGH_HYBRID_RELEVANCE = f"""(1 - %(h)s) * coalesce(case when v.embedding_model = %(model)s
-                then greatest(0, 1 - (v.embedding <=> {_QUERY_HALFVEC})) end, 0)
-           + %(h)s * c.keyword"""
-
-NARROW_HYBRID_SQL = f"""with {_VECTOR_CTES},{_KEYWORD_CTES},{_HYBRID_CANDIDATES},
-rough as (
-    select c.id, c.vec_rank, c.kw_rank, c.keyword,
-           case when v.id is not null then {
-    _score(f"({_ROUGH_HYBRID_RELEVANCE})", "v.importance", _RECENCY.format(alias="v"))
-} end as rough_score
-    from cands c left join message_vectors v on v.id = c.id
-),
-best as materialized (
-    (select id, vec_rank, kw_rank, keyword from rough where rough_score is not null
-     order by rough_score desc, id limit %(reread)s)
-    union all
-    select id, vec_rank, kw_rank, keyword from rough where rough_score is null
-),{_scored("best", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
+),{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
 """
 
 
@@ -597,13 +565,10 @@ def statement(
             keyword_matches=sql.SQL(keywords(matches)).format(where=where)
         )
     template = _STATEMENTS[query.mode]
-    if narrow and query.mode is SearchMode.hybrid:
-        template = NARROW_HYBRID_SQL
     if generic:
         template = f"with {_QUERY_TERMS_CTE},{template.removeprefix('with ')}"
     return sql.SQL(template).format(
         where=where,
-        d=d,
         vector_candidates=candidates,
         keyword_terms=terms,
         scope_stats=sql.SQL(_GIVEN_SCOPE_STATS if given_stats else _SCOPE_STATS).format(
