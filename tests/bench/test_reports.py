@@ -71,6 +71,9 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_external_id": search_ab.markdown,
     "search_ab_conversation_ids": search_ab.markdown,
     "search_ab_hybrid_reread": search_ab.markdown,
+    "search_ab_postings_key": search_ab.markdown,
+    "search_ab_postings_key_many": search_ab.markdown,
+    "search_ab_hybrid_regression": search_ab.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
 }

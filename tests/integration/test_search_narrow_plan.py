@@ -62,8 +62,8 @@ KEYWORD_READS = (
     "Index Scan messages_conversation_arrival",
     "Index Scan messages_tenant_created",
 )
-# or, read from the postings (a scope filtered by its tenant or conversation alone, whose
-# tenant's postings cost about its rows): a range of their (tenant, word) B-tree per word
+# or, read from the postings (a scope filtered by its tenant or conversation alone): a
+# range of their (tenant, word, conversation) B-tree per word
 POSTINGS_READS = ("Index Scan message_terms_pkey", "Index Only Scan message_terms_pkey")
 
 
