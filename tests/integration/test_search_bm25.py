@@ -169,13 +169,12 @@ async def test_each_statement_renders_as_literal_sql_with_its_filters(
     assert ("halfvec(384)" in text) == (mode is not SearchMode.keyword)
     assert ("message_vectors" in text) == (plan == "exact" and mode is not SearchMode.keyword)
     assert ("bm25" in text) == (mode is not SearchMode.vector)
-    # keyword terms come from migration 0015's postings for a scope filtered by its tenant
-    # or conversation alone, and for any large scope but one filtered by metadata, whose
-    # matches come from migration 0013's function (GIN indexes); a small scope filtered
-    # otherwise reads its rows
+    # keyword terms come from migration 0015's postings for any scope but one filtered by
+    # metadata, whose matches come from migration 0013's function (GIN indexes) when it is
+    # large, from its rows when it is small
     large = plan == "hnsw" and mode is not SearchMode.vector
     assert ("from message_terms m" in text) == (mode is not SearchMode.vector)
-    assert ("from message_terms m" in by_role) == large
+    assert ("from message_terms m" in by_role) == (mode is not SearchMode.vector)
     assert "from memory_mesh_keyword_matches(" not in text
     assert ("from memory_mesh_keyword_matches(" in filtered) == large
     assert "from message_terms" not in filtered

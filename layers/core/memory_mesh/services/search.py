@@ -170,7 +170,7 @@ class SearchService:
         scoped = replace(query, conversation_id=conversation_id)
         scope = await self._choose_plan(conn, scoped)
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
-        postings = store.postings_apply(scoped, indexed_keywords=indexed)
+        postings = store.postings_apply(scoped)
         pending = await store.start_search(
             conn,
             query=scoped,

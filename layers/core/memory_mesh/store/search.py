@@ -20,14 +20,13 @@ The candidate plan depends on the size of the scope (see ARCHITECTURE.md, measur
 Otherwise ``plan_cache_mode = force_custom_plan``: a prepared statement's generic plan
 would pick the slow HNSW+filter path after a few runs.
 
-Keyword matches (BM25, below): a larger scope's terms are read from migration 0015's
-postings (one B-tree range per query word), and so are an exact scope's filtered by its
-tenant or conversation alone whose tenant's postings cost about its rows
-(:func:`postings_apply`); any other exact scope's are found by reading its rows, which
-row-level security requires of a plain query (``@@`` is not leakproof); under a metadata
-filter a large scope's matches come from migration 0013's function through the GIN
-indexes. The service gives a large scope's statement its BM25 statistics, counted once a
-minute.
+Keyword matches (BM25, below): a scope's terms are read from migration 0015's postings
+(one B-tree range per query word, of the conversation's or the tenant's postings:
+migration 0020), whatever its size (:func:`postings_apply`), but under a metadata filter
+(a column the postings lack): a small scope's are then found by reading its rows, which
+row-level security requires of a plain query (``@@`` is not leakproof), a large scope's
+come from migration 0013's function through the GIN indexes. The service gives a large
+scope's statement its BM25 statistics, counted once a minute.
 """
 
 from __future__ import annotations
@@ -501,19 +500,17 @@ def indexed_keywords_apply(plan: str, *, large_scope: bool = False) -> bool:
     return plan == "hnsw" or large_scope
 
 
-def postings_apply(query: SearchQuery, *, indexed_keywords: bool) -> bool:
+def postings_apply(query: SearchQuery) -> bool:
     """Whether the keyword terms come from migration 0015's postings (``message_terms``,
-    keyed by tenant, word and conversation since migration 0020): for a large scope
-    (``indexed_keywords``) whose filters that table holds (all but metadata; a metadata
-    filter keeps migration 0013's function), and for a small one filtered by its tenant or
-    conversation alone, whose postings of a word are one range of that key (a role or a
-    time range can narrow a scope far below them: its rows are read)."""
-    if query.metadata:
-        return False
-    if indexed_keywords:
-        return True
-    unfiltered = query.role is None and query.created_after is None
-    return unfiltered and query.created_before is None
+    keyed by tenant, word and conversation since migration 0020): for every scope whose
+    filters that table holds, all but metadata (a large scope under a metadata filter
+    finds its matches by migration 0013's function; a small one reads its rows). A query
+    word's postings are one range of the conversation's, or of the tenant's, a role or
+    time range filtered in it. Over a 1,500-turn conversation of real text among 10 in
+    its tenant (median of 30 questions, generic plans, EXPLAIN ANALYZE), against reading
+    its rows: 0.46x under a role filter (hybrid 0.70x), 0.50x under a time range of half
+    the conversation (0.76x), 0.91x under one of its last 1% (0.97x)."""
+    return not query.metadata
 
 
 def statement(
@@ -555,7 +552,7 @@ def statement(
     if query.mode is SearchMode.vector:  # no keyword part to compose
         return sql.SQL(VECTOR_SQL).format(where=where, vector_candidates=candidates)
     if postings is None:
-        postings = postings_apply(query, indexed_keywords=indexed_keywords)
+        postings = postings_apply(query)
     keywords = _terms_read_once if generic else str
     if postings:
         terms = sql.SQL(keywords(_TERMS_FROM_POSTINGS)).format(where=where)

@@ -1,0 +1,236 @@
+"""A small scope's keyword terms under a role or time filter: its rows read, or its postings
+(migration 0015, keyed by conversation since 0020), side by side.
+
+    python -m bench.keyword_filters        # ~4 minutes
+
+One tenant holds ``conversations`` conversations of the same ``turns`` LoCoMo turns (the
+first speaker's stored as ``user``, the other's as ``assistant``, a minute apart; the data
+is read at run time, never stored; generated sentences when it is absent), embedded by the
+``deterministic`` provider: what differs between the two paths is where the keyword terms
+come from, not the vectors. The first conversation is searched exactly, top 10, with each
+question, through ``store.search.run_search`` in the service's tenant transaction (the
+statement's generic plan, as the service runs it), under each filter: none, ``role =
+user``, created after the conversation's median time, created after its 99th percentile.
+Rows and postings are interleaved question by question over ``rounds`` rounds (the first
+a warm-up); each round's p50 per path and their ratio are taken, the median of the rounds
+reported, and every search's top 10 (ids and scores) compared between the paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import statistics
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.data import DEFAULT_LOCOMO, load_corpus, pick
+from bench.machine import load_average
+from bench.tables import embedded_server
+from memory_mesh.config import Settings
+from memory_mesh.domain.models import Role, SearchHit, SearchMode, SearchQuery
+from memory_mesh.runtime import Runtime
+from memory_mesh.services.messages import MessageInput
+from memory_mesh.store import search as store_search
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+TENANT = "bench-filters"
+PATHS = ("rows", "postings")
+MODES = (SearchMode.keyword, SearchMode.hybrid)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Config:
+    conversations: int = 10
+    turns: int = 1500
+    questions: int = 30
+    rounds: int = 4
+    seed: int = 7
+
+
+def _filters(turns: int) -> dict[str, dict[str, Any]]:
+    """Each filter's SearchQuery fields; times as stored (turn i at START + i minutes)."""
+    return {
+        "none": {},
+        "role user": {"role": Role.user},
+        "after the median": {"created_after": START + timedelta(minutes=turns // 2)},
+        "after the 99th percentile": {
+            "created_after": START + timedelta(minutes=turns - max(turns // 100, 1))
+        },
+    }
+
+
+async def _store(runtime: Runtime, config: Config, locomo: Path | None) -> list[str]:
+    """The conversations, stored in batches; their external ids, in order."""
+    corpus = load_corpus(locomo)
+    turns = corpus.turns[: config.turns]
+    names = [f"conversation-{n}" for n in range(config.conversations)]
+    for name in names:
+        items = [
+            MessageInput(
+                conversation_id=name,
+                role=Role.user if turn.first_speaker else Role.assistant,
+                content=turn.text,
+                created_at=START + timedelta(minutes=i),
+            )
+            for i, turn in enumerate(turns)
+        ]
+        for start in range(0, len(items), 250):
+            await runtime.messages.create_batch(TENANT, items[start : start + 250])
+    return names
+
+
+def _ranking(hits: list[SearchHit]) -> list[tuple[str, float]]:
+    return [(str(h.message.id), round(h.scores.score, 9)) for h in hits]
+
+
+async def _search(runtime: Runtime, query: SearchQuery, postings: bool) -> tuple[float, Any]:
+    service = runtime.search
+    vector = None
+    if query.mode is not SearchMode.keyword:
+        vector = service.embedder.embed_query(query.query)
+    async with runtime.db.tenant(TENANT) as conn:
+        started = time.perf_counter()
+        hits = await store_search.run_search(
+            conn,
+            query=query,
+            query_vector=vector,
+            model=service.embedder.info.model,
+            weights=service.weights,
+            config=service.plan,
+            plan="exact",
+            indexed_keywords=False,
+            postings=postings,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, _ranking(hits)
+
+
+async def measure(config: Config, work: Path, locomo: Path | None) -> dict[str, Any]:
+    with embedded_server(work / "db") as url:
+        settings = Settings(
+            database_url=url,
+            data_dir=work / "runtime",
+            environment="test",
+            embedding_provider="deterministic",
+            db_pool_min_size=1,
+            db_pool_max_size=1,  # one connection: each statement prepared once, kept
+        )
+        runtime = await Runtime.start(settings, run_worker=False)
+        try:
+            await runtime.auth.register(
+                email="filters@bench.example.com",
+                password="a long enough benchmark passphrase",
+                tenant_id=TENANT,
+            )
+            names = await _store(runtime, config, locomo)
+            found = await runtime.conversations.get(TENANT, names[0])
+            questions = pick(load_corpus(locomo).questions, config.questions, config.seed)
+            cases = []
+            for label, fields in _filters(config.turns).items():
+                for mode in MODES:
+                    base = SearchQuery(
+                        tenant_id=TENANT, query="", mode=mode, top_k=10,
+                        conversation_id=found.id, **fields,
+                    )  # fmt: skip
+                    cases.append(await _case(runtime, label, base, questions, config.rounds))
+        finally:
+            await runtime.stop()
+    return {"cases": cases}
+
+
+async def _case(
+    runtime: Runtime, label: str, base: SearchQuery, questions: list[str], rounds: int
+) -> dict[str, Any]:
+    per_round: dict[str, list[float]] = {path: [] for path in PATHS}
+    same = searched = 0
+    for number in range(rounds):
+        times: dict[str, list[float]] = {path: [] for path in PATHS}
+        for i, question in enumerate(questions):
+            query = replace(base, query=question)
+            order = PATHS if (i + number) % 2 == 0 else tuple(reversed(PATHS))
+            answers = {}
+            for path in order:
+                elapsed, answers[path] = await _search(runtime, query, path == "postings")
+                times[path].append(elapsed)
+            same += answers["rows"] == answers["postings"]
+            searched += 1
+        if number:  # the first round warms both paths up (statements prepared)
+            for path in PATHS:
+                per_round[path].append(statistics.median(times[path]))
+    ratios = [p / r for r, p in zip(per_round["rows"], per_round["postings"], strict=True)]
+    return {
+        "filter": label,
+        "mode": base.mode.value,
+        "p50_ms": {path: round(statistics.median(v), 3) for path, v in per_round.items()},
+        "ratio_median": round(statistics.median(ratios), 3),
+        "ratio_per_round": [round(r, 3) for r in ratios],
+        "same_top10": same,
+        "searches": searched,
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    config = result["config"]
+    lines = [
+        "# Keyword terms of a small scope under a filter: its rows or its postings",
+        "",
+        f"Reproduce: `{result['command']}`. One tenant of {config['conversations']} "
+        f"conversations of {config['turns']} turns ({result['corpus']}), the first searched "
+        f"exactly, top 10, {config['questions']} questions, {config['rounds']} rounds (the "
+        "first a warm-up), the two paths interleaved question by question, each through the "
+        "service's statement and its generic plan. Load average at the end "
+        f"{result['load_average_at_end']} (shared machine: compare the ratio).",
+        "",
+        "| filter | mode | rows p50 ms | postings p50 ms | ratio (median of rounds) "
+        "| ratio per round | same top 10 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case in result["cases"]:
+        lines.append(
+            f"| {case['filter']} | {case['mode']} | {case['p50_ms']['rows']} "
+            f"| {case['p50_ms']['postings']} | {case['ratio_median']} "
+            f"| {case['ratio_per_round']} | {case['same_top10']} of {case['searches']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.keyword_filters",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--conversations", type=int, default=Config.conversations)
+    parser.add_argument("--turns", type=int, default=Config.turns)
+    parser.add_argument("--questions", type=int, default=Config.questions)
+    parser.add_argument("--rounds", type=int, default=Config.rounds)
+    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
+    parser.add_argument("--work-dir", type=Path, required=True, help="the database's directory")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--name", default="keyword_filters")
+    args = parser.parse_args(argv)
+    config = Config(args.conversations, args.turns, args.questions, args.rounds)
+    locomo = args.locomo if args.locomo.is_file() else None
+    measured = asyncio.run(measure(config, args.work_dir, locomo))
+    result = {
+        "command": shlex.join(["python", "-m", "bench.keyword_filters", *(argv or sys.argv[1:])]),
+        "config": config.__dict__,
+        "corpus": "LoCoMo turns" if locomo else "generated sentences",
+        **measured,
+        "load_average_at_end": load_average(),
+    }
+    report.write_json_and_markdown(result, args.out, args.name, markdown)
+    print(markdown(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
