@@ -1,7 +1,7 @@
 """A small scope's keyword terms under a role or time filter: its rows read, or its postings
 (migration 0015, keyed by conversation since 0020), side by side.
 
-    python -m bench.keyword_filters        # ~4 minutes
+    python -m bench.keyword_filters --work-dir DIR     # ~1 minute here
 
 One tenant holds ``conversations`` conversations of the same ``turns`` LoCoMo turns (the
 first speaker's stored as ``user``, the other's as ``assistant``, a minute apart; the data

@@ -21,6 +21,7 @@ from bench import (
     http_overhead,
     http_overhead_report,
     inline_write_report,
+    keyword_filters,
     keyword_scale_report,
     markdown,
     narrow_scan,
@@ -74,6 +75,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_postings_key": search_ab.markdown,
     "search_ab_postings_key_many": search_ab.markdown,
     "search_ab_hybrid_regression": search_ab.markdown,
+    "keyword_filters": keyword_filters.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
 }
