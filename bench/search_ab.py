@@ -6,7 +6,8 @@
 Two `memory-mesh serve` processes run at once on the same machine: one from this tree,
 one from the baseline commit's ``layers/core`` (``git archive``, run with ``PYTHONPATH``).
 Each stores the same conversation (LoCoMo turns, conversations concatenated until
-``--turns``), then the same questions are sent to both in alternation, one request at a
+``--turns``; ``--conversations N``: N such conversations in its tenant, the first
+searched), then the same questions are sent to both in alternation, one request at a
 time, in every mode; each round's p50 is taken per server and the ratio of the two p50s
 per round, whose median is reported (the machine is shared: a burst of load hits both).
 
