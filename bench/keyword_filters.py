@@ -67,7 +67,7 @@ def _filters(turns: int) -> dict[str, dict[str, Any]]:
     }
 
 
-async def _store(runtime: Runtime, config: Config, locomo: Path | None) -> list[str]:
+async def store_conversations(runtime: Runtime, config: Config, locomo: Path | None) -> list[str]:
     """The conversations, stored in batches; their external ids, in order."""
     corpus = load_corpus(locomo)
     turns = corpus.turns[: config.turns]
@@ -130,7 +130,7 @@ async def measure(config: Config, work: Path, locomo: Path | None) -> dict[str, 
                 password="a long enough benchmark passphrase",
                 tenant_id=TENANT,
             )
-            names = await _store(runtime, config, locomo)
+            names = await store_conversations(runtime, config, locomo)
             found = await runtime.conversations.get(TENANT, names[0])
             questions = pick(load_corpus(locomo).questions, config.questions, config.seed)
             cases = []

@@ -26,6 +26,7 @@ from bench import (
     markdown,
     narrow_scan,
     narrow_scan_report,
+    plan_memo,
     postings_cost_report,
     quality_report,
     report,
@@ -76,6 +77,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_postings_key_many": search_ab.markdown,
     "search_ab_hybrid_regression": search_ab.markdown,
     "keyword_filters": keyword_filters.markdown,
+    "plan_memo": plan_memo.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
 }

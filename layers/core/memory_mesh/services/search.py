@@ -53,8 +53,11 @@ log = logging.getLogger(__name__)
 LARGE_SCOPE_SECONDS = 60.0
 # how long a scope counted within its exact limit is searched exactly without counting:
 # the exact plan is complete at any size, so a scope grown meanwhile (at most this long)
-# costs a slower scan, never a hit
-SMALL_SCOPE_SECONDS = 5.0
+# costs a slower scan, never a hit. A minute, as a large scope's: a chatbot searches a
+# conversation once a user turn, seconds to minutes apart, and a search whose plan is not
+# remembered pays the count, a statement read mid-pipeline (1.2-1.6 ms of its database
+# part over a 1,500-turn conversation: bench/results/plan_memo.md); it was 5 s
+SMALL_SCOPE_SECONDS = 60.0
 # how long a conversation's UUID is remembered by its external id, so a search naming it
 # so reads no lookup first (a round trip of its own): an external id never changes, and a
 # conversation deleted and created again under it has a new UUID, under which the
