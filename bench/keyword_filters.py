@@ -18,41 +18,21 @@ reported, and every search's top 10 (ids and scores) compared between the paths.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import shlex
 import statistics
-import sys
 import time
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench import report
-from bench.data import DEFAULT_LOCOMO, load_corpus, pick
-from bench.machine import load_average
-from bench.tables import embedded_server
-from memory_mesh.config import Settings
+from bench import one_tenant
+from bench.one_tenant import START, TENANT, Config
 from memory_mesh.domain.models import Role, SearchHit, SearchMode, SearchQuery
 from memory_mesh.runtime import Runtime
-from memory_mesh.services.messages import MessageInput
 from memory_mesh.store import search as store_search
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
-TENANT = "bench-filters"
 PATHS = ("rows", "postings")
 MODES = (SearchMode.keyword, SearchMode.hybrid)
-START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Config:
-    conversations: int = 10
-    turns: int = 1500
-    questions: int = 30
-    rounds: int = 4
-    seed: int = 7
 
 
 def _filters(turns: int) -> dict[str, dict[str, Any]]:
@@ -65,26 +45,6 @@ def _filters(turns: int) -> dict[str, dict[str, Any]]:
             "created_after": START + timedelta(minutes=turns - max(turns // 100, 1))
         },
     }
-
-
-async def store_conversations(runtime: Runtime, config: Config, locomo: Path | None) -> list[str]:
-    """The conversations, stored in batches; their external ids, in order."""
-    corpus = load_corpus(locomo)
-    turns = corpus.turns[: config.turns]
-    names = [f"conversation-{n}" for n in range(config.conversations)]
-    for name in names:
-        items = [
-            MessageInput(
-                conversation_id=name,
-                role=Role.user if turn.first_speaker else Role.assistant,
-                content=turn.text,
-                created_at=START + timedelta(minutes=i),
-            )
-            for i, turn in enumerate(turns)
-        ]
-        for start in range(0, len(items), 250):
-            await runtime.messages.create_batch(TENANT, items[start : start + 250])
-    return names
 
 
 def _ranking(hits: list[SearchHit]) -> list[tuple[str, float]]:
@@ -114,35 +74,20 @@ async def _search(runtime: Runtime, query: SearchQuery, postings: bool) -> tuple
 
 
 async def measure(config: Config, work: Path, locomo: Path | None) -> dict[str, Any]:
-    with embedded_server(work / "db") as url:
-        settings = Settings(
-            database_url=url,
-            data_dir=work / "runtime",
-            environment="test",
-            embedding_provider="deterministic",
-            db_pool_min_size=1,
-            db_pool_max_size=1,  # one connection: each statement prepared once, kept
-        )
-        runtime = await Runtime.start(settings, run_worker=False)
-        try:
-            await runtime.auth.register(
-                email="filters@bench.example.com",
-                password="a long enough benchmark passphrase",
-                tenant_id=TENANT,
-            )
-            names = await store_conversations(runtime, config, locomo)
-            found = await runtime.conversations.get(TENANT, names[0])
-            questions = pick(load_corpus(locomo).questions, config.questions, config.seed)
-            cases = []
-            for label, fields in _filters(config.turns).items():
-                for mode in MODES:
-                    base = SearchQuery(
-                        tenant_id=TENANT, query="", mode=mode, top_k=10,
-                        conversation_id=found.id, **fields,
-                    )  # fmt: skip
-                    cases.append(await _case(runtime, label, base, questions, config.rounds))
-        finally:
-            await runtime.stop()
+    # one connection: each statement prepared once, kept
+    async with one_tenant.one_tenant(
+        config, work, locomo, db_pool_min_size=1, db_pool_max_size=1
+    ) as stored:
+        cases = []
+        for label, fields in _filters(config.turns).items():
+            for mode in MODES:
+                base = SearchQuery(
+                    tenant_id=TENANT, query="", mode=mode, top_k=10,
+                    conversation_id=stored.conversation, **fields,
+                )  # fmt: skip
+                cases.append(
+                    await _case(stored.runtime, label, base, stored.questions, config.rounds)
+                )
     return {"cases": cases}
 
 
@@ -203,33 +148,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.keyword_filters",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--conversations", type=int, default=Config.conversations)
-    parser.add_argument("--turns", type=int, default=Config.turns)
-    parser.add_argument("--questions", type=int, default=Config.questions)
-    parser.add_argument("--rounds", type=int, default=Config.rounds)
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    parser.add_argument("--work-dir", type=Path, required=True, help="the database's directory")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--name", default="keyword_filters")
-    args = parser.parse_args(argv)
-    config = Config(args.conversations, args.turns, args.questions, args.rounds)
-    locomo = args.locomo if args.locomo.is_file() else None
-    measured = asyncio.run(measure(config, args.work_dir, locomo))
-    result = {
-        "command": shlex.join(["python", "-m", "bench.keyword_filters", *(argv or sys.argv[1:])]),
-        "config": config.__dict__,
-        "corpus": "LoCoMo turns" if locomo else "generated sentences",
-        **measured,
-        "load_average_at_end": load_average(),
-    }
-    report.write_json_and_markdown(result, args.out, args.name, markdown)
-    print(markdown(result))
-    return result
+    return one_tenant.main("bench.keyword_filters", __doc__, measure, markdown, argv)
 
 
 if __name__ == "__main__":

@@ -15,87 +15,62 @@ each search (its ``Server-Timing``) is compared, p50 and the difference.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import shlex
 import statistics
-import sys
 from pathlib import Path
 from typing import Any
 
-from bench import report
-from bench.data import DEFAULT_LOCOMO, load_corpus, pick
-from bench.keyword_filters import TENANT, Config, store_conversations
-from bench.machine import load_average
-from bench.tables import embedded_server
-from memory_mesh.config import Settings
+from bench import one_tenant
+from bench.one_tenant import TENANT, Config
 from memory_mesh.domain.models import SearchMode, SearchQuery
-from memory_mesh.runtime import Runtime
 from memory_mesh.services.search import SearchService
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SERVICES = ("remembered", "counted")
 
 
 async def measure(config: Config, work: Path, locomo: Path | None) -> dict[str, Any]:
-    with embedded_server(work / "db") as url:
-        settings = Settings(
-            database_url=url,
-            data_dir=work / "runtime",
-            environment="test",
-            embedding_provider="deterministic",
-        )
-        runtime = await Runtime.start(settings, run_worker=False)
-        try:
-            await runtime.auth.register(
-                email="memo@bench.example.com",
-                password="a long enough benchmark passphrase",
-                tenant_id=TENANT,
+    async with one_tenant.one_tenant(config, work, locomo) as stored:
+        base = stored.runtime.search
+        services = {
+            name: SearchService(
+                stored.runtime.db,
+                stored.runtime.embedder,
+                weights=base.weights,
+                plan=base.plan,
+                limits=base.limits,
+                small_scope_seconds=3600.0 if name == "remembered" else 0.0,
             )
-            names = await store_conversations(runtime, config, locomo)
-            conversation = (await runtime.conversations.get(TENANT, names[0])).id
-            questions = pick(load_corpus(locomo).questions, config.questions, config.seed)
-            base = runtime.search
-            services = {
-                name: SearchService(
-                    runtime.db,
-                    runtime.embedder,
-                    weights=base.weights,
-                    plan=base.plan,
-                    limits=base.limits,
-                    small_scope_seconds=3600.0 if name == "remembered" else 0.0,
-                )
-                for name in SERVICES
-            }
-            cases = []
-            for mode in (SearchMode.vector, SearchMode.hybrid):
-                per_round: dict[str, list[float]] = {name: [] for name in SERVICES}
-                for number in range(config.rounds):
-                    times: dict[str, list[float]] = {name: [] for name in SERVICES}
-                    for i, question in enumerate(questions):
-                        query = SearchQuery(
-                            tenant_id=TENANT, query=question, mode=mode, top_k=10,
-                            conversation_id=conversation,
-                        )  # fmt: skip
-                        order = SERVICES if (i + number) % 2 == 0 else SERVICES[::-1]
-                        for name in order:
-                            outcome = await services[name].search(query)
-                            times[name].append(outcome.timings["database"])
-                    if number:
-                        for name in SERVICES:
-                            per_round[name].append(statistics.median(times[name]))
-                p50 = {name: statistics.median(v) for name, v in per_round.items()}
-                cases.append(
-                    {
-                        "mode": mode.value,
-                        "database_p50_ms": {k: round(v, 3) for k, v in p50.items()},
-                        "difference_ms": round(p50["counted"] - p50["remembered"], 3),
-                        "per_round_ms": {k: [round(x, 3) for x in v] for k, v in per_round.items()},
-                    }
-                )
-        finally:
-            await runtime.stop()
+            for name in SERVICES
+        }
+        cases = [
+            await _case(services, stored, mode, config.rounds)
+            for mode in (SearchMode.vector, SearchMode.hybrid)
+        ]
     return {"cases": cases}
+
+
+async def _case(
+    services: dict[str, SearchService], stored: one_tenant.Tenant, mode: SearchMode, rounds: int
+) -> dict[str, Any]:
+    per_round: dict[str, list[float]] = {name: [] for name in SERVICES}
+    for number in range(rounds):
+        times: dict[str, list[float]] = {name: [] for name in SERVICES}
+        for i, question in enumerate(stored.questions):
+            query = SearchQuery(
+                tenant_id=TENANT, query=question, mode=mode, top_k=10,
+                conversation_id=stored.conversation,
+            )  # fmt: skip
+            for name in SERVICES if (i + number) % 2 == 0 else SERVICES[::-1]:
+                times[name].append((await services[name].search(query)).timings["database"])
+        if number:  # the first round warms both up
+            for name in SERVICES:
+                per_round[name].append(statistics.median(times[name]))
+    p50 = {name: statistics.median(v) for name, v in per_round.items()}
+    return {
+        "mode": mode.value,
+        "database_p50_ms": {k: round(v, 3) for k, v in p50.items()},
+        "difference_ms": round(p50["counted"] - p50["remembered"], 3),
+        "per_round_ms": {k: [round(x, 3) for x in v] for k, v in per_round.items()},
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -123,33 +98,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.plan_memo",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--conversations", type=int, default=Config.conversations)
-    parser.add_argument("--turns", type=int, default=Config.turns)
-    parser.add_argument("--questions", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=Config.rounds)
-    parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
-    parser.add_argument("--work-dir", type=Path, required=True, help="the database's directory")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--name", default="plan_memo")
-    args = parser.parse_args(argv)
-    config = Config(args.conversations, args.turns, args.questions, args.rounds)
-    locomo = args.locomo if args.locomo.is_file() else None
-    measured = asyncio.run(measure(config, args.work_dir, locomo))
-    result = {
-        "command": shlex.join(["python", "-m", "bench.plan_memo", *(argv or sys.argv[1:])]),
-        "config": config.__dict__,
-        "corpus": "LoCoMo turns" if locomo else "generated sentences",
-        **measured,
-        "load_average_at_end": load_average(),
-    }
-    report.write_json_and_markdown(result, args.out, args.name, markdown)
-    print(markdown(result))
-    return result
+    return one_tenant.main("bench.plan_memo", __doc__, measure, markdown, argv, questions=60)
 
 
 if __name__ == "__main__":
