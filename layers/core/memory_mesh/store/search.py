@@ -507,9 +507,9 @@ def postings_apply(query: SearchQuery) -> bool:
     finds its matches by migration 0013's function; a small one reads its rows). A query
     word's postings are one range of the conversation's, or of the tenant's, a role or
     time range filtered in it. Over a 1,500-turn conversation of real text among 10 in
-    its tenant (median of 30 questions, generic plans, EXPLAIN ANALYZE), against reading
-    its rows: 0.46x under a role filter (hybrid 0.70x), 0.50x under a time range of half
-    the conversation (0.76x), 0.91x under one of its last 1% (0.97x)."""
+    its tenant, against reading its rows: keyword 0.65x under a role filter (hybrid
+    0.77x), 0.60x under a time range of half the conversation (0.75x), about even under
+    one of its last 1% (bench/results/keyword_filters.md)."""
     return not query.metadata
 
 
