@@ -657,8 +657,9 @@ def generic_plan_applies(
     ``narrow``, ``indexed_keywords`` None: the service's rules):
 
     - the exact plan of a scope read from ``message_vectors`` (no metadata filter), whose
-      keyword matches, if any, are found by reading the scope's rows (a scope within the
-      exact limit): every filter is then a condition on the scope's covering B-trees, and
+      keyword terms, if any, are read from its postings (or, forced by a caller, its rows)
+      and not through migration 0013's function: every filter is then a condition on the
+      scope's covering B-trees, and
       the plan's shape is pinned by its settings (:func:`_plan_settings`). The query's
       halfvec is bound as one (``%(qh)s``) and its keywords computed once
       (:func:`statement`, ``generic``), which a generic plan would otherwise redo for
