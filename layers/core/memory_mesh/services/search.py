@@ -4,9 +4,10 @@ The query is embedded (cached), the plan chosen from the scope's size, and candi
 found and ranked in one SQL statement (store/search.py), sent with its transaction in one
 round trip. A scope's plan is remembered (:data:`LARGE_SCOPE_SECONDS` for the HNSW plan,
 :data:`SMALL_SCOPE_SECONDS` for the exact one), so searches do not count its rows every
-time; so are a large scope's BM25 statistics (its keyword matches are found through the
-GIN indexes, migration 0013), which cost more to count than the search itself, and a
-conversation's UUID by its external id (no lookup before the statement). In hybrid
+time; so are a scope's BM25 statistics (a large scope's counted on their own, which costs
+more than the search itself; a smaller one's as its last search's statement counted them,
+from :data:`REMEMBERED_STATS_MIN_DOCS` messages), and a conversation's UUID by its
+external id (no lookup before the statement). In hybrid
 mode an unavailable embedder degrades the search to keywords (reported as ``degraded``)
 instead of failing.
 """
@@ -64,6 +65,13 @@ SMALL_SCOPE_SECONDS = 60.0
 # remembered one finds nothing; a search that finds nothing under a remembered UUID asks
 # again (:meth:`SearchService.search`)
 CONVERSATION_ID_SECONDS = 300.0
+# the smallest scope whose BM25 statistics (its messages, their average length), counted
+# by a keyword or hybrid statement, are remembered for SMALL_SCOPE_SECONDS and given to
+# its next searches instead of counted again: counting 1,500 rows took 0.9 ms of a
+# keyword search's 3.1 (1.1 of hybrid's 5.7; in process). From this size a minute's
+# writes to a conversation move the statistics by about 1%, and they only weigh words
+# against each other; a smaller scope costs little to count and is counted every time
+REMEMBERED_STATS_MIN_DOCS = 1000
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,17 @@ class ScopePlan:
 
     plan: str
     large: bool
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A search sent in a pipeline: its plan, the cursor its results are read from once
+    the pipeline is synced (None: nothing to search), and the key under which the BM25
+    statistics its statement counts are to be remembered (None: given, or not kept)."""
+
+    plan: str
+    pending: AsyncCursor[dict[str, Any]] | None
+    stats_key: tuple[Any, ...] | None = None
 
 
 @dataclass
@@ -101,6 +120,7 @@ class SearchService:
         large_scope_seconds: float = LARGE_SCOPE_SECONDS,
         small_scope_seconds: float = SMALL_SCOPE_SECONDS,
         conversation_id_seconds: float = CONVERSATION_ID_SECONDS,
+        remembered_stats_min_docs: int = REMEMBERED_STATS_MIN_DOCS,
     ) -> None:
         self.db = db
         self.embedder = embedder
@@ -111,8 +131,10 @@ class SearchService:
         # (tenant, conversation or None) -> the plan its size called for when counted
         self._scope_plans: TtlCache[ScopePlan] = TtlCache(large_scope_seconds)
         self._small_scope_seconds = small_scope_seconds
-        # a large scope's filters -> its BM25 statistics when counted (:meth:`_scope_stats`)
+        # a scope's filters -> its BM25 statistics when counted (:meth:`_scope_stats`): a
+        # large scope's by a statement of their own, a smaller one's by its last search
         self._scope_statistics: TtlCache[store.ScopeStats] = TtlCache(large_scope_seconds)
+        self._remembered_stats_min_docs = remembered_stats_min_docs
         # (tenant, external id) -> the UUID of the tenant's conversation of that id
         self._conversation_ids: TtlCache[UUID] = TtlCache(conversation_id_seconds)
 
@@ -141,22 +163,24 @@ class SearchService:
         # settings, the statement and COMMIT sent together, the hits read after
         async with self.db.tenant_pipeline(query.tenant_id) as conn:
             conversation, remembered = await self._conversation(conn, effective)
-            plan, pending = await self._send(conn, effective, conversation, vector)
-        hits = await store.read_hits(pending) if pending is not None else []
+            sent = await self._send(conn, effective, conversation, vector)
+        hits = await self._read(sent)
         if remembered and not hits:
             # the conversation remembered by its external id may be gone, and another
             # created under that id since: asked for again, searched if it is another
             async with self.db.tenant_pipeline(query.tenant_id) as conn:
                 current, _ = await self._conversation(conn, effective, remembered=False)
-                pending = None
                 if current is not None and current != conversation:
-                    plan, pending = await self._send(conn, effective, current, vector)
-            hits = await store.read_hits(pending) if pending is not None else []
+                    sent = await self._send(conn, effective, current, vector)
+                else:
+                    sent = _Sent(sent.plan, None)
+            hits = await self._read(sent)
         timings["database"] = _ms_since(database_started)
-        self.metrics.search(
-            mode=mode.value, plan=plan, seconds=time.perf_counter() - started, degraded=degraded
+        seconds = time.perf_counter() - started
+        self.metrics.search(mode=mode.value, plan=sent.plan, seconds=seconds, degraded=degraded)
+        return SearchOutcome(
+            hits=hits, plan=sent.plan, mode=mode, degraded=degraded, timings=timings
         )
-        return SearchOutcome(hits=hits, plan=plan, mode=mode, degraded=degraded, timings=timings)
 
     async def _send(
         self,
@@ -164,16 +188,16 @@ class SearchService:
         query: SearchQuery,
         conversation_id: UUID | None,
         vector: QueryVector | None,
-    ) -> tuple[str, AsyncCursor[dict[str, Any]] | None]:
+    ) -> _Sent:
         """Send the search's statements in ``conn``'s pipeline, scoped to the UUID of its
-        conversation filter (:meth:`_conversation`): its plan, and the cursor its hits are
-        read from once the pipeline is synced (None: nothing to search)."""
+        conversation filter (:meth:`_conversation`)."""
         if query.conversation_id is not None and conversation_id is None:
-            return "exact", None  # no conversation of that id: nothing stored (yet)
+            return _Sent("exact", None)  # no conversation of that id: nothing stored (yet)
         scoped = replace(query, conversation_id=conversation_id)
         scope = await self._choose_plan(conn, scoped)
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
         postings = store.postings_apply(scoped)
+        stats = await self._scope_stats(conn, scoped, indexed)
         pending = await store.start_search(
             conn,
             query=scoped,
@@ -184,9 +208,28 @@ class SearchService:
             plan=scope.plan,
             indexed_keywords=indexed,
             postings=postings,
-            scope_stats=await self._scope_stats(conn, scoped, indexed),
+            scope_stats=stats,
         )
-        return scope.plan, pending
+        counted = stats is None and scoped.mode is not SearchMode.vector
+        return _Sent(scope.plan, pending, _stats_key(scoped) if counted else None)
+
+    async def _read(self, sent: _Sent) -> list[SearchHit]:
+        """The hits of a search :meth:`_send` sent; the BM25 statistics its statement
+        counted remembered for :data:`SMALL_SCOPE_SECONDS` when the scope holds at least
+        :data:`REMEMBERED_STATS_MIN_DOCS` messages (never refreshed by the searches they
+        are given to: they are counted again once that time is up)."""
+        if sent.pending is None:
+            return []
+        hits, stats = await store.read_results(sent.pending)
+        if (
+            sent.stats_key is not None
+            and stats is not None
+            and stats.docs >= self._remembered_stats_min_docs
+        ):
+            self._scope_statistics.put(
+                sent.stats_key, stats, at_most_seconds=self._small_scope_seconds
+            )
+        return hits
 
     async def _embed_query(self, text: str) -> QueryVector:
         """The query's vector: a cache hit answered on the event loop (a worker thread's
@@ -245,24 +288,17 @@ class SearchService:
     async def _scope_stats(
         self, conn: Conn, query: SearchQuery, large: bool
     ) -> store.ScopeStats | None:
-        """BM25's statistics of a ``large`` scope searched by keywords, counted once per
-        :data:`LARGE_SCOPE_SECONDS` (a million rows take ~0.17 s to count, the search
-        itself a few ms); None where the statement counts them itself (a scope of at most
-        a few thousand rows), or needs none (vector mode). The statistics only weigh words
-        against each other: a scope grown meanwhile ranks as it did."""
-        if query.mode is SearchMode.vector or not large:
+        """BM25's statistics of a scope searched by keywords: a ``large`` scope's counted
+        once per :data:`LARGE_SCOPE_SECONDS` (a million rows take ~0.17 s to count, the
+        search itself a few ms); a smaller one's as its last search's statement counted
+        them, if remembered (:meth:`_read`); None where the statement counts them itself,
+        or needs none (vector mode). The statistics only weigh words against each other:
+        a scope grown meanwhile ranks as it did."""
+        if query.mode is SearchMode.vector:
             return None
-        key = (
-            query.tenant_id,
-            query.conversation_id,
-            query.role,
-            query.created_after,
-            query.created_before,
-            json.dumps(query.metadata, sort_keys=True),
-            query.include_archived,
-        )
+        key = _stats_key(query)
         stats = self._scope_statistics.get(key)
-        if stats is None:
+        if stats is None and large:
             stats = await store.scope_statistics(conn, query, self.weights.context_weight)
             self._scope_statistics.put(key, stats)
         return stats
@@ -277,6 +313,19 @@ class SearchService:
         check_metadata(query.metadata, self.limits, field="metadata")
         check_min_score(query.min_score)
         check_time_range(query.created_after, query.created_before)
+
+
+def _stats_key(query: SearchQuery) -> tuple[Any, ...]:
+    """The filters that make a search's scope, by which its BM25 statistics are kept."""
+    return (
+        query.tenant_id,
+        query.conversation_id,
+        query.role,
+        query.created_after,
+        query.created_before,
+        json.dumps(query.metadata, sort_keys=True),
+        query.include_archived,
+    )
 
 
 def _ms_since(started: float) -> float:

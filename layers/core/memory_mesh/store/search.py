@@ -352,7 +352,7 @@ def _boost(importance: str, recency: str) -> str:
 # (the subquery runs after the sort and limit; a round trip fewer than asking afterwards)
 _TOP = """
 select t.*, (select c.external_id from conversations c where c.id = t.conversation_id)
-       as conversation_external_id
+       as conversation_external_id{stats}
 from final t
 where t.score >= %(min_score)s
 order by t.score desc, t.boost desc, t.id
@@ -363,14 +363,23 @@ limit %(top_k)s"""
 # recency) ranked in one step: relevance, its blend, the boost (``columns``: more to add),
 # then the top; one step where a chain of them cost a third of the statement's planning
 # (bench/results/http_overhead.md)
-def _ranked(relevance: str, *, source: str = "scored", columns: str = "") -> str:
+def _ranked(
+    relevance: str, *, source: str = "scored", columns: str = "", keywords: bool = False
+) -> str:
     return f"""
 final as materialized (
     select s.*, {columns}{relevance} as relevance,
            {_score(f"({relevance})", "s.importance", "s.recency")} as score,
            {_boost("s.importance", "s.recency")} as boost
     from {source} s
-){_TOP}"""
+){_TOP.format(stats=_STATS_OUT if keywords else "")}"""
+
+
+# a keyword statement's BM25 statistics of its scope, on every hit (:func:`read_results`):
+# the service remembers a large enough scope's a while instead of counting them each time
+_STATS_OUT = """,
+       (select docs from scope_stats) as scope_docs,
+       (select avg_len from scope_stats) as scope_avg_len"""
 
 
 _HYBRID_RELEVANCE = "(1 - %(h)s) * coalesce(s.similarity, 0) + %(h)s * s.keyword"
@@ -390,7 +399,7 @@ KEYWORD_SQL = f"""with {_KEYWORD_CTES},
 cands as (
     select id, null::bigint as vec_rank, kw_rank, keyword
     from {_KW_TOP} kw_top
-),{_scored("cands", "null::float8")},{_ranked("s.keyword")}
+),{_scored("cands", "null::float8")},{_ranked("s.keyword", keywords=True)}
 """
 
 # a weighted sum of the two absolute scores (similarity and the query-normalised BM25, both
@@ -413,7 +422,7 @@ cands as (
     ) u
     group by id
     having min(vec_rank) is not null or min(kw_rank) <= %(candidates)s
-),{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE)}
+),{_scored("cands", _SIMILARITY)},{_ranked(_HYBRID_RELEVANCE, keywords=True)}
 """
 
 
@@ -781,8 +790,22 @@ async def start_search(
 
 async def read_hits(cur: AsyncCursor[dict[str, Any]]) -> list[SearchHit]:
     """The hits of a statement :func:`start_search` sent, best first."""
+    hits, _ = await read_results(cur)
+    return hits
+
+
+async def read_results(
+    cur: AsyncCursor[dict[str, Any]],
+) -> tuple[list[SearchHit], ScopeStats | None]:
+    """The hits of a statement :func:`start_search` sent, best first, and the BM25
+    statistics of its scope it used (None: no hit, or no keyword part)."""
     hits = []
-    for row in await cur.fetchall():
+    rows = await cur.fetchall()
+    stats = None
+    if rows and rows[0].get("scope_docs") is not None:
+        first = rows[0]
+        stats = ScopeStats(docs=float(first["scope_docs"]), avg_len=float(first["scope_avg_len"]))
+    for row in rows:
         hits.append(
             SearchHit(
                 message=message_from_row(row),
@@ -798,7 +821,7 @@ async def read_hits(cur: AsyncCursor[dict[str, Any]]) -> list[SearchHit]:
                 ),
             )
         )
-    return hits
+    return hits, stats
 
 
 class SearchArguments(TypedDict):
