@@ -72,6 +72,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_postings": search_ab.markdown,
     "search_ab_external_id": search_ab.markdown,
     "search_ab_conversation_ids": search_ab.markdown,
+    "search_ab_scope_stats": search_ab.markdown,
     "search_ab_hybrid_reread": search_ab.markdown,
     "search_ab_postings_key": search_ab.markdown,
     "search_ab_postings_key_many": search_ab.markdown,

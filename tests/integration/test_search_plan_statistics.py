@@ -91,17 +91,23 @@ def _restore_statistics(conn: psycopg.Connection[Any]) -> None:
             )
 
 
-def _plan(conn: psycopg.Connection[Any], query: SearchQuery) -> list[dict[str, Any]]:
-    """The nodes of the generic plan the service's exact statement gets for ``query``,
-    under the settings its transaction sets."""
+def _plan(
+    conn: psycopg.Connection[Any], query: SearchQuery, *, given_stats: bool = False
+) -> list[dict[str, Any]]:
+    """The nodes of the generic plan the service's exact statement gets for ``query``
+    (``given_stats``: its variant given the scope's BM25 statistics), under the settings
+    its transaction sets."""
     generic = store_search.generic_plan_applies(query, "exact")
     assert generic
     settings = store_search._plan_settings("exact", 40, narrow=True, generic=True)
     conn.execute(store_search._PLAN_SETTINGS.replace(", true)", ", false)"), settings)
-    text = store_search.statement(query, "exact", 384, generic=True).as_string(conn)
+    text = store_search.statement(
+        query, "exact", 384, generic=True, given_stats=given_stats
+    ).as_string(conn)
     weights = RankingWeights()
     params = store_search._filter_values(query) | {
-        "docs": None, "avg_len": None, "qv": "[0]", "qh": "[0]", "qt": query.query,
+        "docs": 1500.0 if given_stats else None, "avg_len": 9.0 if given_stats else None,
+        "qv": "[0]", "qh": "[0]", "qt": query.query,
         "model": "m", "candidates": 50, "half_life": weights.half_life_days,
         "reference_time": None, "h": 0.3, "k1": 1.2, "ctx_w": 0.5, "b": 0.75,
         "w_rel": 0.6, "w_imp": 0.2, "w_rec": 0.2, "min_score": 0.0, "top_k": 10,
@@ -138,10 +144,22 @@ QUERIES = {
 }
 
 
-@pytest.mark.parametrize("mode", list(SearchMode))
+# each mode, and the keyword modes' variant given the scope's BM25 statistics (a scope
+# whose statistics the service remembers)
+MODES = [(mode, False) for mode in SearchMode] + [
+    (SearchMode.keyword, True),
+    (SearchMode.hybrid, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("mode", "given_stats"),
+    MODES,
+    ids=lambda v: v.value if isinstance(v, SearchMode) else ("", "given-stats")[v],
+)
 @pytest.mark.parametrize("scope", list(QUERIES))
 async def test_a_generic_exact_plan_reads_each_candidate_by_key_whatever_the_guesses(
-    database_url: str, mode: SearchMode, scope: str
+    database_url: str, mode: SearchMode, given_stats: bool, scope: str
 ) -> None:
     async with _database(database_url) as url:
         with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
@@ -151,7 +169,7 @@ async def test_a_generic_exact_plan_reads_each_candidate_by_key_whatever_the_gue
             conn.execute("select set_config('memory_mesh.tenant_id', 'tenant-a', false)")
             base = SearchQuery(tenant_id="tenant-a", query="garden fence", mode=mode, top_k=10)
             query = replace(base, **QUERIES[scope])
-            nodes = _plan(conn, query)
+            nodes = _plan(conn, query, given_stats=given_stats)
     listed = ", ".join(f"{n['Node Type']} {n.get('Index Name') or _relation(n)}" for n in nodes)
     assert not _materialised_reads(nodes), (scope, listed)
     assert not any(
