@@ -55,6 +55,14 @@ def given(monkeypatch: pytest.MonkeyPatch) -> list[store_search.ScopeStats | Non
     return seen
 
 
+@pytest.fixture
+async def conv(client: httpx.AsyncClient, tenant: str) -> str:
+    """A conversation of the 24 texts, stored through the API (embedded)."""
+    conversation = await new_conversation(client, tenant)
+    await store_batch(client, tenant, conversation, TEXTS)
+    return conversation
+
+
 def _ranking(hits: list[store_search.SearchHit]) -> list[tuple[str, float, float | None]]:
     return [(str(h.message.id), h.scores.score, h.scores.keyword) for h in hits]
 
@@ -63,12 +71,10 @@ def _ranking(hits: list[store_search.SearchHit]) -> list[tuple[str, float, float
 async def test_a_scopes_statistics_counted_by_its_search_are_given_to_the_next(
     mode: SearchMode,
     runtime: Runtime,
-    client: httpx.AsyncClient,
     tenant: str,
+    conv: str,
     given: list[store_search.ScopeStats | None],
 ) -> None:
-    conv = await new_conversation(client, tenant)
-    await store_batch(client, tenant, conv, TEXTS)
     clock = [0.0]
     service = _service(runtime, len(TEXTS), clock)  # this conversation is large enough
     query = SearchQuery(
@@ -99,13 +105,8 @@ async def test_a_scopes_statistics_counted_by_its_search_are_given_to_the_next(
 
 
 async def test_a_small_scopes_statistics_are_counted_every_time(
-    runtime: Runtime,
-    client: httpx.AsyncClient,
-    tenant: str,
-    given: list[store_search.ScopeStats | None],
+    runtime: Runtime, tenant: str, conv: str, given: list[store_search.ScopeStats | None]
 ) -> None:
-    conv = await new_conversation(client, tenant)
-    await store_batch(client, tenant, conv, TEXTS)
     service = _service(runtime, len(TEXTS) + 1, [0.0])  # one message short
     query = SearchQuery(
         tenant_id=tenant, query="boat", mode=SearchMode.hybrid, top_k=5, conversation_id=conv
@@ -120,12 +121,11 @@ async def test_remembered_statistics_rank_a_grown_scope_as_before_until_counted_
     runtime: Runtime,
     client: httpx.AsyncClient,
     tenant: str,
+    conv: str,
     given: list[store_search.ScopeStats | None],
 ) -> None:
     """Messages stored meanwhile are found (the statistics only weigh the words); their
     count is taken up once the statistics are counted again."""
-    conv = await new_conversation(client, tenant)
-    await store_batch(client, tenant, conv, TEXTS)
     clock = [0.0]
     service = _service(runtime, len(TEXTS), clock)
     query = SearchQuery(
