@@ -9,6 +9,10 @@
 -- then cost 12 ms instead of 0.16 ms, and a retention batch of 1,000 rows ran out of its
 -- statement timeout (tests/integration/test_sync_trigger_plans.py). Sequential scans are
 -- off while the triggers run, as for the keyword function (migration 0014): a setting of
--- the functions, which a later `create or replace function` must carry on.
+-- the functions, which a later `create or replace function` must carry on. Not covered:
+-- a message's delete reaches `message_vectors` through its foreign key's cascade, a
+-- query PostgreSQL itself prepares and caches the same way, so such a connection's
+-- deletes still scan that table until its next analyze (autovacuum: within a minute of
+-- the growth that triggers one).
 alter function message_terms_sync() set enable_seqscan = off;
 alter function message_vectors_sync() set enable_seqscan = off;
