@@ -45,6 +45,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "scale_1m": lambda r: report.markdown(r, "scale_1m"),
     "scale_study": scale_study.render,
     "scale_http_generic": scale_study.render,
+    "scale_http_stats": scale_study.render,
     "concurrency": lambda r: report.concurrency_markdown(r, "concurrency"),
     "concurrency_batching": lambda r: report.concurrency_markdown(r, "concurrency_batching"),
     "concurrency_narrow": lambda r: report.concurrency_markdown(r, "concurrency_narrow"),
