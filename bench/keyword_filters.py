@@ -8,10 +8,13 @@ first speaker's stored as ``user``, the other's as ``assistant``, a minute apart
 is read at run time, never stored; generated sentences when it is absent), embedded by the
 ``deterministic`` provider: what differs between the two paths is where the keyword terms
 come from, not the vectors. The first conversation is searched exactly, top 10, with each
-question, through ``store.search.run_search`` in the service's tenant transaction (the
-postings' statement with its generic plan, as the service runs it; the rows' planned per
-search, as the service would if it read them), under each filter: none, ``role =
-user``, created after the conversation's median time, created after its 99th percentile.
+question (and the whole tenant too when it is within the service's exact limit, as with
+``--conversations 3``: there a time range keeps a few rows, where the postings still hold
+the tenant's of each word), through ``store.search.run_search`` in the service's tenant
+transaction (the postings' statement with its generic plan, as the service runs it; the
+rows' planned per search, as the service would if it read them), under each filter: none,
+``role = user``, created after the conversation's median time, created after its 99th
+percentile.
 Rows and postings are interleaved question by question over ``rounds`` rounds (the first
 a warm-up); each round's p50 per path and their ratio are taken, the median of the rounds
 reported, and every search's top 10 (ids and scores) compared between the paths.
@@ -79,16 +82,20 @@ async def measure(config: Config, work: Path, locomo: Path | None) -> dict[str, 
     async with one_tenant.one_tenant(
         config, work, locomo, db_pool_min_size=1, db_pool_max_size=1
     ) as stored:
+        scopes: dict[str, dict[str, Any]] = {
+            "conversation": {"conversation_id": stored.conversation}
+        }
+        if config.conversations * config.turns <= stored.runtime.search.plan.exact_max_rows:
+            scopes["tenant"] = {}  # searched exactly by the service too
         cases = []
-        for label, fields in _filters(config.turns).items():
-            for mode in MODES:
-                base = SearchQuery(
-                    tenant_id=TENANT, query="", mode=mode, top_k=10,
-                    conversation_id=stored.conversation, **fields,
-                )  # fmt: skip
-                cases.append(
-                    await _case(stored.runtime, label, base, stored.questions, config.rounds)
-                )
+        for scope, scoped in scopes.items():
+            for label, fields in _filters(config.turns).items():
+                for mode in MODES:
+                    base = SearchQuery(
+                        tenant_id=TENANT, query="", mode=mode, top_k=10, **scoped, **fields
+                    )
+                    case = await _case(stored.runtime, label, base, stored.questions, config.rounds)
+                    cases.append({"scope": scope, **case})
     # the rows path's plan: generic until the service stopped running it (a narrow scope
     # reads its postings) and gave it a plan per search (store.search.generic_plan_applies)
     return {"cases": cases, "rows_plan": "per search"}
@@ -134,23 +141,28 @@ def _plans(result: dict[str, Any]) -> str:
 
 def markdown(result: dict[str, Any]) -> str:
     config = result["config"]
+    # a column of the scope searched (a result from before the tenant's scope: none)
+    scoped = any("scope" in case for case in result["cases"])
+    scope_head, scope_rule = ("| scope ", "|---") if scoped else ("", "")
     lines = [
         "# Keyword terms of a small scope under a filter: its rows or its postings",
         "",
         f"Reproduce: `{result['command']}`. One tenant of {config['conversations']} "
-        f"conversations of {config['turns']} turns ({result['corpus']}), the first searched "
-        f"exactly, top 10, {config['questions']} questions, {config['rounds']} rounds (the "
+        f"conversations of {config['turns']} turns ({result['corpus']}), the first"
+        f"{' (and the whole tenant)' if scoped else ''} searched exactly, top 10, "
+        f"{config['questions']} questions, {config['rounds']} rounds (the "
         "first a warm-up), the two paths interleaved question by question, each through the "
         f"service's statement {_plans(result)}. Load average at the end "
         f"{result['load_average_at_end']} (shared machine: compare the ratio).",
         "",
-        "| filter | mode | rows p50 ms | postings p50 ms | ratio (median of rounds) "
+        f"{scope_head}| filter | mode | rows p50 ms | postings p50 ms | ratio (median of rounds) "
         "| ratio per round | same top 10 |",
-        "|---|---|---|---|---|---|---|",
+        f"{scope_rule}|---|---|---|---|---|---|---|",
     ]
     for case in result["cases"]:
+        scope = f"| {case['scope']} " if scoped else ""
         lines.append(
-            f"| {case['filter']} | {case['mode']} | {case['p50_ms']['rows']} "
+            f"{scope}| {case['filter']} | {case['mode']} | {case['p50_ms']['rows']} "
             f"| {case['p50_ms']['postings']} | {case['ratio_median']} "
             f"| {case['ratio_per_round']} | {case['same_top10']} of {case['searches']} |"
         )
