@@ -1,5 +1,5 @@
 """The filtered keyword benchmark end to end at a tiny size: both paths measured for every
-filter and mode, the same top 10 from each, the report written (no timing thresholds)."""
+scope, filter and mode, the same top 10 from each, the report written (no timing thresholds)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ def test_the_rows_and_the_postings_of_a_filtered_scope_are_measured_side_by_side
         ["--conversations", "3", "--turns", "60", "--questions", "4", "--rounds", "2",
          "--work-dir", str(tmp_path / "work"), "--out", str(out), "--locomo", "none"]
     )  # fmt: skip
-    cases = {(c["filter"], c["mode"]): c for c in result["cases"]}
+    cases = {(c["scope"], c["filter"], c["mode"]): c for c in result["cases"]}
     assert set(cases) == {
-        (f, m) for f in ("none", "role user", "after the median", "after the 99th percentile")
+        (s, f, m) for s in ("conversation", "tenant")  # 180 rows: the tenant within the limit
+        for f in ("none", "role user", "after the median", "after the 99th percentile")
         for m in ("keyword", "hybrid")
     }  # fmt: skip
     for case in cases.values():
