@@ -81,6 +81,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "search_ab_postings_key_many": search_ab.markdown,
     "search_ab_hybrid_regression": search_ab.markdown,
     "keyword_filters": keyword_filters.markdown,
+    "keyword_filters_tenant": keyword_filters.markdown,
     "plan_memo": plan_memo.markdown,
     "side_by_side": side_by_side.markdown,
     "unscoped_profile": unscoped_profile.render,
