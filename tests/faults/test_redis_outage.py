@@ -315,6 +315,14 @@ async def _scenario(run: Run, redis: RedisServer, url_a: str, url_b: str) -> Non
                 return all(w.id in run.created["b"] for w in run.acked())
 
             await _until(b_heard_all, seconds=60, what="B's subscriber to hear every write")
+
+            async def a_heard_since_back() -> bool:
+                # B hears its own writes in process, A through Redis: the last writes reach
+                # A a moment later (once waited for B alone, A's check raced them)
+                later = [w for w in run.acked() if w.sent_at > cross_back_at]
+                return all(w.id in run.created["a"] for w in later)
+
+            await _until(a_heard_since_back, seconds=60, what="A to hear every write since")
             for task in listeners:
                 task.cancel()
             await asyncio.gather(*listeners, return_exceptions=True)
