@@ -197,7 +197,8 @@ class SearchService:
         scope = await self._choose_plan(conn, scoped)
         indexed = store.indexed_keywords_apply(scope.plan, large_scope=scope.large)
         postings = store.postings_apply(scoped)
-        stats = await self._scope_stats(conn, scoped, indexed)
+        key = None if scoped.mode is SearchMode.vector else _stats_key(scoped)
+        stats = await self._scope_stats(conn, scoped, key, large=indexed)
         pending = await store.start_search(
             conn,
             query=scoped,
@@ -210,8 +211,7 @@ class SearchService:
             postings=postings,
             scope_stats=stats,
         )
-        counted = stats is None and scoped.mode is not SearchMode.vector
-        return _Sent(scope.plan, pending, _stats_key(scoped) if counted else None)
+        return _Sent(scope.plan, pending, key if stats is None else None)
 
     async def _read(self, sent: _Sent) -> list[SearchHit]:
         """The hits of a search :meth:`_send` sent; the BM25 statistics its statement
@@ -286,17 +286,17 @@ class SearchService:
         return scope
 
     async def _scope_stats(
-        self, conn: Conn, query: SearchQuery, large: bool
+        self, conn: Conn, query: SearchQuery, key: tuple[Any, ...] | None, *, large: bool
     ) -> store.ScopeStats | None:
         """BM25's statistics of a scope searched by keywords: a ``large`` scope's counted
         once per :data:`LARGE_SCOPE_SECONDS` (a million rows take ~0.17 s to count, the
         search itself a few ms); a smaller one's as its last search's statement counted
         them, if remembered (:meth:`_read`); None where the statement counts them itself,
         or needs none (vector mode). The statistics only weigh words against each other:
-        a scope grown meanwhile ranks as it did."""
-        if query.mode is SearchMode.vector:
+        a scope grown meanwhile ranks as it did. ``key``: the scope's (:func:`_stats_key`),
+        None in vector mode."""
+        if key is None:
             return None
-        key = _stats_key(query)
         stats = self._scope_statistics.get(key)
         if stats is None and large:
             stats = await store.scope_statistics(conn, query, self.weights.context_weight)
